@@ -4,8 +4,11 @@
 
 export type Family = 4 | 6;
 export type Protocol = 'tcp' | 'udp' | 'sctp';
-/** IP_VS_CONN_F_MASQ / DROUTE / TUNNEL: keepalived's NAT / DR / TUN. */
-export type ForwardMethod = 'nat' | 'dr' | 'tun';
+/**
+ * IP_VS_CONN_F_MASQ / DROUTE / TUNNEL: keepalived's NAT / DR / TUN. 'local' (LOCALNODE) is only
+ * ever read back: the kernel substitutes it for any method when the destination is a local address.
+ */
+export type ForwardMethod = 'nat' | 'dr' | 'tun' | 'local';
 
 /** What identifies a virtual service in the kernel. */
 export type ServiceKey =
@@ -42,6 +45,14 @@ export interface Destination extends DestinationKey {
   tunnelType?: 'ipip' | 'gue' | 'gre';
   tunnelPort?: number;
   tunnelFlags?: number;
+  /** Connection counts, present on destinations read from the kernel (drain decisions). */
+  connections?: DestinationConnections;
+}
+
+export interface DestinationConnections {
+  active: number;
+  inactive: number;
+  persistent: number;
 }
 
 export interface ServiceEntry {

@@ -1,0 +1,166 @@
+// startCheckers(): runs the health checkers in a worker thread (worker.ts) and hands verdict
+// changes to the main thread. If the worker dies (an uncaught exception in a checker, out of
+// memory) it is restarted after a pause, resuming from the last checker states it reported, so a
+// crash neither stalls the main loop nor makes real servers flap back to their start-up state.
+
+import { EventEmitter } from 'node:events';
+import { Worker } from 'node:worker_threads';
+import type { KeepalivedConfig } from '../config/model.js';
+import { emit } from '../observe/events.js';
+import type { Logger, LogOptions } from '../observe/log.js';
+import type { CheckerStates, VirtualServerVerdict } from './engine.js';
+import { planFromConfig } from './from-config.js';
+import type { CheckPlan } from './plan.js';
+import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
+
+export interface StartCheckersOptions {
+  /** The main thread's logger (restarts are logged here). */
+  log: Logger;
+  /** Where the worker writes its own JSON lines; default stdout. */
+  workerLog?: { destination?: string; level?: LogOptions['level'] };
+  /** Addresses configured locally now (ha_suspend); update with setLocalAddresses(). */
+  localAddresses?: string[];
+  maxConcurrent?: number;
+  /** Pause before restarting a dead worker (default 500 ms). */
+  restartDelayMs?: number;
+  /** The worker module; default worker.js beside this file. */
+  workerUrl?: URL;
+}
+
+export interface CheckersEvents {
+  /** A virtual server's verdict changed (or was first reported). */
+  verdict: [VirtualServerVerdict];
+  /** The worker died and a new one is starting. */
+  restart: [{ generation: number; error?: string; exitCode?: number }];
+}
+
+export interface CheckersHandle extends EventEmitter<CheckersEvents> {
+  /** Resolves with the first verdicts of every virtual server once the worker runs. */
+  readonly ready: Promise<VirtualServerVerdict[]>;
+  /** The last verdict of every virtual server, in plan order. */
+  verdicts(): VirtualServerVerdict[];
+  setLocalAddresses(addresses: string[]): void;
+  /** How many times the worker was restarted. */
+  readonly restarts: number;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_RESTART_DELAY_MS = 500;
+/** How long stop() waits for the worker to finish its checks before terminating it. */
+const STOP_GRACE_MS = 5000;
+
+/** Starts the checkers of a configuration (or of a ready-made plan) in their own thread. */
+export function startCheckers(
+  source: KeepalivedConfig | CheckPlan,
+  opts: StartCheckersOptions,
+): CheckersHandle {
+  const plan = 'globalDefs' in source ? planFromConfig(source).plan : source;
+  return new CheckersSupervisor(plan, opts);
+}
+
+class CheckersSupervisor extends EventEmitter<CheckersEvents> implements CheckersHandle {
+  readonly ready: Promise<VirtualServerVerdict[]>;
+  restarts = 0;
+  private readonly plan: CheckPlan;
+  private readonly opts: StartCheckersOptions;
+  private readonly latest = new Map<string, VirtualServerVerdict>();
+  private readonly states: CheckerStates = {};
+  private localAddresses: string[];
+  private worker: Worker | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopping: Promise<void> | undefined;
+  private resolveReady!: (v: VirtualServerVerdict[]) => void;
+
+  constructor(plan: CheckPlan, opts: StartCheckersOptions) {
+    super();
+    this.plan = plan;
+    this.opts = opts;
+    this.localAddresses = opts.localAddresses ?? [];
+    this.ready = new Promise((resolve) => (this.resolveReady = resolve));
+    this.spawn();
+  }
+
+  verdicts(): VirtualServerVerdict[] {
+    return this.plan.virtualServers.flatMap((vs) => this.latest.get(vs.name) ?? []);
+  }
+
+  setLocalAddresses(addresses: string[]): void {
+    this.localAddresses = [...addresses];
+    this.send({ type: 'addresses', addresses: this.localAddresses });
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    clearTimeout(this.restartTimer);
+    const worker = this.worker;
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    this.send({ type: 'stop' });
+    const grace = setTimeout(() => void worker.terminate(), STOP_GRACE_MS);
+    await exited;
+    clearTimeout(grace);
+  }
+
+  private send(m: ToWorker): void {
+    this.worker?.postMessage(m);
+  }
+
+  private spawn(): void {
+    const init: WorkerInit = {
+      kind: 'kts-checkers',
+      plan: this.plan,
+      resume: Object.keys(this.states).length > 0 ? { ...this.states } : undefined,
+      log: this.opts.workerLog ?? {},
+      localAddresses: this.localAddresses,
+      maxConcurrent: this.opts.maxConcurrent,
+      generation: this.restarts,
+    };
+    const worker = new Worker(this.opts.workerUrl ?? new URL('./worker.js', import.meta.url), {
+      workerData: init,
+    });
+    this.worker = worker;
+    let failure: string | undefined;
+    worker.on('message', (m: FromWorker) => this.receive(m));
+    worker.on('error', (err) => {
+      failure = err instanceof Error ? err.message : String(err);
+    });
+    worker.on('exit', (exitCode) => {
+      this.worker = undefined;
+      if (this.stopping) return;
+      const restartInMs = this.opts.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
+      emit(this.opts.log, 'checker.exited', { code: exitCode, error: failure, restartInMs });
+      this.restarts += 1;
+      this.emit('restart', { generation: this.restarts, error: failure, exitCode });
+      this.restartTimer = setTimeout(() => this.spawn(), restartInMs);
+    });
+  }
+
+  private receive(m: FromWorker): void {
+    switch (m.type) {
+      case 'ready':
+        for (const v of m.verdicts) this.record(v);
+        this.resolveReady(this.verdicts());
+        break;
+      case 'verdict':
+        this.record(m.verdict);
+        break;
+      case 'checker-state':
+        this.states[m.id] = m.state;
+        break;
+      case 'stopped':
+        break;
+    }
+  }
+
+  /** Keeps the verdict and reports it if it differs from the last one (a restart repeats them). */
+  private record(v: VirtualServerVerdict): void {
+    const before = this.latest.get(v.virtualServer);
+    if (before && JSON.stringify(before) === JSON.stringify(v)) return;
+    this.latest.set(v.virtualServer, v);
+    this.emit('verdict', v);
+  }
+}

@@ -1,0 +1,121 @@
+// `keepalived-ts [-f FILE] ...` without -t / --dump-config / plan: run the daemon until SIGTERM or
+// SIGINT. src/cli/main.ts parses the flags into RunOptions and calls runDaemon; this file builds
+// the logger, metrics, status, the sides and the controller, and routes the signals.
+import { loadConfig } from '../../config/load.js';
+import { Controller } from '../../daemon/controller.js';
+import { dumpDirectory } from '../../daemon/dump.js';
+import { CheckSide, VrrpSide } from '../../daemon/sides.js';
+import { routeSignals } from '../../daemon/signals.js';
+import { KtsError } from '../../errors.js';
+import { parseListenAddress } from '../../observe/http.js';
+import { createLogger } from '../../observe/log.js';
+import { Metrics } from '../../observe/metrics.js';
+import { Observer } from '../../observe/observer.js';
+import { StatusBoard, type StatusHeader } from '../../observe/status.js';
+
+export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
+
+export interface RunOptions {
+  /** -f (default /etc/keepalived/keepalived.conf). */
+  configFile: string;
+  /** -i */
+  configId?: string;
+  /** Sides to run: -P gives vrrp only, -C check only, neither both. */
+  vrrp: boolean;
+  check: boolean;
+  /** -D: debug level. */
+  logDetail: boolean;
+  logFormat: 'json' | 'pretty';
+  /** --log-file; default stdout. */
+  logFile?: string;
+  /** -p / -r / -c */
+  pidFile?: string;
+  vrrpPidFile?: string;
+  checkersPidFile?: string;
+  /** --ipvs */
+  ipvs: 'kernel' | 'dry-run';
+  /** --status [HOST:]PORT */
+  status?: string;
+  /** false with -V / -I. */
+  releaseVips: boolean;
+  releaseIpvs: boolean;
+  version: string;
+}
+
+/** Exit status when the daemon cannot start (config rejected, already running, bad --status). */
+export const EXIT_START_FAILED = 1;
+
+/** Runs the daemon; resolves with the process exit status once it has stopped. */
+export async function runDaemon(opts: RunOptions): Promise<number> {
+  const log = createLogger({
+    destination: opts.logFile,
+    level: opts.logDetail ? 'debug' : 'info',
+    format: opts.logFormat,
+  });
+  const metrics = new Metrics({ processMetrics: true });
+  const header: StatusHeader = {
+    version: opts.version,
+    configFile: opts.configFile,
+    ipvsBackend: opts.check ? opts.ipvs : 'none',
+  };
+  const observer = new Observer(log, metrics, new StatusBoard(header));
+  const vrrp = new VrrpSide(observer);
+  observer.status.addRefresher(() => vrrp.refreshStatus());
+  const subsystems = [
+    ...(opts.vrrp ? [vrrp] : []),
+    ...(opts.check ? [new CheckSide(observer)] : []),
+  ];
+
+  let controller: Controller;
+  try {
+    controller = new Controller({
+      configFile: opts.configFile,
+      load: (file) => {
+        const loaded = loadConfig(
+          file,
+          opts.configId !== undefined ? { configId: opts.configId } : {},
+        );
+        // `-t` passes a missing file (as keepalived does); a daemon with nothing to run must not.
+        if (loaded.verdict !== 'missing-file') return loaded;
+        const missing = {
+          severity: 'error',
+          code: 'config-missing',
+          message: `${file}: no configuration file`,
+        } as const;
+        return { diagnostics: [...loaded.diagnostics, missing] };
+      },
+      subsystems,
+      observer,
+      header,
+      sides: { vrrp: opts.vrrp, check: opts.check },
+      pidFiles: [opts.pidFile, opts.vrrpPidFile, opts.checkersPidFile].filter(
+        (p): p is string => !!p,
+      ),
+      release: { releaseVips: opts.releaseVips, releaseIpvs: opts.releaseIpvs },
+      ...(opts.status !== undefined && { status: parseListenAddress(opts.status) }),
+      dumpDir: dumpDirectory(),
+    });
+  } catch (err) {
+    log.fatal({ err }, (err as Error).message);
+    return EXIT_START_FAILED;
+  }
+
+  // Signals are routed before start so a SIGTERM during start-up still stops cleanly.
+  const signals = routeSignals(controller, log);
+  try {
+    await controller.start();
+  } catch (err) {
+    signals.uninstall();
+    // A rejected config was logged as config.rejected; anything else is logged here.
+    if (!(err instanceof KtsError && err.code === 'ERR_CONFIG'))
+      log.fatal({ err }, (err as Error).message);
+    return EXIT_START_FAILED;
+  }
+  // The daemon never exits on a transient error: one that escapes every handler is logged.
+  const onUnhandled = (err: unknown) => log.error({ err }, 'unhandled error; still running');
+  process.on('unhandledRejection', onUnhandled);
+  await signals.stopped;
+  process.off('unhandledRejection', onUnhandled);
+  signals.uninstall();
+  return 0;
+}

@@ -1,0 +1,257 @@
+// Line-level lexing of keepalived.conf, as keepalived's lib/parser.c does it: comment stripping
+// (`decomment`), brace splitting (end of `read_line`) and word splitting (`alloc_strvec_r`, done
+// here with a moo lexer). Every piece of text keeps a map back to the column it was written at,
+// so positions survive comment-escape removal and `$NAME` substitution.
+import moo from 'moo';
+import type { Lexer as NearleyLexer } from 'nearley';
+import type { SourcePos, Statement, Word } from './ast.js';
+import type { Diagnostic } from './diagnostic.js';
+
+/** keepalived reads each physical line into a buffer of this size (lib/parser.h MAXBUF). */
+export const MAXBUF = 1024;
+
+/**
+ * A piece of configuration text with its origin. Usually a contiguous slice of one source line
+ * (`cols` absent: character i sits at column `col + i`); after escape removal or `$` substitution
+ * the text is no longer contiguous and `cols` gives each character's column.
+ */
+export interface SourceLine {
+  text: string;
+  file: string;
+  line: number;
+  col: number;
+  cols?: number[];
+}
+
+/** The column (1-based) character `i` of `l` came from; past the end, the column after the last. */
+export function colAt(l: SourceLine, i: number): number {
+  if (!l.cols) return l.col + i;
+  if (l.cols.length === 0) return l.col;
+  if (i < l.cols.length) return l.cols[i];
+  return l.cols[l.cols.length - 1] + 1;
+}
+
+export function posAt(l: SourceLine, i: number): SourcePos {
+  return { file: l.file, line: l.line, col: colAt(l, i) };
+}
+
+/** The characters [start, end) of `l`, keeping their columns. */
+export function sliceLine(l: SourceLine, start: number, end = l.text.length): SourceLine {
+  const text = l.text.slice(start, end);
+  if (!l.cols) return { text, file: l.file, line: l.line, col: l.col + start };
+  return { text, file: l.file, line: l.line, col: colAt(l, start), cols: l.cols.slice(start, end) };
+}
+
+/** Per-character columns of `l`, materialised (for edits that make the text non-contiguous). */
+export function columnsOf(l: SourceLine): number[] {
+  if (l.cols) return l.cols.slice();
+  const cols = new Array<number>(l.text.length);
+  for (let i = 0; i < cols.length; i++) cols[i] = l.col + i;
+  return cols;
+}
+
+const isBlank = (c: string): boolean => c === ' ' || c === '\t';
+
+/** Index after the run of spaces and tabs starting at `i`. */
+export function skipBlanks(s: string, i: number): number {
+  while (i < s.length && isBlank(s[i])) i++;
+  return i;
+}
+
+/** `l` without trailing spaces and tabs. */
+export function trimEndBlanks(l: SourceLine): SourceLine {
+  let end = l.text.length;
+  while (end > 0 && isBlank(l.text[end - 1])) end--;
+  return end === l.text.length ? l : sliceLine(l, 0, end);
+}
+
+export interface Decommented {
+  line: SourceLine;
+  /** Index of a `"` left open at the end of the line, or -1. */
+  openQuote: number;
+}
+
+/**
+ * keepalived's `decomment`: drop leading blanks; cut at the first `#` or `!` outside double
+ * quotes; turn `\#` and `\!` outside quotes into `#` and `!`; drop trailing blanks, except that a
+ * line ending in `\` keeps it, glued to the text before it (`advert_int 1 \` gives `1\`).
+ */
+export function decomment(l: SourceLine): Decommented {
+  const s = l.text;
+  const start = skipBlanks(s, 0);
+  let out = '';
+  let cols: number[] | undefined;
+  let quote = -1;
+  let cont = false;
+  let runStart = start;
+  let i = start;
+  const flush = (end: number): void => {
+    if (cols) for (let k = runStart; k < end; k++) cols.push(colAt(l, k));
+    out += s.slice(runStart, end);
+  };
+  for (; i < s.length; i++) {
+    const c = s[i];
+    if (c === '"') {
+      quote = quote < 0 ? out.length + i - runStart : -1;
+    } else if (c === '\\') {
+      if (i + 1 >= s.length) {
+        cont = true;
+        break;
+      }
+      if (quote < 0 && (s[i + 1] === '#' || s[i + 1] === '!')) {
+        if (!cols) cols = []; // nothing flushed yet: escapes are what force flushing
+        flush(i);
+        runStart = i + 1;
+      }
+      i++;
+    } else if (quote < 0 && (c === '#' || c === '!')) {
+      break;
+    }
+  }
+  flush(i);
+  let end = out.length;
+  while (end > 0 && isBlank(out[end - 1])) end--;
+  let text = out.slice(0, end);
+  if (cols) cols.length = end;
+  if (cont) {
+    text += '\\';
+    if (cols) cols.push(colAt(l, s.length - 1));
+  }
+  const line: SourceLine = cols
+    ? { text, file: l.file, line: l.line, col: cols[0] ?? colAt(l, start), cols }
+    : { text, file: l.file, line: l.line, col: colAt(l, start) };
+  return { line, openQuote: quote };
+}
+
+/** Index of the first `{` or `}` outside double quotes, as keepalived finds it, or -1. */
+export function findBrace(s: string): number {
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i];
+    if (c === '{' || c === '}') return i;
+    if (c === '"') {
+      const close = s.indexOf('"', i + 1);
+      if (close < 0) return -1;
+      i = close + 1;
+    } else i++;
+  }
+  return -1;
+}
+
+/**
+ * Splits a line at its first brace as keepalived does: a line starting with a brace yields the
+ * brace alone and the rest (after blanks) as residue; otherwise the text before the brace, with
+ * the brace and what follows as residue. The residue is read again as if it were the next line.
+ */
+export function splitAtBrace(l: SourceLine): { head: SourceLine; residue?: SourceLine } {
+  const at = findBrace(l.text);
+  if (at < 0) return { head: trimEndBlanks(l) };
+  const cut = at === 0 ? skipBlanks(l.text, 1) : at;
+  if (cut >= l.text.length) return { head: trimEndBlanks(l) };
+  return {
+    head: trimEndBlanks(sliceLine(l, 0, cut)),
+    residue: trimEndBlanks(sliceLine(l, cut)),
+  };
+}
+
+// Words are split on keepalived's WHITE_SPACE_STR. A word starting with `"` runs to the next `"`
+// (no escapes); a `"` inside a bare word ends it. An unclosed quote swallows the rest of the line,
+// which keepalived then drops (the quote itself was already reported by `decomment`).
+const wordLexer = moo.compile({
+  space: { match: /[ \t\f\v\r\n]+/, lineBreaks: true },
+  quoted: /"[^"]*"/,
+  unclosed: /"[^"]*/,
+  bare: /[^ \t\f\v\r\n"]+/,
+});
+
+export interface Words {
+  words: Word[];
+  /** Index in the line's text just after the first word (where the statement's raw text starts). */
+  afterFirst: number;
+  /** Index of a `"` that has no partner (the rest of the line is dropped), or -1. */
+  unclosed: number;
+}
+
+export function splitWords(l: SourceLine): Words {
+  const words: Word[] = [];
+  let afterFirst = l.text.length;
+  let unclosed = -1;
+  wordLexer.reset(l.text);
+  for (let tok = wordLexer.next(); tok; tok = wordLexer.next()) {
+    if (tok.type === 'space') continue;
+    if (tok.type === 'unclosed') {
+      unclosed = tok.offset;
+      break;
+    }
+    const quoted = tok.type === 'quoted';
+    words.push({
+      text: quoted ? tok.value.slice(1, -1) : tok.value,
+      quoted,
+      pos: posAt(l, tok.offset),
+    });
+    if (words.length === 1) afterFirst = tok.offset + tok.value.length;
+  }
+  return { words, afterFirst, unclosed };
+}
+
+export function unmatchedQuote(l: SourceLine, at: number): Diagnostic {
+  return {
+    severity: 'error',
+    code: 'unmatched-quote',
+    message: `Unterminated quote '${l.text}'`,
+    pos: posAt(l, at),
+  };
+}
+
+/** Whether a `"` is still open at the end of `s`, by keepalived's `decomment` rules. */
+export function quoteLeftOpen(s: string): boolean {
+  let open = false;
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '"') open = !open;
+    else if (s[i] === '\\') i++;
+  }
+  return open;
+}
+
+// The token stream the nearley grammar parses: one token per statement line and one per closing
+// brace. A `{` is folded into the statement before it ('open'), so the grammar never has to guess
+// whether a statement takes a block, and the parse stays linear. Braces that keepalived would
+// reject ("Unexpected '{'", "Extra '}'") are reported and left out before parsing; a block left
+// open at the end of the input gets a 'close' without a position.
+export type StatementToken =
+  | { type: 'stmt'; value: string; statement: Statement }
+  | { type: 'open'; value: string; statement: Statement; open: SourcePos }
+  | { type: 'close'; value: string; pos?: SourcePos };
+
+export const STATEMENT_TOKEN_TYPES = ['stmt', 'open', 'close'] as const;
+
+/** A nearley lexer over a prepared token array (nearley's text chunk is not used). */
+export class StatementQueue implements NearleyLexer {
+  private index = 0;
+  constructor(private readonly tokens: readonly StatementToken[]) {}
+
+  reset(): void {
+    this.index = 0;
+  }
+
+  next(): StatementToken | undefined {
+    return this.tokens[this.index++];
+  }
+
+  save(): { index: number } {
+    return { index: this.index };
+  }
+
+  formatError(token: StatementToken): string {
+    const pos = token.type === 'close' ? token.pos : token.statement.pos;
+    const where = pos ? `${pos.file}:${pos.line}:${pos.col}` : 'end of input';
+    return `unexpected ${token.type} '${token.value}' at ${where}`;
+  }
+
+  has(type: string): boolean {
+    return (STATEMENT_TOKEN_TYPES as readonly string[]).includes(type);
+  }
+}
+
+/** The lexer named in the grammar; parses use a StatementQueue holding their own tokens. */
+export const statementLexer = new StatementQueue([]);

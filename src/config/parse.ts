@@ -1,0 +1,157 @@
+// The syntax stage of keepalived.conf: preprocessing and lexing (preprocess.ts, lexer.ts) into a
+// stream of statement tokens, then the nearley grammar (grammar/keepalived.ne) into a tree of
+// statements and blocks. Pure apart from reading files; findings go into `diagnostics`.
+import { hostname } from 'node:os';
+import nearley from 'nearley';
+import type { ConfigTree, SourcePos, Statement } from './ast.js';
+import type { Diagnostic } from './diagnostic.js';
+import { glob as globFiles, readConfigFile, type GlobResult } from './include.js';
+import grammar from './keepalived.gen.js';
+import {
+  StatementQueue,
+  posAt,
+  quoteLeftOpen,
+  splitWords,
+  unmatchedQuote,
+  type SourceLine,
+  type StatementToken,
+} from './lexer.js';
+import { Preprocessor } from './preprocess.js';
+
+export interface ParseOptions {
+  /** The config-id `@ID` lines are tested against; default the host name up to the first '.'. */
+  configId?: string;
+  /** Reads a configuration file; default: node:fs, regular non-executable files only. */
+  readFile?: (path: string) => string;
+  /** Expands an include pattern relative to `cwd`; default: our glob(3) over node:fs. */
+  glob?: (pattern: string, cwd: string) => GlobResult;
+  /** For `${_ENV VAR}`; default process.env. */
+  env?: Record<string, string | undefined>;
+  /** For `${_RANDOM}`: uniform in [0, 1); default Math.random. */
+  random?: () => number;
+  /** keepalived's -e/--all-config: any include problem is an error. */
+  allConfig?: boolean;
+}
+
+export interface ParseResult {
+  tree: ConfigTree;
+  diagnostics: Diagnostic[];
+}
+
+export function defaultConfigId(): string {
+  return hostname().split('.')[0];
+}
+
+/** Parses the configuration file at `path` (keepalived globs even this one) and its includes. */
+export function parseConfig(path: string, opts: ParseOptions = {}): ParseResult {
+  return run(opts, (pre) => pre.openMain(path));
+}
+
+/** Parses `text` as if it were the file `file`; includes are resolved next to `file`. */
+export function parseConfigText(text: string, file: string, opts: ParseOptions = {}): ParseResult {
+  return run(opts, (pre) => pre.openText(file, text));
+}
+
+function run(opts: ParseOptions, open: (pre: Preprocessor) => void): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  const pre = new Preprocessor(
+    {
+      configId: opts.configId ?? defaultConfigId(),
+      readFile: opts.readFile ?? readConfigFile,
+      glob: opts.glob ?? ((pattern, cwd) => globFiles(pattern, cwd)),
+      env: opts.env ?? process.env,
+      random: opts.random ?? Math.random,
+      allConfig: opts.allConfig ?? false,
+    },
+    diagnostics,
+  );
+  open(pre);
+  const tokens = tokenize(pre, diagnostics);
+  const parser = new nearley.Parser(
+    nearley.Grammar.fromCompiled({ ...grammar, Lexer: new StatementQueue(tokens) }),
+  );
+  parser.feed('');
+  // The token stream is balanced by construction, and the grammar is unambiguous on balanced
+  // streams; anything else is a bug in this module, not in the configuration.
+  if (parser.results.length !== 1)
+    throw new Error(`keepalived grammar: ${parser.results.length} parses instead of 1`);
+  const statements = parser.results[0] as Statement[];
+  return { tree: { statements, files: pre.files }, diagnostics };
+}
+
+interface OpenBlock {
+  /** False for a `{` that follows no statement: reported, and its `}` is dropped with it. */
+  real: boolean;
+  keyword?: string;
+  open: SourcePos;
+}
+
+/**
+ * Turns logical lines into grammar tokens, folding each `{` into the statement just before it
+ * and checking brace balance as keepalived's `read_line` does.
+ */
+function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[] {
+  const tokens: StatementToken[] = [];
+  const blocks: OpenBlock[] = [];
+  // The statement a `{` on the next line would open: the last token, if it is a plain statement.
+  let canOpen = false;
+  for (let line = pre.next(); line; line = pre.next()) {
+    if (line.text === '{') {
+      const last = tokens[tokens.length - 1];
+      const open = posAt(line, 0);
+      if (canOpen && last.type === 'stmt') {
+        tokens[tokens.length - 1] = { ...last, type: 'open', open };
+        blocks.push({ real: true, keyword: last.statement.keyword.text, open });
+      } else {
+        diagnostics.push({
+          severity: 'error',
+          code: 'unexpected-open-brace',
+          message: "Unexpected '{' - ignoring",
+          pos: open,
+        });
+        blocks.push({ real: false, open });
+      }
+      canOpen = false;
+      continue;
+    }
+    if (line.text === '}') {
+      const block = blocks.pop();
+      const pos = posAt(line, 0);
+      if (!block)
+        diagnostics.push({ severity: 'error', code: 'extra-close-brace', message: "Extra '}' found", pos });
+      else if (block.real) tokens.push({ type: 'close', value: '}', pos });
+      canOpen = false;
+      continue;
+    }
+    const statement = toStatement(line, diagnostics);
+    if (!statement) continue;
+    tokens.push({ type: 'stmt', value: statement.keyword.text, statement });
+    canOpen = true;
+    if (
+      statement.keyword.text === 'include_check' &&
+      blocks.length === 1 &&
+      blocks[0].keyword === 'global_defs'
+    )
+      pre.setIncludeCheck(statement.args.map((w) => w.text));
+  }
+  for (let block = blocks.pop(); block; block = blocks.pop()) {
+    diagnostics.push({
+      severity: 'error',
+      code: 'missing-close-brace',
+      message: `Missing '}' for the '{' of ${block.keyword ?? 'a block'} at end of configuration`,
+      pos: block.open,
+    });
+    if (block.real) tokens.push({ type: 'close', value: '}' });
+  }
+  return tokens;
+}
+
+function toStatement(line: SourceLine, diagnostics: Diagnostic[]): Statement | undefined {
+  const { words, afterFirst, unclosed } = splitWords(line);
+  // decomment already reported quotes it saw open; `\"` fools it but not the word splitter.
+  if (unclosed >= 0 && !quoteLeftOpen(line.text)) diagnostics.push(unmatchedQuote(line, unclosed));
+  if (words.length === 0) return undefined;
+  const [keyword, ...args] = words;
+  const raw = line.text.slice(afterFirst).replace(/^[ \t\f\v\r\n]+/, '');
+  return { keyword, args, raw, pos: keyword.pos };
+}

@@ -1,0 +1,388 @@
+// Checks that need the whole configuration or the host: references between blocks (tracked
+// scripts, sync group members, groups), duplicate VRIDs, interfaces that must exist, and script
+// security. Like keepalived, a dangling reference is reported and dropped, and the result is a
+// config the daemon can run. The host is reached only through ValidationEnv, so tests supply it.
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { SourcePos } from './ast.js';
+import type { Diagnostic } from './diagnostic.js';
+import type {
+  Checker,
+  KeepalivedConfig,
+  ScriptCommand,
+  TrackRef,
+  Tracking,
+  VrrpInstance,
+  VrrpSyncGroup,
+} from './model.js';
+import { BuildContext } from './build/context.js';
+import { suggest } from './suggest.js';
+
+export interface ValidationEnv {
+  /** Names of the network interfaces on this host; undefined when they cannot be listed. */
+  listInterfaces(): string[] | undefined;
+  /**
+   * Where a script's command is: the path itself (when it contains '/') or the first executable
+   * of that name on PATH; undefined when it cannot be found.
+   */
+  findCommand(command: string): string | undefined;
+}
+
+/** The real host: /sys/class/net and $PATH. */
+export function systemEnv(path = process.env.PATH ?? ''): ValidationEnv {
+  return {
+    listInterfaces() {
+      try {
+        return readdirSync('/sys/class/net');
+      } catch {
+        return undefined;
+      }
+    },
+    findCommand(command) {
+      if (command.includes('/')) return isFile(command) ? command : undefined;
+      for (const dir of path.split(delimiter).filter(Boolean)) {
+        const candidate = join(dir, command);
+        if (isFile(candidate) && isExecutable(candidate)) return candidate;
+      }
+      return undefined;
+    },
+  };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface ValidationResult {
+  config: KeepalivedConfig;
+  diagnostics: Diagnostic[];
+}
+
+function didYouMean(name: string, candidates: Iterable<string>): string | undefined {
+  const near = suggest(name, candidates);
+  return near ? `did you mean '${near}'?` : undefined;
+}
+
+/** Keeps the references whose target exists (and the first of duplicates), reporting the rest. */
+function resolveRefs(
+  f: BuildContext,
+  refs: TrackRef[],
+  known: ReadonlySet<string>,
+  owner: string,
+  what: string,
+): TrackRef[] {
+  const kept: TrackRef[] = [];
+  for (const ref of refs) {
+    if (!known.has(ref.name)) {
+      f.error(
+        ref.pos,
+        'unknown-reference',
+        `(${owner}) ${what} ${ref.name} not found, ignoring...`,
+        didYouMean(ref.name, known),
+      );
+    } else if (kept.some((k) => k.name === ref.name)) {
+      f.error(
+        ref.pos,
+        'duplicate-track',
+        `(${owner}) duplicate ${what.replace(' ', '_')} ${ref.name} - ignoring`,
+      );
+    } else kept.push(ref);
+  }
+  return kept;
+}
+
+interface Known {
+  scripts: ReadonlySet<string>;
+  files: ReadonlySet<string>;
+  processes: ReadonlySet<string>;
+  bfds: ReadonlySet<string>;
+}
+
+function resolveTracking(f: BuildContext, t: Tracking, owner: string, known: Known): Tracking {
+  return {
+    interfaces: t.interfaces,
+    scripts: resolveRefs(f, t.scripts, known.scripts, owner, 'track script'),
+    files: resolveRefs(f, t.files, known.files, owner, 'track file'),
+    processes: resolveRefs(f, t.processes, known.processes, owner, 'track process'),
+    bfds: resolveRefs(f, t.bfds, known.bfds, owner, 'track bfd'),
+  };
+}
+
+type ScriptKind = 'system' | 'found' | 'missing';
+
+/** keepalived's check_script_secure, reduced to what -t needs: is this a script that will run? */
+function classify(script: ScriptCommand, env: ValidationEnv): ScriptKind {
+  // `</dev/tcp/...` only tests that a file can be opened: run by the shell, not a script.
+  if (/^<\s*\//.test(script.argv[0])) return 'system';
+  return env.findCommand(script.argv[0]) ? 'found' : 'missing';
+}
+
+function notifyScripts(n: VrrpInstance['notify'] | VrrpSyncGroup['notify']): ScriptCommand[] {
+  return Object.values(n).filter((s): s is ScriptCommand => typeof s === 'object');
+}
+
+export function validateConfig(input: KeepalivedConfig, env: ValidationEnv): ValidationResult {
+  const f = new BuildContext();
+  const config: KeepalivedConfig = { ...input };
+  const g = config.globalDefs;
+
+  // Tracked scripts whose command is not on PATH are disabled, as are references to them. A
+  // missing absolute path does not fail `keepalived -t` (observed: conditional_conf with -i high
+  // names scripts that do not exist and passes), so it is only a warning here.
+  const securityVrrp = new Set<ScriptKind>();
+  const scripts = config.vrrpScripts.filter((s) => {
+    const kind = classify(s.script, env);
+    securityVrrp.add(kind);
+    if (kind !== 'missing' || config.vrrpInstances.length === 0) return true;
+    if (s.script.argv[0].includes('/')) {
+      f.warn(
+        s.script.pos,
+        'script-not-found',
+        `vrrp_script ${s.name}: ${s.script.argv[0]} does not exist; it will fail until it does`,
+      );
+      return true;
+    }
+    f.error(
+      s.script.pos,
+      'script-not-found',
+      `Disabling track script ${s.name} since not found/accessible`,
+    );
+    return false;
+  });
+  const known: Known = {
+    scripts: new Set(scripts.map((s) => s.name)),
+    files: new Set(config.trackFiles.map((t) => t.name)),
+    processes: new Set(config.trackProcesses.map((t) => t.name)),
+    bfds: new Set(config.bfdInstances.map((b) => b.name)),
+  };
+
+  // Sync groups: members must exist and belong to one group only.
+  const instanceNames = new Set(config.vrrpInstances.map((i) => i.name));
+  const memberOf = new Map<string, string>();
+  config.vrrpSyncGroups = config.vrrpSyncGroups.flatMap((sg) => {
+    const members = sg.members.filter((m) => {
+      if (!instanceNames.has(m)) {
+        f.error(
+          sg.pos,
+          'unknown-reference',
+          `Virtual router ${m} specified in sync group ${sg.name} doesn't exist - ignoring`,
+          didYouMean(m, instanceNames),
+        );
+        return false;
+      }
+      if (memberOf.has(m)) {
+        f.error(
+          sg.pos,
+          'duplicate-member',
+          `Virtual router ${m} cannot exist in more than one sync group; ignoring ${sg.name}`,
+        );
+        return false;
+      }
+      memberOf.set(m, sg.name);
+      return true;
+    });
+    if (members.length === 0) {
+      f.error(sg.pos, 'empty-group', `Sync group ${sg.name} has no members - removing`);
+      return [];
+    }
+    return [{ ...sg, members, tracking: resolveTracking(f, sg.tracking, sg.name, known) }];
+  });
+
+  config.vrrpScripts = scripts;
+  config.vrrpInstances = config.vrrpInstances.map((inst) => {
+    const syncGroup = memberOf.get(inst.name);
+    const resolved = { ...inst, tracking: resolveTracking(f, inst.tracking, inst.name, known) };
+    return syncGroup ? { ...resolved, syncGroup } : resolved;
+  });
+
+  checkDuplicateVrids(f, config);
+  checkLvsReferences(f, config);
+  checkInterfaces(f, config, env);
+
+  // Script security (vrrp.c check_vrrp_script_security, check_data.c check_check_script_security).
+  if (!g.enableScriptSecurity) {
+    const vrrpScripts = [
+      ...config.vrrpInstances.flatMap((i) => notifyScripts(i.notify)),
+      ...config.vrrpSyncGroups.flatMap((s) => notifyScripts(s.notify)),
+      ...[g.notifyFifo?.script, g.vrrpNotifyFifo?.script].filter(
+        (s): s is ScriptCommand => s !== undefined,
+      ),
+    ];
+    for (const s of vrrpScripts) securityVrrp.add(classify(s, env));
+    if (config.vrrpInstances.length > 0 && securityVrrp.has('found')) {
+      f.error(
+        undefined,
+        'script-security',
+        'SECURITY VIOLATION - scripts are being executed but script_security not enabled.',
+      );
+    }
+    const checkerScripts = [
+      ...config.virtualServers.flatMap((vs) => [
+        vs.quorumUp,
+        vs.quorumDown,
+        ...vs.realServers.flatMap((rs) => [
+          rs.notifyUp,
+          rs.notifyDown,
+          ...rs.checkers.map((c) => (c.type === 'MISC_CHECK' ? c.script : undefined)),
+        ]),
+      ]),
+      g.notifyFifo?.script,
+      g.lvsNotifyFifo?.script,
+    ].filter((s): s is ScriptCommand => s !== undefined);
+    if (
+      config.virtualServers.length > 0 &&
+      checkerScripts.some((s) => classify(s, env) === 'found')
+    ) {
+      f.error(
+        undefined,
+        'script-security',
+        'SECURITY VIOLATION - check scripts are being executed but script_security not enabled.',
+      );
+    }
+    const startStop = [g.startupScript, g.shutdownScript].filter(
+      (s): s is ScriptCommand => s !== undefined,
+    );
+    if (startStop.some((s) => classify(s, env) === 'found')) {
+      f.error(
+        undefined,
+        'script-security',
+        'SECURITY VIOLATION - start/shutdown scripts are being executed but script_security not enabled.',
+      );
+    }
+  }
+  return { config, diagnostics: f.diagnostics };
+}
+
+/** Two multicast instances may not share a VRID on one interface and family (vrrp.c). */
+function checkDuplicateVrids(f: BuildContext, config: KeepalivedConfig): void {
+  const seen = new Map<string, VrrpInstance>();
+  for (const inst of config.vrrpInstances) {
+    if (inst.unicastPeers.length > 0) continue;
+    const key = `${inst.interface}/${inst.family}/${inst.virtualRouterId}`;
+    const other = seen.get(key);
+    if (other) {
+      f.error(
+        inst.pos,
+        'duplicate-vrid',
+        `${other.name} and ${inst.name} both use VRID ${inst.virtualRouterId} with IPv${inst.family} on interface ${inst.interface}`,
+      );
+    } else seen.set(key, inst);
+  }
+  // Unicast instances conflict when they share a VRID, interface and a peer.
+  const unicast = config.vrrpInstances.filter((i) => i.unicastPeers.length > 0);
+  unicast.forEach((a, i) => {
+    for (const b of unicast.slice(0, i)) {
+      if (
+        a.virtualRouterId !== b.virtualRouterId ||
+        a.interface !== b.interface ||
+        a.family !== b.family
+      )
+        continue;
+      if (a.unicastPeers.some((p) => b.unicastPeers.some((q) => q.address === p.address))) {
+        f.error(
+          a.pos,
+          'duplicate-vrid',
+          `(${a.name}) duplicate VRID conflict with ${b.name} VRID ${a.virtualRouterId}`,
+        );
+      }
+    }
+  });
+}
+
+function checkLvsReferences(f: BuildContext, config: KeepalivedConfig): void {
+  const groups = new Set(config.virtualServerGroups.map((g) => g.name));
+  const files = new Set(config.trackFiles.map((t) => t.name));
+  const bfds = new Set(config.bfdInstances.map((b) => b.name));
+  config.virtualServers = config.virtualServers.filter((vs) => {
+    if (vs.key.kind === 'group' && !groups.has(vs.key.group)) {
+      f.error(
+        vs.pos,
+        'unknown-reference',
+        `Virtual server group ${vs.key.group} not found - ignoring virtual server`,
+        didYouMean(vs.key.group, groups),
+      );
+      return false;
+    }
+    return true;
+  });
+  const checkerTargetExists = (c: Checker): boolean => {
+    if (c.type === 'FILE_CHECK' && !files.has(c.trackFile)) {
+      f.error(
+        c.pos,
+        'unknown-reference',
+        `FILE_CHECK track_file ${c.trackFile} not found - ignoring`,
+        didYouMean(c.trackFile, files),
+      );
+      return false;
+    }
+    if (c.type === 'BFD_CHECK' && !bfds.has(c.name)) {
+      f.error(
+        c.pos,
+        'unknown-reference',
+        `BFD_CHECK bfd_instance ${c.name} not found - ignoring`,
+        didYouMean(c.name, bfds),
+      );
+      return false;
+    }
+    return true;
+  };
+  config.virtualServers = config.virtualServers.map((vs) => ({
+    ...vs,
+    realServers: vs.realServers.map((rs) => ({
+      ...rs,
+      checkers: rs.checkers.filter(checkerTargetExists),
+    })),
+  }));
+  const sync = config.globalDefs.lvsSyncDaemon;
+  if (sync && !config.vrrpInstances.some((i) => i.name === sync.vrrpInstance)) {
+    f.error(
+      sync.pos,
+      'unknown-reference',
+      `lvs_sync_daemon vrrp instance ${sync.vrrpInstance} not found`,
+    );
+  }
+}
+
+/** keepalived refuses (exit 5) a config naming interfaces the host does not have. */
+function checkInterfaces(f: BuildContext, config: KeepalivedConfig, env: ValidationEnv): void {
+  const listed = env.listInterfaces();
+  if (!listed) return;
+  const present = new Set(listed);
+  let missing = false;
+  const require = (name: string | undefined, pos: SourcePos, message: string) => {
+    if (name === undefined || present.has(name)) return;
+    missing = true;
+    f.error(pos, 'interface-missing', message, didYouMean(name, present));
+  };
+  for (const inst of config.vrrpInstances) {
+    require(inst.interface, inst.pos, `WARNING - interface ${inst.interface} for vrrp_instance ${inst.name} doesn't exist`);
+    for (const t of inst.tracking.interfaces) {
+      require(t.name, t.pos, `(${inst.name}) tracked interface ${t.name} doesn't exist`);
+    }
+    for (const a of [...inst.virtualIpaddresses, ...inst.virtualIpaddressesExcluded]) {
+      require(a.dev, a.pos, `WARNING - interface ${a.dev} for ip address ${a.address} doesn't exist`);
+    }
+  }
+  for (const sg of config.vrrpSyncGroups) {
+    for (const t of sg.tracking.interfaces)
+      require(t.name, t.pos, `(${sg.name}) tracked interface ${t.name} doesn't exist`);
+  }
+  for (const a of config.staticAddresses) {
+    require(a.dev, a.pos, `WARNING - interface ${a.dev} for ip address ${a.address} doesn't exist`);
+  }
+  if (missing)
+    f.error(undefined, 'interface-missing', 'Non-existent interface specified in configuration');
+}

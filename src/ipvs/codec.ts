@@ -1,0 +1,481 @@
+// IPVS generic netlink payloads, pure: services, destinations and GET_INFO replies to and from
+// attribute bytes (linux/ip_vs.h; ipvs-netlink.md §1.3-1.6).
+//
+// API
+//   ipvsMessage(cmd, { service?, serviceKey?, destination?, destinationKey? }): Buffer
+//       genl header + attributes, the payload of a message to the IPVS family. `service` sends the
+//       full set (NEW/SET_SERVICE), `serviceKey` only the key (DEL_SERVICE, GET_DEST); likewise
+//       `destination` (NEW/SET_DEST) and `destinationKey` (DEL_DEST).
+//   decodeServiceMessage(payload): Service              one GET_SERVICE reply
+//   decodeDestinationMessage(payload, family): Destination   one GET_DEST reply
+//   decodeInfoMessage(payload): IpvsInfo                the GET_INFO reply
+//   canonicalAddress(text): string                      the text form read-back produces
+//
+// Wire rules: integers host order except ports (network order) and the IPv4 persistence netmask
+// (the mask's bytes); addresses are `union nf_inet_addr` (the kernel returns 16 bytes, IPv4 in the
+// first 4); the family always comes from the AF attribute, never from the address bytes.
+import { KtsError } from '../errors.js';
+import { AF_INET, AF_INET6 } from '../net/constants.js';
+import { AttributeDecoder, AttributeEncoder, readU32, writeU32 } from '../netlink/attr.js';
+import { NetlinkDecodeError } from '../netlink/errors.js';
+import { decodeGenl, encodeGenl } from '../netlink/genl.js';
+import { addressBytes, formatAddress } from '../vrrp/address.js';
+import {
+  IPPROTO_SCTP,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  IPVS_CMD_ATTR_DEST,
+  IPVS_CMD_ATTR_SERVICE,
+  IPVS_DEST_ATTR_ACTIVE_CONNS,
+  IPVS_DEST_ATTR_ADDR,
+  IPVS_DEST_ATTR_ADDR_FAMILY,
+  IPVS_DEST_ATTR_FWD_METHOD,
+  IPVS_DEST_ATTR_INACT_CONNS,
+  IPVS_DEST_ATTR_L_THRESH,
+  IPVS_DEST_ATTR_PERSIST_CONNS,
+  IPVS_DEST_ATTR_PORT,
+  IPVS_DEST_ATTR_TUN_FLAGS,
+  IPVS_DEST_ATTR_TUN_PORT,
+  IPVS_DEST_ATTR_TUN_TYPE,
+  IPVS_DEST_ATTR_U_THRESH,
+  IPVS_DEST_ATTR_WEIGHT,
+  IPVS_GENL_VERSION,
+  IPVS_INFO_ATTR_CONN_TAB_SIZE,
+  IPVS_INFO_ATTR_VERSION,
+  IPVS_SVC_ATTR_ADDR,
+  IPVS_SVC_ATTR_AF,
+  IPVS_SVC_ATTR_FLAGS,
+  IPVS_SVC_ATTR_FWMARK,
+  IPVS_SVC_ATTR_NETMASK,
+  IPVS_SVC_ATTR_PE_NAME,
+  IPVS_SVC_ATTR_PORT,
+  IPVS_SVC_ATTR_PROTOCOL,
+  IPVS_SVC_ATTR_SCHED_NAME,
+  IPVS_SVC_ATTR_TIMEOUT,
+  IP_VS_CONN_F_DROUTE,
+  IP_VS_CONN_F_FWD_MASK,
+  IP_VS_CONN_F_LOCALNODE,
+  IP_VS_CONN_F_MASQ,
+  IP_VS_CONN_F_TUNNEL,
+  IP_VS_CONN_F_TUNNEL_TYPE_GRE,
+  IP_VS_CONN_F_TUNNEL_TYPE_GUE,
+  IP_VS_CONN_F_TUNNEL_TYPE_IPIP,
+  IP_VS_PENAME_MAXLEN,
+  IP_VS_SCHEDNAME_MAXLEN,
+  IP_VS_SVC_F_HASHED,
+} from './constants.js';
+import type {
+  Destination,
+  DestinationKey,
+  Family,
+  ForwardMethod,
+  Protocol,
+  Service,
+  ServiceKey,
+} from './types.js';
+
+const PROTOCOL_NUMBERS: Record<Protocol, number> = {
+  tcp: IPPROTO_TCP,
+  udp: IPPROTO_UDP,
+  sctp: IPPROTO_SCTP,
+};
+const METHOD_NUMBERS: Record<ForwardMethod, number> = {
+  nat: IP_VS_CONN_F_MASQ,
+  dr: IP_VS_CONN_F_DROUTE,
+  tun: IP_VS_CONN_F_TUNNEL,
+  local: IP_VS_CONN_F_LOCALNODE,
+};
+type TunnelType = NonNullable<Destination['tunnelType']>;
+const TUNNEL_NUMBERS: Record<TunnelType, number> = {
+  ipip: IP_VS_CONN_F_TUNNEL_TYPE_IPIP,
+  gue: IP_VS_CONN_F_TUNNEL_TYPE_GUE,
+  gre: IP_VS_CONN_F_TUNNEL_TYPE_GRE,
+};
+
+function invert<K extends string>(table: Record<K, number>): Map<number, K> {
+  return new Map(Object.entries(table).map(([k, v]) => [v as number, k as K]));
+}
+const PROTOCOL_NAMES = invert(PROTOCOL_NUMBERS);
+const METHOD_NAMES = invert(METHOD_NUMBERS);
+const TUNNEL_NAMES = invert(TUNNEL_NUMBERS);
+
+const afOf = (family: Family): number => (family === 4 ? AF_INET : AF_INET6);
+
+function familyOf(af: number, what: string): Family {
+  if (af === AF_INET) return 4;
+  if (af === AF_INET6) return 6;
+  throw new NetlinkDecodeError(`${what}: address family ${af} is neither AF_INET nor AF_INET6`);
+}
+
+function badInput(message: string): KtsError {
+  return new KtsError('IPVS_BAD_ENTRY', message);
+}
+
+/** Address bytes for `family`: 4 for IPv4 (the kernel zero-fills the union), 16 for IPv6. */
+function encodeAddress(text: string, family: Family, what: string): Buffer {
+  let bytes: Buffer;
+  try {
+    bytes = addressBytes(text);
+  } catch (err) {
+    throw badInput(`${what}: ${(err as Error).message}`);
+  }
+  if (bytes.length !== (family === 4 ? 4 : 16)) {
+    throw badInput(`${what}: ${text} is not an IPv${family} address`);
+  }
+  return bytes;
+}
+
+function decodeAddress(raw: Buffer | undefined, family: Family, what: string): string {
+  const size = family === 4 ? 4 : 16;
+  if (!raw || raw.length < size) {
+    throw new NetlinkDecodeError(`${what}: address of ${raw?.length ?? 0} bytes for IPv${family}`);
+  }
+  return formatAddress(raw.subarray(0, size));
+}
+
+/** The form read-back yields ("fd00::1" for "fd00:0::0001"), so tables compare as text. */
+export function canonicalAddress(text: string): string {
+  return formatAddress(addressBytes(text));
+}
+
+function checkPort(port: number, what: string): void {
+  if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw badInput(`${what}: port ${port}`);
+}
+
+function checkU32(value: number, what: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw badInput(`${what}: ${value} is not a 32-bit unsigned value`);
+  }
+}
+
+function checkName(name: string, max: number, what: string): void {
+  if (Buffer.byteLength(name) >= max || name.includes('\0')) {
+    throw badInput(`${what}: "${name}" must be shorter than ${max} bytes`);
+  }
+}
+
+// ---- services ----
+
+function putServiceKey(e: AttributeEncoder, key: ServiceKey): void {
+  e.u16(IPVS_SVC_ATTR_AF, afOf(key.family));
+  if (key.kind === 'fwmark') {
+    checkU32(key.fwmark, 'fwmark');
+    if (key.fwmark === 0) throw badInput('fwmark 0 does not name a service');
+    e.u32(IPVS_SVC_ATTR_FWMARK, key.fwmark);
+    return;
+  }
+  checkPort(key.port, 'service');
+  e.u16(IPVS_SVC_ATTR_PROTOCOL, PROTOCOL_NUMBERS[key.protocol]);
+  e.bytes(IPVS_SVC_ATTR_ADDR, encodeAddress(key.address, key.family, 'service address'));
+  e.u16be(IPVS_SVC_ATTR_PORT, key.port);
+}
+
+/**
+ * The persistence netmask: IPv4 sends the mask's 4 bytes as they are (ip_vs_ctl.c reads a __be32),
+ * IPv6 the prefix length as a plain host-order number (the same raw __be32 compared with 1..128).
+ */
+function encodeNetmask(netmask: string, family: Family): Buffer {
+  const b = Buffer.alloc(4);
+  if (family === 4) {
+    const mask = encodeAddress(netmask, 4, 'persistence netmask');
+    mask.copy(b);
+    return b;
+  }
+  const prefix = Number(netmask);
+  if (!Number.isInteger(prefix) || prefix < 1 || prefix > 128) {
+    throw badInput(`persistence netmask: IPv6 prefix length "${netmask}" outside 1..128`);
+  }
+  writeU32(b, prefix, 0);
+  return b;
+}
+
+function decodeNetmask(raw: Buffer, family: Family): string {
+  if (raw.length !== 4) throw new NetlinkDecodeError(`netmask of ${raw.length} bytes`);
+  return family === 4 ? formatAddress(raw) : String(readU32(raw, 0));
+}
+
+function putService(e: AttributeEncoder, s: Service): void {
+  putServiceKey(e, s.key);
+  checkName(s.scheduler, IP_VS_SCHEDNAME_MAXLEN, 'scheduler');
+  checkU32(s.flags, 'service flags');
+  checkU32(s.timeout, 'persistence timeout');
+  e.string(IPVS_SVC_ATTR_SCHED_NAME, s.scheduler);
+  if (s.persistenceEngine !== undefined) {
+    checkName(s.persistenceEngine, IP_VS_PENAME_MAXLEN, 'persistence engine');
+    e.string(IPVS_SVC_ATTR_PE_NAME, s.persistenceEngine);
+  }
+  // struct ip_vs_flags { flags, mask }: mask all ones = replace every flag (ip_vs_ctl.c).
+  const flags = Buffer.alloc(8);
+  writeU32(flags, s.flags, 0);
+  writeU32(flags, 0xffffffff, 4);
+  e.bytes(IPVS_SVC_ATTR_FLAGS, flags);
+  e.u32(IPVS_SVC_ATTR_TIMEOUT, s.timeout);
+  e.bytes(IPVS_SVC_ATTR_NETMASK, encodeNetmask(s.netmask, s.key.family));
+}
+
+/** Decodes the attributes nested in IPVS_CMD_ATTR_SERVICE. Statistics are skipped. */
+export function decodeService(attrs: Buffer): Service {
+  let af = -1;
+  let protocol = 0;
+  let addr: Buffer | undefined;
+  let port = 0;
+  let fwmark = 0;
+  let scheduler = '';
+  let flags = 0;
+  let timeout = 0;
+  let netmask: Buffer | undefined;
+  let persistenceEngine: string | undefined;
+  const d = new AttributeDecoder(attrs);
+  while (d.next()) {
+    switch (d.type) {
+      case IPVS_SVC_ATTR_AF:
+        af = d.u16();
+        break;
+      case IPVS_SVC_ATTR_PROTOCOL:
+        protocol = d.u16();
+        break;
+      case IPVS_SVC_ATTR_ADDR:
+        addr = d.bytes();
+        break;
+      case IPVS_SVC_ATTR_PORT:
+        port = d.u16be();
+        break;
+      case IPVS_SVC_ATTR_FWMARK:
+        fwmark = d.u32();
+        break;
+      case IPVS_SVC_ATTR_SCHED_NAME:
+        scheduler = d.string();
+        break;
+      case IPVS_SVC_ATTR_PE_NAME:
+        persistenceEngine = d.string();
+        break;
+      case IPVS_SVC_ATTR_FLAGS: {
+        const raw = d.bytes();
+        if (raw.length !== 8) throw new NetlinkDecodeError(`service flags of ${raw.length} bytes`);
+        flags = readU32(raw, 0);
+        break;
+      }
+      case IPVS_SVC_ATTR_TIMEOUT:
+        timeout = d.u32();
+        break;
+      case IPVS_SVC_ATTR_NETMASK:
+        netmask = d.bytes();
+        break;
+    }
+  }
+  d.check();
+  const family = familyOf(af, 'service');
+  let key: ServiceKey;
+  if (fwmark !== 0) {
+    key = { kind: 'fwmark', family, fwmark };
+  } else {
+    const name = PROTOCOL_NAMES.get(protocol);
+    if (!name) throw new NetlinkDecodeError(`service protocol ${protocol} is not TCP, UDP or SCTP`);
+    key = {
+      kind: 'addr',
+      family,
+      protocol: name,
+      address: decodeAddress(addr, family, 'service'),
+      port,
+    };
+  }
+  const service: Service = {
+    key,
+    scheduler,
+    // HASHED is the kernel's bookkeeping (set on every listed service), not configuration.
+    flags: flags & ~IP_VS_SVC_F_HASHED,
+    timeout,
+    netmask: netmask ? decodeNetmask(netmask, family) : '',
+  };
+  if (persistenceEngine) service.persistenceEngine = persistenceEngine;
+  return service;
+}
+
+// ---- destinations ----
+
+function putDestinationKey(e: AttributeEncoder, d: DestinationKey): void {
+  checkPort(d.port, 'destination');
+  e.bytes(IPVS_DEST_ATTR_ADDR, encodeAddress(d.address, d.family, 'destination address'));
+  e.u16be(IPVS_DEST_ATTR_PORT, d.port);
+  e.u16(IPVS_DEST_ATTR_ADDR_FAMILY, afOf(d.family));
+}
+
+function putDestination(e: AttributeEncoder, d: Destination): void {
+  if (d.method === 'local') throw badInput('forwarding method "local" is chosen by the kernel');
+  for (const [v, what] of [
+    [d.weight, 'weight'],
+    [d.upperThreshold, 'upper threshold'],
+    [d.lowerThreshold, 'lower threshold'],
+  ] as const) {
+    checkU32(v, what);
+  }
+  if (d.weight > 0x7fffffff) throw badInput(`weight ${d.weight} above INT_MAX`);
+  putDestinationKey(e, d);
+  e.u32(IPVS_DEST_ATTR_FWD_METHOD, METHOD_NUMBERS[d.method]);
+  e.u32(IPVS_DEST_ATTR_WEIGHT, d.weight);
+  e.u32(IPVS_DEST_ATTR_U_THRESH, d.upperThreshold);
+  e.u32(IPVS_DEST_ATTR_L_THRESH, d.lowerThreshold);
+  if (d.method === 'tun') {
+    e.u8(IPVS_DEST_ATTR_TUN_TYPE, TUNNEL_NUMBERS[d.tunnelType ?? 'ipip']);
+    const tunnelPort = d.tunnelPort ?? 0;
+    checkPort(tunnelPort, 'tunnel');
+    e.u16be(IPVS_DEST_ATTR_TUN_PORT, tunnelPort);
+    e.u16(IPVS_DEST_ATTR_TUN_FLAGS, d.tunnelFlags ?? 0);
+  }
+}
+
+/**
+ * Decodes the attributes nested in IPVS_CMD_ATTR_DEST. `serviceFamily` is the family when the
+ * kernel sends no IPVS_DEST_ATTR_ADDR_FAMILY (before 3.18). Tunnel fields are kept for TUN only,
+ * and only when they differ from the defaults (ipip, port 0, flags 0) the kernel reports for all.
+ */
+export function decodeDestination(attrs: Buffer, serviceFamily: Family): Destination {
+  let addr: Buffer | undefined;
+  let af = -1;
+  let port = 0;
+  let fwd = 0;
+  let weight = 0;
+  let upperThreshold = 0;
+  let lowerThreshold = 0;
+  let tunnelType = IP_VS_CONN_F_TUNNEL_TYPE_IPIP;
+  let tunnelPort = 0;
+  let tunnelFlags = 0;
+  const connections = { active: 0, inactive: 0, persistent: 0 };
+  const d = new AttributeDecoder(attrs);
+  while (d.next()) {
+    switch (d.type) {
+      case IPVS_DEST_ATTR_ADDR:
+        addr = d.bytes();
+        break;
+      case IPVS_DEST_ATTR_ADDR_FAMILY:
+        af = d.u16();
+        break;
+      case IPVS_DEST_ATTR_PORT:
+        port = d.u16be();
+        break;
+      case IPVS_DEST_ATTR_FWD_METHOD:
+        fwd = d.u32() & IP_VS_CONN_F_FWD_MASK;
+        break;
+      case IPVS_DEST_ATTR_WEIGHT:
+        weight = d.u32();
+        break;
+      case IPVS_DEST_ATTR_U_THRESH:
+        upperThreshold = d.u32();
+        break;
+      case IPVS_DEST_ATTR_L_THRESH:
+        lowerThreshold = d.u32();
+        break;
+      case IPVS_DEST_ATTR_ACTIVE_CONNS:
+        connections.active = d.u32();
+        break;
+      case IPVS_DEST_ATTR_INACT_CONNS:
+        connections.inactive = d.u32();
+        break;
+      case IPVS_DEST_ATTR_PERSIST_CONNS:
+        connections.persistent = d.u32();
+        break;
+      case IPVS_DEST_ATTR_TUN_TYPE:
+        tunnelType = d.u8();
+        break;
+      case IPVS_DEST_ATTR_TUN_PORT:
+        tunnelPort = d.u16be();
+        break;
+      case IPVS_DEST_ATTR_TUN_FLAGS:
+        tunnelFlags = d.u16();
+        break;
+    }
+  }
+  d.check();
+  const family = af === -1 ? serviceFamily : familyOf(af, 'destination');
+  const method = METHOD_NAMES.get(fwd);
+  if (!method) throw new NetlinkDecodeError(`destination forwarding method ${fwd} is not handled`);
+  const dest: Destination = {
+    family,
+    address: decodeAddress(addr, family, 'destination'),
+    port,
+    weight,
+    method,
+    upperThreshold,
+    lowerThreshold,
+    connections,
+  };
+  if (method === 'tun') {
+    const type = TUNNEL_NAMES.get(tunnelType);
+    if (!type) throw new NetlinkDecodeError(`tunnel type ${tunnelType} is not handled`);
+    if (type !== 'ipip') dest.tunnelType = type;
+    if (tunnelPort !== 0) dest.tunnelPort = tunnelPort;
+    if (tunnelFlags !== 0) dest.tunnelFlags = tunnelFlags;
+  }
+  return dest;
+}
+
+// ---- messages ----
+
+export interface IpvsMessageParts {
+  /** A full service (NEW_SERVICE, SET_SERVICE). */
+  service?: Service;
+  /** A service key only (DEL_SERVICE, NEW/SET/DEL_DEST, GET_DEST). */
+  serviceKey?: ServiceKey;
+  /** A full destination (NEW_DEST, SET_DEST). */
+  destination?: Destination;
+  /** A destination key only (DEL_DEST). */
+  destinationKey?: DestinationKey;
+}
+
+/** The generic netlink payload of one IPVS command. Throws KtsError IPVS_BAD_ENTRY on bad input. */
+export function ipvsMessage(cmd: number, parts: IpvsMessageParts = {}): Buffer {
+  const e = new AttributeEncoder();
+  const { service, serviceKey, destination, destinationKey } = parts;
+  if (service) e.nested(IPVS_CMD_ATTR_SERVICE, (n) => putService(n, service));
+  else if (serviceKey) e.nested(IPVS_CMD_ATTR_SERVICE, (n) => putServiceKey(n, serviceKey));
+  if (destination) e.nested(IPVS_CMD_ATTR_DEST, (n) => putDestination(n, destination));
+  else if (destinationKey) {
+    e.nested(IPVS_CMD_ATTR_DEST, (n) => putDestinationKey(n, destinationKey));
+  }
+  return encodeGenl({ cmd, version: IPVS_GENL_VERSION }, e.encode());
+}
+
+/** Finds the one nested top-level attribute of a reply and hands its payload to `read`. */
+function decodeNestedReply<T>(payload: Buffer, type: number, read: (attrs: Buffer) => T): T {
+  const d = new AttributeDecoder(decodeGenl(payload).attrs);
+  while (d.next()) {
+    if (d.type === type) return read(d.bytes());
+  }
+  d.check();
+  throw new NetlinkDecodeError(`IPVS reply without attribute ${type}`);
+}
+
+/** One GET_SERVICE reply (a dump part or the answer to a keyed request). */
+export function decodeServiceMessage(payload: Buffer): Service {
+  return decodeNestedReply(payload, IPVS_CMD_ATTR_SERVICE, decodeService);
+}
+
+/** One GET_DEST reply; `serviceFamily` is the family of the service that was dumped. */
+export function decodeDestinationMessage(payload: Buffer, serviceFamily: Family): Destination {
+  return decodeNestedReply(payload, IPVS_CMD_ATTR_DEST, (a) => decodeDestination(a, serviceFamily));
+}
+
+export interface IpvsInfo {
+  /** "1.2.1" */
+  version: string;
+  /** IP_VS_VERSION_CODE form, 0x00MMmmpp. */
+  versionCode: number;
+  /** Size of the connection hash table. */
+  connTableSize: number;
+}
+
+export function decodeInfoMessage(payload: Buffer): IpvsInfo {
+  let versionCode = -1;
+  let connTableSize = 0;
+  const d = new AttributeDecoder(decodeGenl(payload).attrs);
+  while (d.next()) {
+    if (d.type === IPVS_INFO_ATTR_VERSION) versionCode = d.u32();
+    else if (d.type === IPVS_INFO_ATTR_CONN_TAB_SIZE) connTableSize = d.u32();
+  }
+  d.check();
+  if (versionCode < 0) throw new NetlinkDecodeError('GET_INFO reply without a version');
+  const version = [versionCode >> 16, versionCode >> 8, versionCode]
+    .map((part) => part & 0xff)
+    .join('.');
+  return { version, versionCode, connTableSize };
+}

@@ -1,0 +1,224 @@
+// The one reporting API of the daemon. The VRRP runtime, the checkers and the IPVS reconciler call
+// these methods to say what happened; each writes the documented event line (synchronously, before
+// returning), updates the Prometheus metrics and the live status. Pure modules return actions, and
+// the shell that carries an action out reports it here, so the log, /metrics and /status never
+// disagree.
+import { emit, type EventFields } from './events.js';
+import type { Logger } from './log.js';
+import type { CheckResult, Metrics, VrrpStateName } from './metrics.js';
+import type { StatusBoard } from './status.js';
+
+export type IpvsOp =
+  'service.add' | 'service.edit' | 'service.del' | 'dest.add' | 'dest.edit' | 'dest.del';
+
+export type IpvsOpDetails = Omit<EventFields<'ipvs.dest.add'>, 'service'> &
+  Omit<EventFields<'ipvs.service.add'>, 'service'>;
+
+export class Observer {
+  /** Drops not yet reported, by reason: reported in bulk by `flushDrops()`. */
+  private readonly pendingDrops = new Map<
+    string,
+    { count: number; instance?: string; source?: string }
+  >();
+
+  constructor(
+    readonly log: Logger,
+    readonly metrics: Metrics,
+    readonly status: StatusBoard,
+  ) {}
+
+  // ------------------------------------------------------------------------------ VRRP
+
+  vrrpState(
+    instance: string,
+    from: VrrpStateName,
+    to: VrrpStateName,
+    reason: string,
+    priority: number,
+  ): void {
+    emit(this.log, 'vrrp.state', { instance, from, to, reason, priority }, `${instance} is ${to}`);
+    this.metrics.vrrpTransition(instance, from, to, priority);
+    this.status.instanceState(instance, to, priority);
+  }
+
+  vrrpPriority(instance: string, from: number, to: number): void {
+    emit(this.log, 'vrrp.priority', { instance, from, to });
+    this.metrics.vrrpPriorityChanged(instance, to);
+  }
+
+  /** Who is master now (ours while MASTER, the advertiser while BACKUP); status only. */
+  vrrpMaster(instance: string, address: string | undefined): void {
+    this.status.instanceMaster(instance, address);
+  }
+
+  vipAdded(instance: string, address: string, dev?: string): void {
+    emit(this.log, 'vip.add', dev ? { instance, address, dev } : { instance, address });
+  }
+
+  vipRemoved(instance: string, address: string, dev?: string): void {
+    emit(this.log, 'vip.del', dev ? { instance, address, dev } : { instance, address });
+  }
+
+  garpSent(instance: string, reason: EventFields<'garp.sent'>['reason'], count: number): void {
+    emit(this.log, 'garp.sent', { instance, reason, count });
+  }
+
+  /** Hot path: counted, not logged. */
+  advertSent(instance: string): void {
+    this.metrics.advertSent(instance);
+  }
+
+  advertReceived(instance: string): void {
+    this.metrics.advertReceived(instance);
+  }
+
+  /** Counted at once; logged in bulk by `flushDrops()` so a flood cannot flood the log. */
+  packetDropped(reason: string, instance?: string, source?: string): void {
+    this.metrics.packetDropped(reason);
+    const entry = this.pendingDrops.get(reason) ?? { count: 0 };
+    entry.count += 1;
+    if (instance !== undefined) entry.instance = instance;
+    if (source !== undefined) entry.source = source;
+    this.pendingDrops.set(reason, entry);
+  }
+
+  /** Writes one packet.dropped line per reason seen since the last flush. */
+  flushDrops(): void {
+    for (const [reason, { count, instance, source }] of this.pendingDrops) {
+      const fields: EventFields<'packet.dropped'> = { reason, count };
+      if (instance !== undefined) fields.instance = instance;
+      if (source !== undefined) fields.source = source;
+      emit(this.log, 'packet.dropped', fields, `${count} VRRP packet(s) dropped: ${reason}`);
+    }
+    this.pendingDrops.clear();
+  }
+
+  splitBrain(instance: string, peer: string, priority: number, peerPriority: number): void {
+    emit(
+      this.log,
+      'split_brain',
+      { instance, peer, priority, peerPriority },
+      `${instance}: two masters`,
+    );
+    this.metrics.splitBrainSeen(instance);
+  }
+
+  // ------------------------------------------------------------------------------ checkers
+
+  /**
+   * One check ran. `checker` names the checker as status shows it ("HTTP_GET 10.0.0.2:80"),
+   * `checkerType` is the metric label ("HTTP_GET").
+   */
+  checkRan(
+    virtualServer: string,
+    realServer: string,
+    checker: string,
+    checkerType: string,
+    ok: boolean,
+    reason: string,
+    latencyMs: number,
+  ): void {
+    const result: CheckResult = ok ? 'success' : 'failure';
+    this.metrics.checkDone(virtualServer, realServer, checkerType, result, latencyMs / 1000);
+    this.status.checkResult(virtualServer, realServer, checker, ok, reason, latencyMs);
+  }
+
+  /** A checker's verdict changed (after its retries). */
+  checkVerdict(
+    virtualServer: string,
+    realServer: string,
+    checker: string,
+    up: boolean,
+    reason: string,
+  ): void {
+    emit(this.log, up ? 'check.up' : 'check.down', { virtualServer, realServer, checker, reason });
+    this.status.checkerVerdict(virtualServer, realServer, checker, up);
+  }
+
+  /** A real server entered (alive) or left service; `weight` is what IPVS now holds. */
+  realServer(
+    virtualServer: string,
+    realServer: string,
+    alive: boolean,
+    weight: number,
+    inhibited: boolean,
+  ): void {
+    if (alive) emit(this.log, 'rs.up', { virtualServer, realServer, weight });
+    else emit(this.log, 'rs.down', { virtualServer, realServer, inhibited });
+    this.metrics.realServerState(virtualServer, realServer, alive, weight);
+    this.status.realServerVerdict(virtualServer, realServer, alive, weight);
+  }
+
+  quorum(virtualServer: string, up: boolean, liveWeight: number, sorryActive: boolean): void {
+    emit(this.log, up ? 'quorum.up' : 'quorum.down', { virtualServer, weight: liveWeight });
+    this.metrics.quorum(virtualServer, up);
+    this.status.quorum(virtualServer, up, sorryActive);
+  }
+
+  checkerExited(restartInMs: number, code?: number, error?: string): void {
+    const fields: EventFields<'checker.exited'> = { restartInMs };
+    if (code !== undefined) fields.code = code;
+    if (error !== undefined) fields.error = error;
+    emit(this.log, 'checker.exited', fields, 'checker worker exited; restarting it');
+  }
+
+  // ------------------------------------------------------------------------------ IPVS
+
+  ipvsApplied(op: IpvsOp, service: string, details: IpvsOpDetails = {}): void {
+    if (op.startsWith('service.')) {
+      const { scheduler, backend } = details;
+      emit(this.log, `ipvs.${op as 'service.add'}`, {
+        service,
+        ...(scheduler !== undefined && { scheduler }),
+        ...(backend !== undefined && { backend }),
+      });
+    } else {
+      const { dest, weight, method, backend } = details;
+      if (dest === undefined) throw new TypeError(`ipvsApplied(${op}) needs details.dest`);
+      emit(this.log, `ipvs.${op as 'dest.add'}`, {
+        service,
+        dest,
+        ...(weight !== undefined && { weight }),
+        ...(method !== undefined && { method }),
+        ...(backend !== undefined && { backend }),
+      });
+    }
+    this.metrics.ipvsOperation(op);
+  }
+
+  ipvsFailed(op: IpvsOp, service: string, code: string, message: string, dest?: string): void {
+    emit(this.log, 'ipvs.error', {
+      op,
+      service,
+      code,
+      message,
+      ...(dest !== undefined && { dest }),
+    });
+    this.metrics.ipvsError(op, code);
+  }
+
+  ipvsDrift(operations: number): void {
+    emit(
+      this.log,
+      'ipvs.drift',
+      { operations },
+      `IPVS table drifted; ${operations} operation(s) to repair`,
+    );
+  }
+
+  // ------------------------------------------------------------------------------ other
+
+  netlinkFailed(fields: EventFields<'netlink.error'>): void {
+    emit(this.log, 'netlink.error', fields);
+  }
+
+  notifyRun(fields: EventFields<'notify.run'>): void {
+    emit(this.log, 'notify.run', fields);
+    this.metrics.notify('started');
+  }
+
+  notifyFailed(fields: EventFields<'notify.failed'>): void {
+    emit(this.log, 'notify.failed', fields);
+    this.metrics.notify('failed');
+  }
+}

@@ -1,0 +1,283 @@
+// One VRRP instance at run time: binds the pure state machine (fsm.ts) to a real clock and
+// timers, the shared VRRP socket, the address manager (VIPs), the GARP / NA announcer and the
+// notify scripts. The machine decides; this class only carries out its actions, in order:
+//  - state changes are logged synchronously (`vrrp.state`) before anything else happens;
+//  - adverts go out at once (never behind address changes or scripts);
+//  - VIP changes and GARP bursts run on one ordered queue per instance;
+//  - notify scripts run on a second ordered queue, so a slow script never delays an advert.
+import type { Observer } from '../observe/observer.js';
+import {
+  initialState,
+  step,
+  type FsmAction,
+  type FsmConfig,
+  type FsmEvent,
+  type FsmState,
+  type NotifyState,
+  type StepResult,
+  type TimerName,
+} from './fsm.js';
+import { runCommand } from './command.js';
+import { Deadlines, type Clock } from './deadlines.js';
+import { passAuthData, VRRP_AUTH_NONE, VRRP_AUTH_PASS, type VrrpAdvert } from './packet.js';
+import type { CommandSpec, InstanceSpec, VipSpec } from './spec.js';
+import { advertDropReason } from './validate.js';
+
+/** Installs and removes addresses; resolves whether anything changed. */
+export interface AddressManager {
+  add(vip: VipSpec): Promise<boolean>;
+  del(vip: VipSpec): Promise<boolean>;
+}
+
+/** Sends `count` gratuitous ARPs (IPv4) or unsolicited NAs (IPv6) for each address. */
+export interface VipAnnouncer {
+  announce(vips: readonly VipSpec[], count: number): Promise<void>;
+}
+
+/** What the instance needs from the VRRP socket (net/vrrp-socket.ts). */
+export interface AdvertChannel {
+  register(vrid: number, handler: (r: { advert: VrrpAdvert; source: string }) => void): void;
+  unregister(vrid: number): void;
+  send(advert: VrrpAdvert, src: string, dst: string, v3ChecksumAsV2: boolean): void;
+}
+
+export interface InstanceIo {
+  channel: AdvertChannel;
+  addresses: AddressManager;
+  announcer: VipAnnouncer;
+  observer: Observer;
+  clock: Clock;
+}
+
+/** Notify scripts are not expected to run long; one that does is killed so the queue moves on. */
+const NOTIFY_TIMEOUT_MS = 30_000;
+
+export class VrrpInstance {
+  readonly name: string;
+  readonly cfg: FsmConfig;
+  private fsm: FsmState;
+  private readonly timers: Deadlines<TimerName>;
+  /** VIP and GARP work, in the order the machine asked for it. */
+  private addressQueue: Promise<void> = Promise.resolve();
+  private notifyQueue: Promise<void> = Promise.resolve();
+  private warnedNoAccept = false;
+  /** Set by stop() with -V (--dont-release-vrrp): VIPs stay where they are. */
+  private keepVips = false;
+  private masterAddress: string | undefined;
+
+  /**
+   * `route` receives the events the instance generates itself (timers, adverts) so the runtime can
+   * apply sync-group rules around them; it must end in `apply`.
+   */
+  constructor(
+    readonly spec: InstanceSpec,
+    primaryAddress: string,
+    private readonly io: InstanceIo,
+    private readonly route: (instance: VrrpInstance, event: FsmEvent) => void,
+  ) {
+    this.name = spec.name;
+    this.cfg = { ...spec.fsm, primaryAddress };
+    this.fsm = initialState(this.cfg);
+    this.timers = new Deadlines(io.clock, (timer) => this.route(this, { type: 'timer', timer }));
+  }
+
+  get state(): FsmState {
+    return this.fsm;
+  }
+
+  start(): void {
+    this.io.channel.register(this.spec.vrid, ({ advert, source }) => {
+      const reason = advertDropReason(this.spec, advert, source);
+      if (reason) {
+        this.io.observer.packetDropped(reason, this.name, source);
+        return;
+      }
+      this.io.observer.advertReceived(this.name);
+      this.route(this, {
+        type: 'advert',
+        priority: advert.priority,
+        source,
+        intervalCs: advert.intervalCs,
+      });
+    });
+    this.route(this, { type: 'startup' });
+  }
+
+  /**
+   * Shut down (priority-0 advert when MASTER); resolves once VIPs are gone (unless
+   * `releaseVips` is false) and the notify scripts have run.
+   */
+  async stop(opts: { releaseVips: boolean } = { releaseVips: true }): Promise<void> {
+    this.keepVips = !opts.releaseVips;
+    this.route(this, { type: 'shutdown' });
+    this.io.channel.unregister(this.spec.vrid);
+    this.timers.cancelAll();
+    await this.addressQueue;
+    await this.notifyQueue;
+  }
+
+  /** Step the machine on `event` now and carry out its actions. */
+  apply(event: FsmEvent): StepResult {
+    const now = this.io.clock.now();
+    if (event.type === 'advert' && this.fsm.state === 'MASTER' && event.priority !== 0) {
+      const ours = this.fsm.effectivePriority;
+      if (
+        event.priority < ours ||
+        (event.priority === ours && event.source !== this.cfg.primaryAddress)
+      ) {
+        this.io.observer.splitBrain(this.name, event.source, ours, event.priority);
+      }
+    }
+    const result = step(this.cfg, this.fsm, event, now);
+    if (event.type === 'priority' && event.priority !== this.fsm.effectivePriority) {
+      this.io.observer.vrrpPriority(this.name, this.fsm.effectivePriority, event.priority);
+    }
+    this.fsm = result.state;
+    for (const action of result.actions) this.execute(action);
+    this.trackMaster(event);
+    return result;
+  }
+
+  /** Keep the status board's "who is master" current: us, or the backup's advertiser. */
+  private trackMaster(event: FsmEvent): void {
+    let master: string | undefined;
+    if (this.fsm.state === 'MASTER') master = this.cfg.primaryAddress;
+    else if (this.fsm.state === 'BACKUP' && event.type === 'advert' && event.priority > 0)
+      master = event.source;
+    else if (this.fsm.state === 'BACKUP' && event.type !== 'advert') master = this.masterAddress;
+    if (master === this.masterAddress) return;
+    this.masterAddress = master;
+    this.io.observer.vrrpMaster(this.name, master);
+  }
+
+  private execute(a: FsmAction): void {
+    switch (a.type) {
+      case 'transition':
+        this.io.observer.vrrpState(this.name, a.from, a.to, a.reason, this.fsm.effectivePriority);
+        break;
+      case 'sendAdvert':
+        this.sendAdvert(a.priority);
+        break;
+      case 'addVips':
+        if (!a.accept && !this.warnedNoAccept) {
+          this.warnedNoAccept = true;
+          this.io.observer.log.warn(
+            { instance: this.name },
+            'no_accept is not enforced: packets to the VIPs are accepted (no firewall rules installed)',
+          );
+        }
+        this.queueAddresses('add');
+        break;
+      case 'delVips':
+        if (!this.keepVips) this.queueAddresses('del');
+        break;
+      case 'garp': {
+        const vips = [...this.spec.vips, ...this.spec.excludedVips];
+        this.addressQueue = this.addressQueue.then(async () => {
+          try {
+            await this.io.announcer.announce(vips, a.count);
+            this.io.observer.garpSent(this.name, a.reason, a.count);
+          } catch (err) {
+            this.io.observer.log.error(
+              { instance: this.name, err },
+              'sending gratuitous ARP / NA failed',
+            );
+          }
+        });
+        break;
+      }
+      case 'setTimer':
+        this.timers.set(a.timer, a.at);
+        break;
+      case 'cancelTimer':
+        this.timers.cancel(a.timer);
+        break;
+      case 'notify':
+        this.queueNotify(a.state, a.priority);
+        break;
+      case 'discard':
+        if (a.reason.startsWith('interval mismatch'))
+          this.io.observer.packetDropped('interval', this.name);
+        this.io.observer.log.debug({ instance: this.name, reason: a.reason }, 'advert discarded');
+        break;
+    }
+  }
+
+  private sendAdvert(priority: number): void {
+    const v2 = this.spec.version === 2;
+    const advert: VrrpAdvert = {
+      version: this.spec.version,
+      vrid: this.spec.vrid,
+      priority,
+      intervalCs: this.cfg.advertIntCs,
+      addresses: this.spec.vips.map((v) => v.address),
+      authType: v2 && this.spec.authPass !== undefined ? VRRP_AUTH_PASS : VRRP_AUTH_NONE,
+      authData: v2 ? passAuthData(this.spec.authPass ?? '') : Buffer.alloc(0),
+    };
+    const targets =
+      this.spec.unicastPeers.length > 0 ? this.spec.unicastPeers : [this.spec.mcastGroup];
+    for (const dst of targets) {
+      try {
+        this.io.channel.send(advert, this.cfg.primaryAddress, dst, this.spec.v3ChecksumAsV2);
+        this.io.observer.advertSent(this.name);
+      } catch (err) {
+        this.io.observer.log.error({ instance: this.name, dst, err }, 'sending advert failed');
+      }
+    }
+  }
+
+  private queueAddresses(op: 'add' | 'del'): void {
+    const vips = [...this.spec.vips, ...this.spec.excludedVips];
+    this.addressQueue = this.addressQueue.then(async () => {
+      for (const vip of vips) {
+        const address = `${vip.address}/${vip.prefixLength}`;
+        try {
+          if (op === 'add') {
+            if (await this.io.addresses.add(vip))
+              this.io.observer.vipAdded(this.name, address, vip.dev);
+          } else if (await this.io.addresses.del(vip)) {
+            this.io.observer.vipRemoved(this.name, address, vip.dev);
+          }
+        } catch (err) {
+          this.io.observer.log.error(
+            { instance: this.name, address, dev: vip.dev, err },
+            `VIP ${op} failed`,
+          );
+        }
+      }
+    });
+  }
+
+  private queueNotify(state: NotifyState, priority: number): void {
+    const n = this.spec.notify;
+    const specific: Record<NotifyState, CommandSpec | undefined> = {
+      MASTER: n.master,
+      BACKUP: n.backup,
+      FAULT: n.fault,
+      STOP: n.stop,
+    };
+    const runs: Array<[CommandSpec, string[]]> = [];
+    const own = specific[state];
+    if (own) runs.push([own, []]);
+    if (n.generic) runs.push([n.generic, ['INSTANCE', this.name, state, String(priority)]]);
+    for (const [cmd, args] of runs) {
+      this.notifyQueue = this.notifyQueue.then(async () => {
+        this.io.observer.notifyRun({
+          script: cmd.command,
+          argv: [...cmd.argv, ...args],
+          kind: 'vrrp',
+          instance: this.name,
+          state,
+        });
+        const r = await runCommand(cmd, args, NOTIFY_TIMEOUT_MS);
+        if (r.code === 0) return;
+        const failed: Parameters<Observer['notifyFailed']>[0] = { script: cmd.command };
+        if (r.code !== null) failed.exitCode = r.code;
+        if (r.signal) failed.signal = r.signal;
+        if (r.spawnError) failed.error = r.spawnError;
+        else if (r.timedOut) failed.error = `killed after ${NOTIFY_TIMEOUT_MS} ms`;
+        this.io.observer.notifyFailed(failed);
+      });
+    }
+  }
+}

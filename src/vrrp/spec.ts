@@ -1,0 +1,94 @@
+// The narrow view of one vrrp_instance that the VRRP runtime works from. from-config.ts builds it
+// from the typed config model; tests and tools can build it directly.
+import type { FsmConfig } from './fsm.js';
+import type { Family, VrrpVersion } from './packet.js';
+
+/** A virtual address as it is installed (`ip addr add ADDR/LEN dev DEV [brd] [scope] [label]`). */
+export interface VipSpec {
+  address: string;
+  prefixLength: number;
+  family: Family;
+  dev: string;
+  /** Broadcast address, or '+' to compute it; absent = none. */
+  brd?: string;
+  scope?: string;
+  label?: string;
+  noDad: boolean;
+}
+
+/** A command run without a shell (argv), or through /bin/sh when it needs one. */
+export interface CommandSpec {
+  /** The line as written, for logs and for /bin/sh when `shell` is set. */
+  command: string;
+  argv: string[];
+  shell: boolean;
+}
+
+export interface NotifySpec {
+  master?: CommandSpec;
+  backup?: CommandSpec;
+  fault?: CommandSpec;
+  stop?: CommandSpec;
+  /** Generic `notify`: gets INSTANCE|GROUP, name, state, priority appended. */
+  generic?: CommandSpec;
+}
+
+export interface ScriptSpec {
+  name: string;
+  command: CommandSpec;
+  intervalMs: number;
+  timeoutMs: number;
+  rise: number;
+  fall: number;
+  initFail: boolean;
+}
+
+export interface TrackedScriptSpec {
+  script: ScriptSpec;
+  weight: number;
+  reverse: boolean;
+}
+
+export interface TrackedInterfaceSpec {
+  name: string;
+  weight: number;
+  reverse: boolean;
+}
+
+export interface InstanceSpec {
+  name: string;
+  vrid: number;
+  version: VrrpVersion;
+  family: Family;
+  interface: string;
+  /** Advert source (unicast_src_ip / mcast_src_ip); absent = the interface's primary address. */
+  sourceAddress?: string;
+  /** Multicast group, unless `unicastPeers` is non-empty. */
+  mcastGroup: string;
+  unicastPeers: string[];
+  /** PASS password (v2 only); absent = no authentication. */
+  authPass?: string;
+  v3ChecksumAsV2: boolean;
+  /** The state machine's settings, except the primary address, known once the interface is. */
+  fsm: Omit<FsmConfig, 'primaryAddress'>;
+  vips: VipSpec[];
+  /** virtual_ipaddress_excluded: installed with the VIPs but not advertised. */
+  excludedVips: VipSpec[];
+  notify: NotifySpec;
+  trackScripts: TrackedScriptSpec[];
+  trackInterfaces: TrackedInterfaceSpec[];
+  /** Follow the instance's own interface link state (off with dont_track_primary). */
+  trackPrimary: boolean;
+  syncGroup?: string;
+}
+
+export interface SyncGroupSpec {
+  name: string;
+  members: string[];
+  notify: NotifySpec;
+}
+
+export interface VrrpSpec {
+  instances: InstanceSpec[];
+  syncGroups: SyncGroupSpec[];
+}

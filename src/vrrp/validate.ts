@@ -1,0 +1,39 @@
+// The per-instance checks keepalived applies to a well-formed advert before its state machine
+// sees it (vrrp.c: vrrp_check_packet). Pure; the reason names the `packet.dropped` counter.
+import { formatAddress, addressBytes } from './address.js';
+import { passAuthData, VRRP_AUTH_NONE, VRRP_AUTH_PASS, type VrrpAdvert } from './packet.js';
+import type { InstanceSpec } from './spec.js';
+
+export type AdvertDropReason = 'version' | 'auth' | 'peer' | 'addresses';
+
+const canonical = (a: string) => formatAddress(addressBytes(a));
+
+/** Why `spec` must drop `advert` from `source`, or undefined to accept it. */
+export function advertDropReason(
+  spec: Pick<InstanceSpec, 'version' | 'authPass' | 'unicastPeers' | 'vips'>,
+  advert: VrrpAdvert,
+  source: string,
+): AdvertDropReason | undefined {
+  if (advert.version !== spec.version) return 'version';
+  if (spec.version === 2) {
+    const wanted = spec.authPass === undefined ? VRRP_AUTH_NONE : VRRP_AUTH_PASS;
+    if (advert.authType !== wanted) return 'auth';
+    if (spec.authPass !== undefined && !advert.authData.equals(passAuthData(spec.authPass)))
+      return 'auth';
+  }
+  if (
+    spec.unicastPeers.length > 0 &&
+    !spec.unicastPeers.some((p) => canonical(p) === canonical(source))
+  ) {
+    return 'peer';
+  }
+  // keepalived drops adverts whose address list differs from ours (unless skip_check_adv_addr).
+  const ours = new Set(spec.vips.map((v) => canonical(v.address)));
+  if (
+    advert.priority !== 0 &&
+    (advert.addresses.length !== ours.size || !advert.addresses.every((a) => ours.has(a)))
+  ) {
+    return 'addresses';
+  }
+  return undefined;
+}

@@ -1,0 +1,194 @@
+// Running VRRP nodes in a testbed (test/helpers/netns.ts) for the VRRP integration tests: our
+// node (test/helpers/vrrp-node.ts) or the real keepalived, each in its own process group inside a
+// node's namespace, with its output collected line by line, and VIP polling to time failovers.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { ip, type Testbed } from './netns.js';
+
+const NODE_SCRIPT = fileURLToPath(new URL('./vrrp-node.js', import.meta.url));
+
+export interface OutputLine {
+  at: number;
+  text: string;
+}
+
+export class RunningNode {
+  readonly lines: OutputLine[] = [];
+  readonly exited: Promise<number | null>;
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    readonly label: string,
+    readonly proc: ChildProcess,
+  ) {
+    for (const stream of [proc.stdout, proc.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (text) => {
+        this.lines.push({ at: performance.now(), text });
+        for (const w of this.waiters) w();
+      });
+    }
+    this.exited = new Promise((resolve) => proc.once('exit', (code) => resolve(code)));
+  }
+
+  /** Signals the whole process group (`ip netns exec` execs the daemon in place). */
+  signal(sig: NodeJS.Signals): void {
+    if (this.proc.pid === undefined || this.proc.exitCode !== null) return;
+    try {
+      process.kill(-this.proc.pid, sig);
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Resolves with the first output line matching `pattern` (already seen or to come). */
+  waitForLine(pattern: RegExp, timeoutMs: number): Promise<OutputLine> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const hit = this.lines.find((l) => pattern.test(l.text));
+        if (!hit) return false;
+        clearTimeout(timer);
+        this.waiters = this.waiters.filter((w) => w !== onLine);
+        resolve(hit);
+        return true;
+      };
+      const onLine = () => void check();
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== onLine);
+        reject(
+          new Error(
+            `${this.label}: no line matching ${pattern} within ${timeoutMs} ms:\n${this.dump()}`,
+          ),
+        );
+      }, timeoutMs);
+      if (!check()) this.waiters.push(onLine);
+    });
+  }
+
+  /** Our node's JSON events of one kind. */
+  events(name: string): Array<Record<string, unknown>> {
+    return this.lines
+      .filter((l) => l.text.startsWith('{'))
+      .map((l) => JSON.parse(l.text) as Record<string, unknown>)
+      .filter((r) => r.event === name);
+  }
+
+  dump(): string {
+    return this.lines.map((l) => l.text).join('\n');
+  }
+
+  async stop(): Promise<void> {
+    this.signal('SIGTERM');
+    const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 5000).unref());
+    if ((await Promise.race([this.exited, timeout])) === 'timeout') this.signal('SIGKILL');
+  }
+}
+
+/** A scratch directory for configs and pid files, removed by cleanup(). */
+export function scratchDir(area: string): {
+  dir: string;
+  write(name: string, text: string): string;
+  cleanup(): void;
+} {
+  const dir = mkdtempSync(join(tmpdir(), `kts-${area}-`));
+  return {
+    dir,
+    write: (name, text) => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    },
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export function startOurs(bed: Testbed, node: string, config: string): RunningNode {
+  const proc = bed.spawn(node, process.execPath, [NODE_SCRIPT, config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new RunningNode(`ours@${node}`, proc);
+}
+
+/** keepalived 2.2.7, VRRP only, foreground, console log, its own pid files (testbeds.md §C.1). */
+export function startKeepalived(
+  bed: Testbed,
+  node: string,
+  config: string,
+  runDir: string,
+): RunningNode {
+  const pid = (n: string) => join(runDir, `${node}-${n}.pid`);
+  const args = [
+    '-P',
+    '-n',
+    '-l',
+    '-D',
+    '-f',
+    config,
+    '-p',
+    pid('main'),
+    '-r',
+    pid('vrrp'),
+    '-c',
+    pid('chk'),
+  ];
+  const proc = bed.spawn(node, 'keepalived', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return new RunningNode(`keepalived@${node}`, proc);
+}
+
+/** Whether `address` (e.g. "192.168.0.38/32") is on the node's eth0. */
+export function holdsVip(bed: Testbed, node: string, address: string): boolean {
+  const out = ip(['-n', bed.nodes[node].ns, '-o', 'addr', 'show', 'dev', 'eth0']);
+  return out.split('\n').some((l) => l.split(/\s+/).includes(address));
+}
+
+/** Polls every 10 ms; resolves with performance.now() when `cond` first holds. */
+export async function waitUntil(
+  cond: () => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<number> {
+  const start = performance.now();
+  for (;;) {
+    if (cond()) return performance.now();
+    if (performance.now() - start > timeoutMs)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Fails if `cond` becomes false at any poll during `ms`. */
+export async function holdsFor(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    if (!cond()) throw new Error(`${what} stopped holding`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+export interface SeedOptions {
+  state: 'MASTER' | 'BACKUP';
+  priority: number;
+  version?: 2 | 3;
+  /** Add VI_6: VRID 52, fd00::38/64 (VRRPv3 only). */
+  ipv6?: boolean;
+}
+
+/** The tutorial layout of testbeds.md §C.1, VRRP part: VI_1, VRID 51, 192.168.0.38, PASS 1111. */
+export function seedConfig(o: SeedOptions): string {
+  const v3 = o.version === 3;
+  const auth = v3
+    ? ''
+    : '    authentication {\n        auth_type PASS\n        auth_pass 1111\n    }\n';
+  const instance = (name: string, vrid: number, vip: string) =>
+    `vrrp_instance ${name} {\n    state ${o.state}\n    interface eth0\n    virtual_router_id ${vrid}\n` +
+    `    priority ${o.priority}\n    advert_int 1\n${auth}    virtual_ipaddress {\n        ${vip}\n    }\n}\n`;
+  return (
+    (v3 ? 'global_defs {\n    vrrp_version 3\n}\n' : '') +
+    instance('VI_1', 51, '192.168.0.38') +
+    (o.ipv6 ? instance('VI_6', 52, 'fd00::38/64') : '')
+  );
+}

@@ -1,0 +1,132 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { validateEvent } from '../../../src/observe/events.js';
+import { CheckRunner } from '../../../src/check/runner.js';
+import { buildPlan } from '../../fixtures/check/plans.js';
+import { captureLog, events } from '../../fixtures/check/log-capture.js';
+import { tcpServer } from '../../fixtures/check/servers.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await sleep(10);
+  }
+}
+
+test('a real server going away and coming back: events, verdicts, retries', async () => {
+  const server = await tcpServer(() => undefined);
+  const port = server.port;
+  const plan = buildPlan({
+    realServers: [{ port, timing: { delayLoopMs: 100, delayBeforeRetryMs: 50, retry: 1 } }],
+  });
+  const { log, lines } = captureLog();
+  const verdicts: boolean[] = [];
+  const runner = new CheckRunner(plan, {
+    log,
+    onVerdict: (v) => verdicts.push(v.realServers[0]!.alive),
+  });
+  runner.start();
+  try {
+    await until(() => runner.stats().checks >= 2);
+    assert.deepEqual(events(lines), [], 'a passing start is silent');
+    await server.close();
+    const downAt = Date.now();
+    await until(() => events(lines).includes('check.down'));
+    // retry 1: one failure, one retry 50 ms later, then down; bounded by 100 + 50 ms + slack.
+    assert.ok(Date.now() - downAt < 600, `detected after ${Date.now() - downAt} ms`);
+    assert.deepEqual(events(lines), ['check.down', 'rs.down', 'quorum.down']);
+    const down = lines.find((l) => l.event === 'check.down')!;
+    assert.equal(down.virtualServer, 'tcp 10.0.0.1:80');
+    assert.equal(down.realServer, `127.0.0.1:${port}`);
+    assert.equal(down.checker, 'TCP_CHECK');
+    assert.equal(down.reason, 'ECONNREFUSED');
+    const again = net.createServer().listen(port, '127.0.0.1');
+    try {
+      await until(() => events(lines).includes('check.up'));
+      assert.deepEqual(events(lines).slice(3), ['check.up', 'rs.up', 'quorum.up']);
+    } finally {
+      again.close();
+    }
+    assert.deepEqual(verdicts, [false, true]);
+    for (const l of lines.filter((x) => x.event))
+      assert.equal(validateEvent(l).ok, true, JSON.stringify(l));
+  } finally {
+    await runner.stop();
+  }
+});
+
+test('ha_suspend: checkers of a virtual server whose address is not local do not run', async () => {
+  const plan = buildPlan({
+    haSuspendAddress: '10.0.0.1',
+    realServers: [{ port: 1, timing: { delayLoopMs: 50 } }],
+  });
+  let local = false;
+  const { log } = captureLog();
+  const runner = new CheckRunner(plan, { log, isAddressLocal: () => local });
+  runner.start();
+  try {
+    await until(() => runner.stats().suspended >= 1);
+    assert.equal(runner.stats().checks, 0);
+    local = true;
+    runner.runSoon('tcp 10.0.0.1:80');
+    await until(() => runner.stats().checks >= 1);
+    assert.equal(runner.verdicts()[0]!.realServers[0]!.alive, false);
+  } finally {
+    await runner.stop();
+  }
+});
+
+test('the concurrency cap holds under a burst of due checks', async () => {
+  const server = await tcpServer(() => undefined);
+  const plan = buildPlan({
+    realServers: Array.from({ length: 50 }, () => ({ port: server.port })),
+  });
+  let inFlight = 0;
+  let peak = 0;
+  const { log } = captureLog();
+  const runner = new CheckRunner(plan, {
+    log,
+    maxConcurrent: 4,
+    probe: async () => {
+      peak = Math.max(peak, ++inFlight);
+      await sleep(5);
+      inFlight--;
+      return { ok: true, reason: 'fine', latencyMs: 5 };
+    },
+  });
+  runner.start();
+  try {
+    await until(() => runner.stats().checks >= 50);
+    assert.equal(peak, 4);
+  } finally {
+    await runner.stop();
+    await server.close();
+  }
+});
+
+test('log_all_failures logs each failure being retried before the verdict', async () => {
+  const server = await tcpServer(() => undefined);
+  const plan = buildPlan({
+    realServers: [
+      { port: server.port, timing: { delayLoopMs: 50, delayBeforeRetryMs: 20, retry: 2 } },
+    ],
+  });
+  plan.virtualServers[0]!.realServers[0]!.checkers[0]!.logAllFailures = true;
+  const { log, lines } = captureLog();
+  const runner = new CheckRunner(plan, { log });
+  runner.start();
+  try {
+    await until(() => runner.stats().checks >= 1);
+    await server.close();
+    await until(() => events(lines).includes('check.down'));
+    const retried = lines.filter((l) => l.msg === 'checker failed, retrying');
+    assert.equal(retried.length, 2);
+    assert.equal(retried[0]!.reason, 'ECONNREFUSED');
+  } finally {
+    await runner.stop();
+  }
+});

@@ -1,0 +1,127 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCheckers } from '../../../src/check/supervisor.js';
+import type { VirtualServerVerdict } from '../../../src/check/engine.js';
+import { tableWeight } from '../../../src/check/verdict.js';
+import { buildPlan } from '../../fixtures/check/plans.js';
+import { captureLog, events } from '../../fixtures/check/log-capture.js';
+import { closedTcpPort, tcpServer } from '../../fixtures/check/servers.js';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(cond: () => boolean, timeoutMs = 8000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not reached in time');
+    await sleep(10);
+  }
+}
+
+/** The destinations an IPVS table would hold for these verdicts: "vs rs" → weight. */
+function table(verdicts: VirtualServerVerdict[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of verdicts) {
+    if (v.sorryActive) {
+      out[`${v.virtualServer} sorry`] = 1;
+      continue;
+    }
+    for (const rs of v.realServers) {
+      const w = tableWeight(rs, rs.inhibitOnFailure);
+      if (w !== undefined) out[`${v.virtualServer} ${rs.realServer}`] = w;
+    }
+  }
+  return out;
+}
+
+test('checkers in a worker: verdicts reach the main thread and drive a table', async () => {
+  const server = await tcpServer(() => undefined);
+  const dir = mkdtempSync(join(tmpdir(), 'kts-check-sup-'));
+  const logPath = join(dir, 'worker.log');
+  const plan = buildPlan(
+    { realServers: [{ port: server.port, weight: 5, timing: { delayLoopMs: 100, retry: 0 } }] },
+    {
+      name: 'tcp 10.0.0.2:80',
+      sorry: true,
+      realServers: [
+        { port: await closedTcpPort(), inhibitOnFailure: true, timing: { delayLoopMs: 100 } },
+      ],
+    },
+  );
+  const { log } = captureLog();
+  const handle = startCheckers(plan, { log, workerLog: { destination: logPath } });
+  try {
+    const first = await handle.ready;
+    // At start every server without alpha is alive (keepalived adds them all at once).
+    const downRs = plan.virtualServers[1]!.realServers[0]!.name;
+    assert.deepEqual(table(first), {
+      [`tcp 10.0.0.1:80 127.0.0.1:${server.port}`]: 5,
+      [`tcp 10.0.0.2:80 ${downRs}`]: 1,
+    });
+    await until(() => handle.verdicts()[1]!.sorryActive);
+    assert.deepEqual(table(handle.verdicts()), {
+      [`tcp 10.0.0.1:80 127.0.0.1:${server.port}`]: 5,
+      'tcp 10.0.0.2:80 sorry': 1,
+    });
+    await server.close();
+    await until(() => !handle.verdicts()[0]!.realServers[0]!.alive);
+    assert.deepEqual(table(handle.verdicts()), { 'tcp 10.0.0.2:80 sorry': 1 });
+    const logged = readFileSync(logPath, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(events(logged).includes('check.down'));
+  } finally {
+    await handle.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a crashing checker worker is restarted without touching the main loop or the verdicts', async () => {
+  const port = await closedTcpPort();
+  const plan = buildPlan({ realServers: [{ port, timing: { delayLoopMs: 100 } }] });
+  const { log, lines } = captureLog();
+  const restarts: Array<{ generation: number; error?: string }> = [];
+  const verdicts: boolean[] = [];
+  // The main loop's own heartbeat: the largest gap between 10 ms ticks while the worker dies.
+  let last = performance.now();
+  let worstGap = 0;
+  const heartbeat = setInterval(() => {
+    const now = performance.now();
+    worstGap = Math.max(worstGap, now - last);
+    last = now;
+  }, 10);
+  const handle = startCheckers(plan, {
+    log,
+    restartDelayMs: 200,
+    workerLog: { level: 'silent' },
+    workerUrl: new URL('../../fixtures/check/crashing-worker.js', import.meta.url),
+  });
+  handle.on('restart', (r) => restarts.push(r));
+  handle.on('verdict', (v) => verdicts.push(v.realServers[0]!.alive));
+  try {
+    await handle.ready;
+    await until(() => verdicts.includes(false));
+    await until(() => handle.restarts === 1);
+    assert.deepEqual(restarts, [{ generation: 1, error: 'checker blew up', exitCode: 1 }]);
+    assert.deepEqual(events(lines), ['checker.exited']);
+    assert.equal(lines[0]!.restartInMs, 200);
+    // The restarted worker resumes from the reported states: still down, no flap back up.
+    await sleep(600);
+    assert.deepEqual(verdicts, [true, false]);
+    const back = net.createServer().listen(port, '127.0.0.1');
+    try {
+      await until(() => verdicts.at(-1) === true);
+    } finally {
+      back.close();
+    }
+    assert.equal(handle.restarts, 1, 'the second generation does not crash');
+    assert.ok(worstGap < 200, `main loop stalled ${worstGap} ms`);
+  } finally {
+    clearInterval(heartbeat);
+    await handle.stop();
+  }
+});

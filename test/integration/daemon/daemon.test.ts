@@ -1,0 +1,219 @@
+// The daemon for real: two keepalived-ts processes on a two-director namespace testbed, driven by
+// signals. Covers start-up, GET /status and /metrics, SIGUSR1/SIGUSR2 dumps, SIGHUP with a broken
+// and with an unchanged config, SIGTERM (priority-0 handover, VIP removed), and checks every log
+// line both daemons wrote against the documented event schema.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
+import { createTestbed } from '../../helpers/netns.js';
+import { validateEvent } from '../../../src/observe/events.js';
+import { parsePrometheusText, sampleValue } from '../../unit/observe/prom-text.js';
+import { defaultRunOptions, startDaemon, type DaemonProcess } from './daemon-process.js';
+
+const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
+
+function vrrpConfig(
+  routerId: string,
+  state: 'MASTER' | 'BACKUP',
+  priority: number,
+  extra = '',
+): string {
+  return `global_defs {
+   router_id ${routerId}
+}
+vrrp_instance VI_1 {
+    state ${state}
+    interface eth0
+    virtual_router_id 51
+    priority ${priority}
+    advert_int 1
+    authentication {
+        auth_type PASS
+        auth_pass 1111
+    }
+    virtual_ipaddress {
+        192.168.0.38
+    }
+}
+${extra}`;
+}
+
+const isEvent =
+  (name: string, fields: Record<string, unknown> = {}) =>
+  (r: Record<string, unknown>) =>
+    r.event === name && Object.entries(fields).every(([k, v]) => r[k] === v);
+
+test(
+  'two daemons: status, metrics, dumps, reloads and a clean stop',
+  { skip, timeout: 60_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kts-daemon-it-'));
+    const bed = createTestbed('ops', [
+      { name: 'd1', ipv4: '192.168.0.48/24' },
+      { name: 'd2', ipv4: '192.168.0.58/24' },
+    ]);
+    const daemons: DaemonProcess[] = [];
+    after(() => {
+      for (const d of daemons) d.child.kill('SIGKILL');
+      bed.teardown();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const hasVip = (node: string) =>
+      bed.exec(node, 'ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0']).includes('192.168.0.38/32');
+
+    const conf1 = join(dir, 'd1.conf');
+    writeFileSync(conf1, vrrpConfig('LVS_D1', 'MASTER', 100));
+    writeFileSync(join(dir, 'd2.conf'), vrrpConfig('LVS_D2', 'BACKUP', 90));
+    const opts = (node: string) => ({
+      ...defaultRunOptions(join(dir, `${node}.conf`)),
+      check: false,
+      status: '127.0.0.1:9650',
+      pidFile: join(dir, `${node}.pid`),
+    });
+    // Start d1 first: whichever starts first becomes master first, and this test wants d1 there.
+    const d1 = startDaemon(bed, 'd1', opts('d1'), { TMPDIR: dir });
+    daemons.push(d1);
+    await d1.waitFor(isEvent('status.listening'), 10_000, 'status.listening');
+    const d2 = startDaemon(bed, 'd2', opts('d2'), { TMPDIR: join(dir, 'nonexistent') });
+    daemons.push(d2);
+
+    assert.equal(readFileSync(join(dir, 'd1.pid'), 'utf8').trim(), String(d1.child.pid));
+    await d1.waitFor(isEvent('vrrp.state', { to: 'MASTER' }), 10_000, 'd1 MASTER');
+    await d2.waitFor(isEvent('vrrp.state', { to: 'BACKUP' }), 10_000, 'd2 BACKUP');
+    await d1.waitFor(isEvent('vip.add'), 5_000, 'vip.add');
+    assert.ok(hasVip('d1'));
+    assert.ok(!hasVip('d2'));
+
+    // GET /status and /metrics, from inside d1's namespace (the endpoint is on its loopback).
+    const fetchIn = (path: string) =>
+      bed.exec('d1', process.execPath, [
+        '-e',
+        `fetch('http://127.0.0.1:9650${path}').then(async (r) => process.stdout.write(await r.text()))`,
+      ]);
+    const status = JSON.parse(fetchIn('/status')) as {
+      instances: Array<{ name: string; state: string; vips: string[] }>;
+    };
+    assert.deepEqual(
+      status.instances.map((i) => [i.name, i.state, i.vips]),
+      [['VI_1', 'MASTER', ['192.168.0.38/32']]],
+    );
+    const metrics = parsePrometheusText(fetchIn('/metrics'));
+    assert.equal(
+      sampleValue(metrics, 'keepalived_vrrp_state', { instance: 'VI_1', state: 'MASTER' }),
+      1,
+    );
+    assert.ok(
+      (sampleValue(metrics, 'keepalived_vrrp_adverts_sent_total', { instance: 'VI_1' }) ?? 0) >= 1,
+    );
+
+    // SIGUSR1, SIGUSR2: keepalived.data and keepalived.stats in $TMPDIR, plus JSON.
+    d1.signal('SIGUSR1');
+    const data = await d1.waitFor(isEvent('dump.written', { kind: 'data' }), 5_000, 'data dump');
+    assert.equal(data.path, join(dir, 'keepalived.data'));
+    assert.match(
+      readFileSync(join(dir, 'keepalived.data'), 'utf8'),
+      /VRRP Instance = VI_1\n {3}State = MASTER/,
+    );
+    d1.signal('SIGUSR2');
+    await d1.waitFor(isEvent('dump.written', { kind: 'stats' }), 5_000, 'stats dump');
+    const stats = JSON.parse(readFileSync(join(dir, 'keepalived.stats.json'), 'utf8')) as {
+      instances: Record<string, { advertsSent: number; becameMaster: number }>;
+    };
+    assert.ok(stats.instances.VI_1!.advertsSent >= 1);
+    assert.equal(stats.instances.VI_1!.becameMaster, 1);
+    // A dump that cannot be written (d2's TMPDIR does not exist) is logged; the daemon keeps running.
+    d2.signal('SIGUSR1');
+    await d2.waitFor(
+      (r) => typeof r.msg === 'string' && r.msg.includes('SIGUSR1 handling failed'),
+      5_000,
+      'dump failure',
+    );
+
+    // SIGHUP with a broken config: rejected, the old one keeps running, the VIP stays.
+    writeFileSync(conf1, vrrpConfig('LVS_D1', 'MASTER', 300));
+    d1.signal('SIGHUP');
+    const rejected = await d1.waitFor(isEvent('config.rejected'), 5_000, 'config.rejected');
+    assert.equal(rejected.reload, true);
+    assert.ok(
+      (rejected.diagnostics as Array<{ severity: string; line: number }>).some(
+        (d) => d.severity === 'error' && d.line === 8,
+      ),
+      JSON.stringify(rejected.diagnostics),
+    );
+    // SIGHUP with the same instances (a comment added): loaded, no change, no transition.
+    writeFileSync(conf1, `! reloaded\n${vrrpConfig('LVS_D1', 'MASTER', 100)}`);
+    d1.signal('SIGHUP');
+    const loaded = await d1.waitFor(
+      isEvent('config.loaded', { reload: true }),
+      5_000,
+      'config.loaded',
+    );
+    assert.deepEqual(loaded.changes, []);
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.ok(hasVip('d1'));
+    assert.equal(
+      d1.records().filter(isEvent('vrrp.state')).length,
+      2,
+      'no transition from the reload',
+    );
+
+    // SIGTERM: priority 0, VIP removed, pid file removed, d2 takes over within its skew time.
+    const stoppedAt = Date.now();
+    const d2Mark = d2.lines.length;
+    d1.signal('SIGTERM');
+    assert.equal(await d1.exited, 0);
+    const last = JSON.parse(d1.lines.at(-1)!) as Record<string, unknown>;
+    assert.equal(last.event, 'daemon.stop');
+    assert.equal(last.signal, 'SIGTERM');
+    assert.ok(!hasVip('d1'));
+    const master = await d2.waitFor(
+      isEvent('vrrp.state', { to: 'MASTER' }),
+      6_000,
+      'd2 MASTER',
+      d2Mark,
+    );
+    // Priority 0 from d1 makes d2 take over after its skew time ((256-90)/256 s), not the 3.6 s
+    // master-down timer.
+    const takeover = Date.parse(master.time as string) - stoppedAt;
+    console.log(`d2 MASTER ${takeover} ms after SIGTERM to d1 (${String(master.reason)})`);
+    assert.ok(takeover < 2000, `takeover after ${takeover} ms`);
+    assert.throws(() => readFileSync(join(dir, 'd1.pid')));
+
+    d2.signal('SIGINT');
+    assert.equal(await d2.exited, 0);
+
+    for (const d of [d1, d2]) {
+      for (const line of d.lines) {
+        const v = validateEvent(line);
+        assert.ok(v.ok, `${line}: ${v.ok ? '' : v.errors.join('; ')}`);
+      }
+    }
+  },
+);
+
+test(
+  'a config with errors at start: config.rejected, exit 1, nothing left behind',
+  { skip, timeout: 20_000 },
+  async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kts-daemon-it-'));
+    const bed = createTestbed('ops', [{ name: 'd1', ipv4: '192.168.0.48/24' }]);
+    after(() => {
+      bed.teardown();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const conf = join(dir, 'bad.conf');
+    writeFileSync(conf, 'vrrp_instance VI_1 {\n    virtual_router_id 999\n}\n');
+    const d = startDaemon(bed, 'd1', { ...defaultRunOptions(conf), pidFile: join(dir, 'x.pid') });
+    assert.equal(await d.exited, 1);
+    const records = d.records();
+    assert.deepEqual(
+      records.map((r) => r.event),
+      ['config.rejected'],
+    );
+    assert.throws(() => readFileSync(join(dir, 'x.pid')));
+    for (const line of d.lines) assert.ok(validateEvent(line).ok, line);
+  },
+);

@@ -1,0 +1,182 @@
+// NetlinkSocket's request/reply logic against a scripted fake kernel.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NetlinkSocket } from '../../../src/netlink/socket.js';
+import {
+  NLM_F_ACK,
+  NLM_F_DUMP,
+  NLM_F_DUMP_INTR,
+  NLM_F_MULTI,
+  NLM_F_REQUEST,
+  RTM_GETLINK,
+  RTM_NEWADDR,
+  RTM_NEWLINK,
+} from '../../../src/netlink/constants.js';
+import { encodeMessage } from '../../../src/netlink/message.js';
+import { FakeKernel, ack, done, reply } from './fake-kernel.js';
+
+test('a request carries REQUEST|ACK, our pid and a fresh seq, and resolves on the ACK', async () => {
+  const kernel = new FakeKernel((req) => [ack(req)]);
+  const nl = new NetlinkSocket(kernel);
+  assert.deepEqual(await nl.request(RTM_NEWADDR, 0x600, Buffer.from([1, 2, 3, 4]), 'add'), []);
+  await nl.request(RTM_NEWADDR, 0, Buffer.alloc(0), 'add');
+  const [a, b] = kernel.sent;
+  assert.equal(a.header.flags, 0x600 | NLM_F_REQUEST | NLM_F_ACK);
+  assert.equal(a.header.pid, 4242);
+  assert.deepEqual(a.data, Buffer.from([1, 2, 3, 4]));
+  assert.notEqual(a.header.seq, 0);
+  assert.equal(b.header.seq, a.header.seq + 1);
+  nl.close();
+});
+
+test('a kernel error rejects with the errno name and the extended ACK', async () => {
+  const kernel = new FakeKernel((req) => [ack(req, 17, { message: 'exists', offset: 24 })]);
+  const nl = new NetlinkSocket(kernel);
+  await assert.rejects(nl.request(RTM_NEWADDR, 0, Buffer.alloc(0), 'RTM_NEWADDR 10.0.0.1'), {
+    name: 'NetlinkError',
+    code: 'EEXIST',
+    errno: 17,
+    op: 'RTM_NEWADDR 10.0.0.1',
+    seq: 1,
+    extAck: { message: 'exists', offset: 24 },
+    message: 'RTM_NEWADDR 10.0.0.1: EEXIST: exists',
+  });
+  nl.close();
+});
+
+test('a dump collects every part across datagrams until NLMSG_DONE', async () => {
+  const kernel = new FakeKernel((req) => [
+    Buffer.concat([
+      reply(req, RTM_NEWLINK, Buffer.from('a'), NLM_F_MULTI),
+      reply(req, RTM_NEWLINK, Buffer.from('b'), NLM_F_MULTI),
+    ]),
+    Buffer.concat([reply(req, RTM_NEWLINK, Buffer.from('c'), NLM_F_MULTI), done(req)]),
+  ]);
+  const nl = new NetlinkSocket(kernel);
+  const parts = await nl.request(RTM_GETLINK, NLM_F_DUMP, Buffer.alloc(16), 'dump');
+  assert.deepEqual(
+    parts.map((m) => m.data.toString()),
+    ['a', 'b', 'c'],
+  );
+  nl.close();
+});
+
+test('a dump that fails midway (negative status in DONE) rejects with that errno', async () => {
+  const nl = new NetlinkSocket(new FakeKernel((req) => [done(req, -16)]));
+  await assert.rejects(nl.request(RTM_GETLINK, NLM_F_DUMP, Buffer.alloc(0), 'dump'), {
+    code: 'EBUSY',
+  });
+  nl.close();
+});
+
+test('an interrupted dump (NLM_F_DUMP_INTR) is NETLINK_DUMP_INTERRUPTED', async () => {
+  const nl = new NetlinkSocket(
+    new FakeKernel((req) => [
+      reply(req, RTM_NEWLINK, Buffer.from('a'), NLM_F_MULTI | NLM_F_DUMP_INTR),
+      done(req),
+    ]),
+  );
+  await assert.rejects(nl.request(RTM_GETLINK, NLM_F_DUMP, Buffer.alloc(0), 'dump'), {
+    code: 'NETLINK_DUMP_INTERRUPTED',
+  });
+  nl.close();
+});
+
+test('concurrent requests are matched by seq even when answered out of order', async () => {
+  const held: Buffer[] = [];
+  const kernel = new FakeKernel((req) => {
+    held.push(
+      Buffer.concat([reply(req, RTM_NEWLINK, Buffer.from(`r${req.header.seq}`)), ack(req)]),
+    );
+    return [];
+  });
+  const nl = new NetlinkSocket(kernel);
+  const results = [1, 2, 3].map(() => nl.request(RTM_GETLINK, 0, Buffer.alloc(0), 'get'));
+  for (const d of held.reverse()) kernel.deliver(d);
+  const got = await Promise.all(results);
+  assert.deepEqual(
+    got.map((r) => r[0].data.toString()),
+    ['r1', 'r2', 'r3'],
+  );
+  nl.close();
+});
+
+test('no reply: NETLINK_TIMEOUT, and a late reply is dropped', async () => {
+  const kernel = new FakeKernel();
+  const nl = new NetlinkSocket(kernel, { timeoutMs: 20 });
+  const started = Date.now();
+  await assert.rejects(nl.request(RTM_GETLINK, 0, Buffer.alloc(0), 'slow'), {
+    code: 'NETLINK_TIMEOUT',
+    message: 'slow: no reply in 20 ms',
+  });
+  assert.ok(Date.now() - started >= 19);
+  kernel.deliver(ack(kernel.sent[0]));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(kernel.keepAlive, false, 'nothing pending keeps the process alive');
+  nl.close();
+});
+
+test('multicast notifications go to handlers, even when they reuse our seq', async () => {
+  const kernel = new FakeKernel((req) => [
+    // The kernel multicasts the change we caused (same seq) before it ACKs.
+    {
+      data: encodeMessage({
+        type: RTM_NEWADDR,
+        flags: 0,
+        seq: req.header.seq,
+        pid: 4242,
+        data: Buffer.from('ev'),
+      }),
+      groups: 5,
+    },
+    ack(req),
+  ]);
+  const nl = new NetlinkSocket(kernel, { groups: [5] });
+  assert.deepEqual([...kernel.groups], [5]);
+  const seen: string[] = [];
+  nl.onNotification((m) => seen.push(m.data.toString()));
+  assert.equal(kernel.keepAlive, true, 'a listener keeps the process alive');
+  assert.deepEqual(await nl.request(RTM_NEWADDR, 0, Buffer.alloc(0), 'add'), []);
+  kernel.deliver(
+    encodeMessage({ type: RTM_NEWADDR, flags: 0, seq: 0, pid: 0, data: Buffer.from('ev2') }),
+  );
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(seen, ['ev', 'ev2']);
+  nl.close();
+});
+
+test('ENOBUFS reports an overrun and fails what is pending', async () => {
+  const kernel = new FakeKernel();
+  const nl = new NetlinkSocket(kernel);
+  let overruns = 0;
+  nl.onOverrun(() => overruns++);
+  const p = nl.request(RTM_GETLINK, 0, Buffer.alloc(0), 'get');
+  kernel.fail(Object.assign(new Error('recvmsg ENOBUFS'), { code: 'ENOBUFS' }));
+  await assert.rejects(p, { code: 'NETLINK_OVERRUN' });
+  assert.equal(overruns, 1);
+  nl.close();
+});
+
+test('a truncated or malformed datagram fails pending requests with a coded error', async () => {
+  const kernel = new FakeKernel();
+  const nl = new NetlinkSocket(kernel);
+  const a = nl.request(RTM_GETLINK, 0, Buffer.alloc(0), 'a');
+  kernel.deliver(Buffer.alloc(20), 0, true);
+  await assert.rejects(a, { code: 'NETLINK_OVERRUN' });
+  const b = nl.request(RTM_GETLINK, 0, Buffer.alloc(0), 'b');
+  kernel.deliver(Buffer.from([1, 2, 3]));
+  await assert.rejects(b, { code: 'NETLINK_MALFORMED' });
+  nl.close();
+});
+
+test('close() rejects pending requests and later ones with NETLINK_CLOSED', async () => {
+  const kernel = new FakeKernel();
+  const nl = new NetlinkSocket(kernel);
+  const p = nl.request(RTM_GETLINK, 0, Buffer.alloc(0), 'get');
+  nl.close();
+  await assert.rejects(p, { code: 'NETLINK_CLOSED' });
+  await assert.rejects(nl.request(RTM_GETLINK, 0, Buffer.alloc(0), 'get'), {
+    code: 'NETLINK_CLOSED',
+  });
+  assert.equal(kernel.isClosed, true);
+});
