@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'build/', 'src/config/grammar.gen.ts'] },
+  { ignores: ['node_modules/', 'dist/', 'dist-*/', 'build/', 'src/config/*.gen.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,38 +1,32 @@
 # The block structure of keepalived.conf: statements, some opening a { ... } block. The tokens
-# come from src/config/lexer.ts (one per statement line and closing brace, see StatementToken),
+# come from src/config/lexer.ts (runs of statements, block openers and closers: StatementToken),
 # already balanced, so this grammar has exactly one parse of any token stream it is given.
 # Rules are left-recursive: nearley has no Leo optimisation, so right recursion is quadratic.
 @preprocessor typescript
 
 @{%
 import type { Statement } from './ast.js';
-import { statementLexer } from './lexer.js';
-
-/** Statements newest first: a left-recursive rule adds one in O(1) without mutating shared data. */
-type StatementList = { prev: StatementList; statement: Statement } | null;
-
-function toArray(list: StatementList): Statement[] {
-  const out: Statement[] = [];
-  for (let l = list; l; l = l.prev) out.push(l.statement);
-  return out.reverse();
-}
+import { statementLexer, statementsOf, type StatementList } from './lexer.js';
 %}
 
 @lexer statementLexer
 
-config -> statements {% ([list]) => toArray(list) %}
+# The whole config is returned as a StatementList: `config -> statements .` completes after every
+# statement, so converting to an array here would make the parse quadratic.
+config -> statements {% id %}
 
 statements -> null {% () => null %}
-  | statements statement {% ([prev, statement]): StatementList => ({ prev, statement }) %}
+  | statements run {% ([prev, run]): StatementList => ({ prev, run }) %}
 
-statement -> %stmt {% ([t]) => t.statement %}
+# A run of statements without blocks, or one statement with its block.
+run -> %stmts {% ([t]) => t.statements %}
   | %open statements %close {%
-      ([open, list, close]): Statement => ({
+      ([open, list, close]): Statement[] => [{
         ...open.statement,
         block: {
-          statements: toArray(list),
+          statements: statementsOf(list),
           open: open.open,
           ...(close.pos ? { close: close.pos } : {}),
         },
-      })
+      }]
     %}

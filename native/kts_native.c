@@ -1,8 +1,8 @@
 // kts_native: the few socket calls Node 20 cannot make (raw IP, AF_PACKET and AF_NETLINK sockets,
-// setsockopt, recvmsg with ancillary data), plus a libuv readability watcher. Plain N-API, no
-// dependencies. Deliberately thin: every sockaddr is built and parsed in TypeScript
-// (src/net/native.ts) and passed here as bytes; only cmsg parsing happens in C, because the cmsg
-// layout depends on the platform's size_t and alignment.
+// setsockopt, recvmsg with ancillary data, sockets inside another network namespace), plus a
+// libuv readability watcher. Plain N-API, no dependencies. Deliberately thin: every sockaddr is
+// built and parsed in TypeScript (src/net/sockaddr.ts) and passed here as bytes; only cmsg parsing
+// happens in C, because the cmsg layout depends on the platform's size_t and alignment.
 //
 // Errors are thrown as JS Errors with `code` (errno name, e.g. 'EPERM'), `errno` and `syscall`.
 #define _GNU_SOURCE
@@ -11,6 +11,7 @@
 #include <sched.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -228,9 +229,10 @@ static void set_bytes_prop(napi_env env, napi_value obj, const char *key, const 
 // hopLimit? } or null when nothing is queued (EAGAIN). The optional fields come from the
 // IP_PKTINFO / IP_TTL / IPV6_PKTINFO / IPV6_HOPLIMIT cmsgs the caller enabled.
 static napi_value js_recvmsg(napi_env env, napi_callback_info info) {
-  static unsigned char buffer[RECV_BUFFER_SIZE];
+  // Per thread: worker threads may load the addon too.
+  static _Thread_local unsigned char buffer[RECV_BUFFER_SIZE];
   // A union gives the control buffer cmsghdr alignment.
-  static union {
+  static _Thread_local union {
     struct cmsghdr align;
     unsigned char bytes[CONTROL_BUFFER_SIZE];
   } control;
@@ -360,14 +362,6 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   napi_close_handle_scope(w->env, scope);
 }
 
-static void watcher_finalize(napi_env env, void *data, void *hint) {
-  (void)env;
-  (void)data;
-  (void)hint;
-  // Nothing: the watcher is freed by watchStop (uv_close). JS must stop every watcher it starts;
-  // NativeSocket.close() does.
-}
-
 // watchStart(fd, callback) -> handle. Starts polling fd for readability.
 static napi_value js_watch_start(napi_env env, napi_callback_info info) {
   napi_value argv[2], handle, name;
@@ -394,7 +388,9 @@ static napi_value js_watch_start(napi_env env, napi_callback_info info) {
     uv_close((uv_handle_t *)&w->handle, on_watcher_closed);
     return throw_errno(env, -rc, "uv_poll_start");
   }
-  NAPI_CALL(env, napi_create_external(env, w, watcher_finalize, NULL, &handle));
+  // No finalizer: the watcher is freed by watchStop (uv_close), which NativeSocket.close() calls;
+  // the libuv handle must not be freed while it is still registered with the loop.
+  NAPI_CALL(env, napi_create_external(env, w, NULL, NULL, &handle));
   return handle;
 }
 

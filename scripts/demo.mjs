@@ -12,10 +12,11 @@
 // shows their event stream as it happens, stops rs2's HTTP server, stops the MASTER, and prints
 // a timeline. Every namespace is removed at the end, also on Ctrl-C or an error. Needs the build
 // (dist/), which `npm run demo` runs first.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { clearTimeout, setTimeout } from 'node:timers';
+import { URL } from 'node:url';
 
 const root = new URL('..', import.meta.url).pathname;
 // KTS_DIST: another build directory (an engineer's own outDir).
@@ -172,9 +173,13 @@ function statusOf(node) {
     `fetch('http://127.0.0.1:9650/status').then((r) => r.text()).then((t) => process.stdout.write(t))`,
   ]);
   const s = JSON.parse(text);
-  const inst = s.instances.map((i) => `${i.name} ${i.state} prio ${i.effectivePriority}`).join(', ');
+  const inst = s.instances
+    .map((i) => `${i.name} ${i.state} prio ${i.effectivePriority}`)
+    .join(', ');
   const rs = s.virtualServers
-    .flatMap((vs) => vs.realServers.map((r) => `${r.name} ${r.alive ? 'alive' : 'DOWN'} w=${r.appliedWeight}`))
+    .flatMap((vs) =>
+      vs.realServers.map((r) => `${r.name} ${r.alive ? 'alive' : 'DOWN'} w=${r.appliedWeight}`),
+    )
     .join(', ');
   return `${inst}; ${rs}`;
 }
@@ -192,9 +197,14 @@ try {
     bed.nodes[rs].server = server;
   }
   await sleep(300);
-  note(`real servers: HTTP on :80, VIP ${VIP} on lo, arp_ignore=1 arp_announce=2 (examples/lvs-dr/realserver.sh)`);
+  note(
+    `real servers: HTTP on :80, VIP ${VIP} on lo, arp_ignore=1 arp_announce=2 (examples/lvs-dr/realserver.sh)`,
+  );
   for (const rs of ['192.168.0.18', '192.168.0.28']) {
-    const body = bed.exec('cl', process.execPath, ['-e', `fetch('http://${rs}/').then(r => r.text()).then(t => process.stdout.write(t))`]);
+    const body = bed.exec('cl', process.execPath, [
+      '-e',
+      `fetch('http://${rs}/').then(r => r.text()).then(t => process.stdout.write(t))`,
+    ]);
     note(`client GET http://${rs}/ -> ${body.trim()}`);
   }
 
@@ -212,7 +222,13 @@ try {
   note('stopping the HTTP server on rs2');
   bed.nodes.rs2.server.kill('SIGKILL');
   await Promise.race([
-    d1.waitFor((r) => (r.event === 'check.down' || r.event === 'rs.down') && String(r.realServer).startsWith('192.168.0.28'), 'rs2 down', 20_000),
+    d1.waitFor(
+      (r) =>
+        (r.event === 'check.down' || r.event === 'rs.down') &&
+        String(r.realServer).startsWith('192.168.0.28'),
+      'rs2 down',
+      20_000,
+    ),
     sleep(20_000),
   ]);
 
@@ -221,7 +237,11 @@ try {
   const mark = d2.records.length;
   d1.child.kill('SIGTERM');
   await d1.exited;
-  await d2.waitFor((r) => d2.records.indexOf(r) >= mark && r.event === 'vrrp.state' && r.to === 'MASTER', 'takeover', 10_000);
+  await d2.waitFor(
+    (r) => d2.records.indexOf(r) >= mark && r.event === 'vrrp.state' && r.to === 'MASTER',
+    'takeover',
+    10_000,
+  );
   await sleep(200);
   note(`VIP ${VIP} answers from ${vipOwner()}`);
 
@@ -234,9 +254,11 @@ try {
   console.error(`demo failed: ${err.message}`);
 } finally {
   console.log(`\n${bold('Timeline')} (t = 0 at the start of the demo)\n`);
-  const interesting = /^(vrrp\.state|vip\.|check\.|rs\.|quorum\.|ipvs\.|config\.|daemon\.|split_brain|checker\.exited)/;
+  const interesting =
+    /^(vrrp\.state|vip\.|check\.|rs\.|quorum\.|ipvs\.|config\.|daemon\.|split_brain|checker\.exited)/;
   for (const e of timeline.sort((a, b) => a.at - b.at)) {
-    if (e.who === 'demo' || interesting.test(e.text)) console.log(`${stamp(e.at)}  ${e.who.padEnd(4)}  ${e.text}`);
+    if (e.who === 'demo' || interesting.test(e.text))
+      console.log(`${stamp(e.at)}  ${e.who.padEnd(4)}  ${e.text}`);
   }
   cleanup();
   console.log('\ntestbed removed.');

@@ -18,13 +18,16 @@ export interface SchedulerOptions {
 
 export class CheckScheduler {
   private readonly maxConcurrent: number;
-  /** Heap of ids ordered by (due, seq). */
-  private readonly heap: number[] = [];
+  // Checker ids are small dense integers (plan indexes), so per-id data lives in typed arrays
+  // indexed by id: no hashing and few cache misses on the hot path.
+  /** Heap of ids ordered by (due, seq); the first `size` entries are live. */
+  private heap = new Int32Array(64);
+  private size = 0;
   /** id → index in `heap`, or -1 when not queued. */
-  private readonly position = new Map<number, number>();
-  private readonly due = new Map<number, number>();
-  /** Insertion counter: equal due times run in the order they were scheduled. */
-  private readonly seq = new Map<number, number>();
+  private position = new Int32Array(64).fill(-1);
+  private due = new Float64Array(64);
+  /** Scheduling counter per id: equal due times run in the order they were scheduled. */
+  private seq = new Float64Array(64);
   private nextSeq = 0;
   private readonly inFlight = new Set<number>();
 
@@ -38,7 +41,7 @@ export class CheckScheduler {
   }
 
   get queued(): number {
-    return this.heap.length;
+    return this.size;
   }
 
   isRunning(id: number): boolean {
@@ -47,34 +50,35 @@ export class CheckScheduler {
 
   /** Queues `id` to run at `dueMs`, or moves it there if already queued. Not while it runs. */
   schedule(id: number, dueMs: number): void {
+    if (!Number.isInteger(id) || id < 0) throw new RangeError(`bad checker id ${id}`);
     if (this.inFlight.has(id)) throw new Error(`checker ${id} is running; use finish()`);
-    this.due.set(id, dueMs);
-    this.seq.set(id, this.nextSeq++);
-    const at = this.position.get(id);
-    if (at === undefined) {
-      this.heap.push(id);
-      this.position.set(id, this.heap.length - 1);
-      this.siftUp(this.heap.length - 1);
+    this.ensureId(id);
+    this.due[id] = dueMs;
+    this.seq[id] = this.nextSeq++;
+    const at = this.position[id]!;
+    if (at < 0) {
+      if (this.size === this.heap.length) this.heap = grow(this.heap, this.heap.length * 2, 0);
+      this.heap[this.size] = id;
+      this.position[id] = this.size;
+      this.size += 1;
+      this.siftUp(this.size - 1);
     } else {
       this.siftUp(at);
-      this.siftDown(this.position.get(id)!);
+      this.siftDown(this.position[id]!);
     }
   }
 
   /** Forgets `id` (queued or running). */
   remove(id: number): void {
     this.inFlight.delete(id);
-    const at = this.position.get(id);
-    if (at === undefined) return;
-    this.removeAt(at);
-    this.due.delete(id);
-    this.seq.delete(id);
+    if (id >= this.position.length) return;
+    const at = this.position[id]!;
+    if (at >= 0) this.removeAt(at);
   }
 
   /** Earliest due time among queued checkers, or undefined when none is queued. */
   nextDueMs(): number | undefined {
-    const top = this.heap[0];
-    return top === undefined ? undefined : this.due.get(top);
+    return this.size === 0 ? undefined : this.due[this.heap[0]!];
   }
 
   /** When the caller should wake next: undefined while all slots are busy or nothing is queued. */
@@ -85,9 +89,9 @@ export class CheckScheduler {
   /** Takes the checkers due at `nowMs`, as many as free slots allow, and marks them running. */
   takeDue(nowMs: number): number[] {
     const taken: number[] = [];
-    while (this.inFlight.size < this.maxConcurrent && this.heap.length > 0) {
+    while (this.inFlight.size < this.maxConcurrent && this.size > 0) {
       const top = this.heap[0]!;
-      if (this.due.get(top)! > nowMs) break;
+      if (this.due[top]! > nowMs) break;
       this.removeAt(0);
       this.inFlight.add(top);
       taken.push(top);
@@ -95,9 +99,9 @@ export class CheckScheduler {
     return taken;
   }
 
-  /** Due time a taken checker was scheduled for (for lateness figures), until it is rescheduled. */
+  /** Due time a checker was last scheduled for (for lateness figures). */
   dueOf(id: number): number | undefined {
-    return this.due.get(id);
+    return id < this.due.length ? this.due[id] : undefined;
   }
 
   /** A taken checker finished: frees its slot and queues its next run. */
@@ -106,52 +110,70 @@ export class CheckScheduler {
     this.schedule(id, nextDueMs);
   }
 
+  private ensureId(id: number): void {
+    if (id < this.position.length) return;
+    const n = Math.max(id + 1, this.position.length * 2);
+    this.position = grow(this.position, n, -1);
+    this.due = grow(this.due, n, 0);
+    this.seq = grow(this.seq, n, 0);
+  }
+
   private less(a: number, b: number): boolean {
-    const da = this.due.get(a)!;
-    const db = this.due.get(b)!;
-    return da < db || (da === db && this.seq.get(a)! < this.seq.get(b)!);
+    const da = this.due[a]!;
+    const db = this.due[b]!;
+    return da < db || (da === db && this.seq[a]! < this.seq[b]!);
   }
 
   private removeAt(at: number): void {
     const id = this.heap[at]!;
-    const last = this.heap.pop()!;
-    this.position.delete(id);
-    if (at === this.heap.length) return;
+    this.size -= 1;
+    this.position[id] = -1;
+    if (at === this.size) return;
+    const last = this.heap[this.size]!;
     this.heap[at] = last;
-    this.position.set(last, at);
+    this.position[last] = at;
     this.siftUp(at);
-    this.siftDown(this.position.get(last)!);
-  }
-
-  private swap(i: number, j: number): void {
-    const a = this.heap[i]!;
-    const b = this.heap[j]!;
-    this.heap[i] = b;
-    this.heap[j] = a;
-    this.position.set(b, i);
-    this.position.set(a, j);
+    this.siftDown(this.position[last]!);
   }
 
   private siftUp(i: number): void {
+    const heap = this.heap;
+    const id = heap[i]!;
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(this.heap[i]!, this.heap[parent]!)) return;
-      this.swap(i, parent);
+      const p = heap[parent]!;
+      if (!this.less(id, p)) break;
+      heap[i] = p;
+      this.position[p] = i;
       i = parent;
     }
+    heap[i] = id;
+    this.position[id] = i;
   }
 
   private siftDown(i: number): void {
-    const n = this.heap.length;
+    const heap = this.heap;
+    const n = this.size;
+    const id = heap[i]!;
     for (;;) {
       const l = 2 * i + 1;
+      if (l >= n) break;
       const r = l + 1;
-      let smallest = i;
-      if (l < n && this.less(this.heap[l]!, this.heap[smallest]!)) smallest = l;
-      if (r < n && this.less(this.heap[r]!, this.heap[smallest]!)) smallest = r;
-      if (smallest === i) return;
-      this.swap(i, smallest);
-      i = smallest;
+      const child = r < n && this.less(heap[r]!, heap[l]!) ? r : l;
+      const c = heap[child]!;
+      if (!this.less(c, id)) break;
+      heap[i] = c;
+      this.position[c] = i;
+      i = child;
     }
+    heap[i] = id;
+    this.position[id] = i;
   }
+}
+
+function grow<T extends Int32Array | Float64Array>(a: T, n: number, fill: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.fill(fill);
+  b.set(a);
+  return b;
 }

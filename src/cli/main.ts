@@ -1,7 +1,7 @@
 // keepalived-ts command line: parse options (options.ts), pick the command, run it. Thin over the
 // library; `run` returns the exit status so tests drive it without spawning a process.
 import { readFileSync } from 'node:fs';
-import type { LoadOptions } from '../config/load.js';
+import { CONFIG_TEST_EXIT, type LoadOptions } from '../config/load.js';
 import { configTest } from './commands/config-test.js';
 import { dumpConfig } from './commands/dump-config.js';
 import { type CliIo, processIo } from './io.js';
@@ -47,8 +47,20 @@ export async function run(argv: string[], io: CliIo, deps: RunDeps = {}): Promis
   const file = typeof values['use-file'] === 'string' ? values['use-file'] : DEFAULT_CONFIG_FILE;
   const load: LoadOptions = { ...deps.load };
   if (typeof values['config-id'] === 'string') load.configId = values['config-id'];
-  if (values['dump-config']) return dumpConfig(file, load, io);
-  if (values['config-test']) return configTest(file, load, io);
+  const command = values['dump-config']
+    ? dumpConfig
+    : values['config-test']
+      ? configTest
+      : undefined;
+  if (command) {
+    try {
+      return command(file, load, io);
+    } catch (e) {
+      // Findings are diagnostics; an exception means the host itself could not be examined.
+      io.stderr(`keepalived-ts: cannot check the configuration: ${(e as Error).message}\n`);
+      return CONFIG_TEST_EXIT.cannotRun;
+    }
+  }
   io.stderr(
     `keepalived-ts: nothing to do - give -t or --dump-config (the daemon is not available yet)\n\n${usage()}`,
   );

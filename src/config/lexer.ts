@@ -80,7 +80,8 @@ export function decomment(l: SourceLine): Decommented {
   const s = l.text;
   const start = skipBlanks(s, 0);
   let out = '';
-  let cols: number[] | undefined;
+  // Columns are only tracked when the text is not (or will not stay) contiguous.
+  let cols: number[] | undefined = l.cols ? [] : undefined;
   let quote = -1;
   let cont = false;
   let runStart = start;
@@ -213,17 +214,18 @@ export function quoteLeftOpen(s: string): boolean {
   return open;
 }
 
-// The token stream the nearley grammar parses: one token per statement line and one per closing
-// brace. A `{` is folded into the statement before it ('open'), so the grammar never has to guess
-// whether a statement takes a block, and the parse stays linear. Braces that keepalived would
-// reject ("Unexpected '{'", "Extra '}'") are reported and left out before parsing; a block left
-// open at the end of the input gets a 'close' without a position.
+// The token stream the nearley grammar parses: a run of consecutive statements without blocks
+// ('stmts'), a statement opening a block ('open': the `{` is folded into the statement before it,
+// so the grammar never has to guess whether a statement takes a block), and a closing brace.
+// Runs keep the token count, which is what nearley's time grows with, well under the line count.
+// Braces keepalived would reject ("Unexpected '{'", "Extra '}'") are reported and left out
+// before parsing; a block still open at the end of the input gets a 'close' without a position.
 export type StatementToken =
-  | { type: 'stmt'; value: string; statement: Statement }
+  | { type: 'stmts'; value: string; statements: Statement[] }
   | { type: 'open'; value: string; statement: Statement; open: SourcePos }
   | { type: 'close'; value: string; pos?: SourcePos };
 
-export const STATEMENT_TOKEN_TYPES = ['stmt', 'open', 'close'] as const;
+export const STATEMENT_TOKEN_TYPES = ['stmts', 'open', 'close'] as const;
 
 /** A nearley lexer over a prepared token array (nearley's text chunk is not used). */
 export class StatementQueue implements NearleyLexer {
@@ -243,7 +245,12 @@ export class StatementQueue implements NearleyLexer {
   }
 
   formatError(token: StatementToken): string {
-    const pos = token.type === 'close' ? token.pos : token.statement.pos;
+    const pos =
+      token.type === 'close'
+        ? token.pos
+        : token.type === 'open'
+          ? token.statement.pos
+          : token.statements[0]?.pos;
     const where = pos ? `${pos.file}:${pos.line}:${pos.col}` : 'end of input';
     return `unexpected ${token.type} '${token.value}' at ${where}`;
   }
@@ -251,6 +258,18 @@ export class StatementQueue implements NearleyLexer {
   has(type: string): boolean {
     return (STATEMENT_TOKEN_TYPES as readonly string[]).includes(type);
   }
+}
+
+/**
+ * The grammar's list of statements: runs newest first, so a left-recursive rule adds one in O(1)
+ * without mutating data an Earley parser may share between partial parses.
+ */
+export type StatementList = { prev: StatementList; run: Statement[] } | null;
+
+export function statementsOf(list: StatementList): Statement[] {
+  const runs: Statement[][] = [];
+  for (let l = list; l; l = l.prev) runs.push(l.run);
+  return runs.reverse().flat();
 }
 
 /** The lexer named in the grammar; parses use a StatementQueue holding their own tokens. */

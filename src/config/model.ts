@@ -263,17 +263,24 @@ export interface TrackProcess {
 
 export interface BfdInstance {
   name: string;
+  /** `neighbor_ip` (alias `neighbour_ip`): the BFD peer. */
   neighborIp: string;
   sourceIp?: string;
   family: Family;
-  /** Milliseconds, as in BFD. */
+  /** Milliseconds, as BFD configures them (defaults 10, 10, 1000). */
   minRx: number;
   minTx: number;
   idleTx: number;
+  /** Missed packets before the session is down (default 5). */
   multiplier: number;
+  /** Wait for the peer to start the session. */
   passive: boolean;
+  /** `ttl` / `hoplimit` sent; default 255 (IPv4) or 64 (IPv6). */
   ttl?: number;
+  /** Lowest TTL accepted = ttl − maxHops. */
   maxHops?: number;
+  multihop: boolean;
+  /** Priority change for VRRP instances tracking it (default 0 = FAULT while down). */
   weight: number;
   pos: SourcePos;
 }

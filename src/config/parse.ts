@@ -12,8 +12,10 @@ import {
   posAt,
   quoteLeftOpen,
   splitWords,
+  statementsOf,
   unmatchedQuote,
   type SourceLine,
+  type StatementList,
   type StatementToken,
 } from './lexer.js';
 import { Preprocessor } from './preprocess.js';
@@ -75,7 +77,7 @@ function run(opts: ParseOptions, open: (pre: Preprocessor) => void): ParseResult
   // streams; anything else is a bug in this module, not in the configuration.
   if (parser.results.length !== 1)
     throw new Error(`keepalived grammar: ${parser.results.length} parses instead of 1`);
-  const statements = parser.results[0] as Statement[];
+  const statements = statementsOf(parser.results[0] as StatementList);
   return { tree: { statements, files: pre.files }, diagnostics };
 }
 
@@ -93,15 +95,20 @@ interface OpenBlock {
 function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[] {
   const tokens: StatementToken[] = [];
   const blocks: OpenBlock[] = [];
-  // The statement a `{` on the next line would open: the last token, if it is a plain statement.
-  let canOpen = false;
+  // Statements not yet emitted; the last one opens a block if a `{` comes next.
+  let run: Statement[] = [];
+  const flush = (): void => {
+    if (run.length > 0) tokens.push({ type: 'stmts', value: run[0].keyword.text, statements: run });
+    run = [];
+  };
   for (let line = pre.next(); line; line = pre.next()) {
     if (line.text === '{') {
-      const last = tokens[tokens.length - 1];
       const open = posAt(line, 0);
-      if (canOpen && last.type === 'stmt') {
-        tokens[tokens.length - 1] = { ...last, type: 'open', open };
-        blocks.push({ real: true, keyword: last.statement.keyword.text, open });
+      const statement = run.pop();
+      flush();
+      if (statement) {
+        tokens.push({ type: 'open', value: statement.keyword.text, statement, open });
+        blocks.push({ real: true, keyword: statement.keyword.text, open });
       } else {
         diagnostics.push({
           severity: 'error',
@@ -111,22 +118,20 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
         });
         blocks.push({ real: false, open });
       }
-      canOpen = false;
       continue;
     }
     if (line.text === '}') {
+      flush();
       const block = blocks.pop();
       const pos = posAt(line, 0);
       if (!block)
         diagnostics.push({ severity: 'error', code: 'extra-close-brace', message: "Extra '}' found", pos });
       else if (block.real) tokens.push({ type: 'close', value: '}', pos });
-      canOpen = false;
       continue;
     }
     const statement = toStatement(line, diagnostics);
     if (!statement) continue;
-    tokens.push({ type: 'stmt', value: statement.keyword.text, statement });
-    canOpen = true;
+    run.push(statement);
     if (
       statement.keyword.text === 'include_check' &&
       blocks.length === 1 &&
@@ -134,6 +139,7 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
     )
       pre.setIncludeCheck(statement.args.map((w) => w.text));
   }
+  flush();
   for (let block = blocks.pop(); block; block = blocks.pop()) {
     diagnostics.push({
       severity: 'error',

@@ -202,9 +202,14 @@ export function validateConfig(input: KeepalivedConfig, env: ValidationEnv): Val
   });
 
   config.vrrpScripts = scripts;
+  const groupsByName = new Map(config.vrrpSyncGroups.map((sg) => [sg.name, sg]));
   config.vrrpInstances = config.vrrpInstances.map((inst) => {
     const syncGroup = memberOf.get(inst.name);
-    const resolved = { ...inst, tracking: resolveTracking(f, inst.tracking, inst.name, known) };
+    const tracking = resolveTracking(f, inst.tracking, inst.name, known);
+    const resolved = {
+      ...inst,
+      tracking: dropIgnoredWeights(f, inst, tracking, groupsByName.get(syncGroup ?? ''), config),
+    };
     return syncGroup ? { ...resolved, syncGroup } : resolved;
   });
 
@@ -264,6 +269,75 @@ export function validateConfig(input: KeepalivedConfig, env: ValidationEnv): Val
     }
   }
   return { config, diagnostics: f.diagnostics };
+}
+
+/**
+ * Weighted trackers cannot move the priority of a sync group member (unless the group sets
+ * sync_group_tracking_weight) or of the address owner (priority 255): keepalived ignores them
+ * (vrrp.c vrrp_complete_instance). Interfaces and files fall back to fault-only tracking.
+ */
+function dropIgnoredWeights(
+  f: BuildContext,
+  inst: VrrpInstance,
+  t: Tracking,
+  group: VrrpSyncGroup | undefined,
+  config: KeepalivedConfig,
+): Tracking {
+  const bySync = group !== undefined && !group.syncGroupTrackingWeight;
+  if (!bySync && inst.priority !== 255) return t;
+  const why = bySync ? 'SYNC group' : 'address owner';
+  const weightOf = <T extends { name: string; weight: number }>(ref: TrackRef, all: T[]) =>
+    ref.weight ?? all.find((x) => x.name === ref.name)?.weight ?? 0;
+  const interfaces = t.interfaces.flatMap((ti) => {
+    if (!ti.weight) return [ti];
+    f.error(
+      ti.pos,
+      'tracker-weight-ignored',
+      `(${inst.name}) ignoring ${ti.name} tracked interface ${bySync ? 'weight ' : ''}due to ${why}`,
+    );
+    if (!bySync) return [];
+    const { weight: _dropped, ...faultOnly } = ti;
+    return [faultOnly];
+  });
+  const scripts = t.scripts.filter((ref) => {
+    if (!weightOf(ref, config.vrrpScripts)) return true;
+    f.error(
+      ref.pos,
+      'tracker-weight-ignored',
+      `(${inst.name}) ignoring tracked script ${ref.name} with weights due to ${why}`,
+    );
+    return false;
+  });
+  const files = t.files.flatMap((ref) => {
+    const weight = weightOf(ref, config.trackFiles);
+    if (weight === 0) return [ref];
+    if (weight === 1) {
+      // 1 is track_file's default weight: treated as "not weighted" rather than dropped.
+      f.error(
+        ref.pos,
+        'tracker-weight-ignored',
+        `(${inst.name}) ignoring weight from tracked file ${ref.name} due to ${why}. specify weight 0`,
+      );
+      return [{ ...ref, weight: 0 }];
+    }
+    f.error(
+      ref.pos,
+      'tracker-weight-ignored',
+      `(${inst.name}) ignoring tracked file ${ref.name} with weight ${weight} due to ${why}`,
+    );
+    return [];
+  });
+  const bfds = t.bfds.filter((ref) => {
+    const weight = weightOf(ref, config.bfdInstances);
+    if (!weight) return true;
+    f.error(
+      ref.pos,
+      'tracker-weight-ignored',
+      `(${inst.name}) ignoring tracked bfd ${ref.name} with weight ${weight} due to ${why}`,
+    );
+    return false;
+  });
+  return { interfaces, scripts, files, processes: t.processes, bfds };
 }
 
 /** Two multicast instances may not share a VRID on one interface and family (vrrp.c). */

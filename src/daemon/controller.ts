@@ -108,7 +108,11 @@ export class Controller {
     return this.opts.observer.log;
   }
 
-  /** Loads the configuration and starts everything; throws ERR_CONFIG if it is rejected. */
+  /**
+   * Loads the configuration and starts everything. Throws ERR_CONFIG (config.rejected logged),
+   * ERR_ALREADY_RUNNING (a pid file names a live daemon), or ERR_START (a side failed to start; it
+   * was logged and everything started was stopped again).
+   */
   async start(): Promise<void> {
     const { configFile, observer, sides } = this.opts;
     const loaded = await this.loadChecked(false);
@@ -135,9 +139,10 @@ export class Controller {
       this.defineStatus(loaded.config, undefined);
       for (const sub of this.opts.subsystems) await sub.apply(loaded.config);
     } catch (err) {
-      // Undo what did start (VIPs, pid files) before reporting the failure.
+      // Say why first, then undo what did start (VIPs, pid files): daemon.stop stays the last line.
+      this.log.fatal({ err }, `start failed: ${(err as Error).message}`);
       await this.stop();
-      throw err;
+      throw new KtsError('ERR_START', `start failed: ${(err as Error).message}`, { cause: err });
     }
     this.current = loaded.config;
     this.loadedEvent(loaded, false, undefined);

@@ -1,10 +1,15 @@
 // The daemon's sides as `Subsystem`s: thin adapters from the controller's start / reload / stop
-// to the VRRP runtime (src/vrrp) and the checker worker (src/check). They also keep /status
-// current: instance states are pulled from the runtime when a snapshot is taken, verdicts are
-// pushed as the checkers report them.
+// to the VRRP runtime (src/vrrp), the checker worker (src/check) and the IPVS table (src/ipvs).
+// They also keep /status and /metrics current: instance states are pulled from the runtime when a
+// snapshot is taken, verdicts are pushed as the checkers report them.
 import { startCheckers, type CheckersHandle } from '../check/supervisor.js';
 import type { VirtualServerVerdict } from '../check/engine.js';
+import type { RealServerState } from '../check/verdict.js';
 import type { KeepalivedConfig } from '../config/model.js';
+import { applyOps, type IpvsBackend } from '../ipvs/backend.js';
+import { desiredTable } from '../ipvs/desired.js';
+import { diff, serviceId, type IpvsOp } from '../ipvs/reconcile.js';
+import { emit } from '../observe/events.js';
 import type { Observer } from '../observe/observer.js';
 import { runVrrp, type VrrpRuntime } from '../vrrp/index.js';
 import type { StopOptions, Subsystem } from './controller.js';
@@ -106,5 +111,99 @@ export class CheckSide implements Subsystem {
   async stop(): Promise<void> {
     await this.handle?.stop();
     this.handle = undefined;
+  }
+}
+
+export interface IpvsSideOptions {
+  /** Period of the drift check: the kernel table compared with the desired one (default 5 s). */
+  reconcileMs?: number;
+}
+
+/**
+ * Keeps the IPVS table equal to what the configuration and the checkers' verdicts ask for. Syncs
+ * on start, on reload, on every verdict change, and periodically: a periodic sync that finds
+ * work means someone else changed the table (ipvs.drift), which it repairs. Syncs never overlap.
+ * Failed operations are logged by applyOps and simply tried again at the next sync.
+ */
+export class IpvsSide implements Subsystem {
+  readonly name = 'ipvs';
+  private config?: KeepalivedConfig;
+  private readonly verdicts = new Map<string, RealServerState>();
+  private readonly quorumUp = new Map<string, boolean>();
+  /** serviceId()s we programmed: a reload that drops one deletes it, stop deletes them all. */
+  private owned = new Set<string>();
+  private chain: Promise<void> = Promise.resolve();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly observer: Observer,
+    private readonly backend: IpvsBackend,
+    private readonly opts: IpvsSideOptions = {},
+  ) {}
+
+  async apply(config: KeepalivedConfig): Promise<void> {
+    this.config = config;
+    await this.sync(false);
+    if (!this.timer) {
+      this.timer = setInterval(() => void this.sync(true), this.opts.reconcileMs ?? 5000);
+      this.timer.unref();
+    }
+  }
+
+  /** A checker verdict: the real servers' states and the quorum of one virtual server. */
+  verdict(v: VirtualServerVerdict): void {
+    for (const rs of v.realServers) {
+      this.verdicts.set(`${v.virtualServer} -> ${rs.realServer}`, {
+        alive: rs.alive,
+        weight: rs.weight,
+      });
+    }
+    this.quorumUp.set(v.virtualServer, v.quorumUp);
+    void this.sync(false);
+  }
+
+  /** Runs one sync after the ones already queued; resolves when it is done. */
+  sync(periodic: boolean): Promise<void> {
+    this.chain = this.chain.then(() =>
+      this.syncNow(periodic).catch((err: unknown) =>
+        this.observer.log.error(
+          { err, subsystem: this.name },
+          'IPVS sync failed; retrying at the next one',
+        ),
+      ),
+    );
+    return this.chain;
+  }
+
+  private async syncNow(periodic: boolean): Promise<void> {
+    if (!this.config) return;
+    const desired = desiredTable(this.config, { verdicts: this.verdicts, quorumUp: this.quorumUp });
+    const ops = diff(desired, await this.backend.read(), { owned: this.owned });
+    this.owned = new Set(desired.map((e) => serviceId(e.service.key)));
+    if (ops.length === 0) return;
+    if (periodic) emit(this.observer.log, 'ipvs.drift', { operations: ops.length });
+    await this.applyCounted(ops);
+  }
+
+  private async applyCounted(ops: IpvsOp[]): Promise<void> {
+    const { failed } = await applyOps(this.backend, ops, this.observer.log);
+    const failedOps = new Set(failed.map((f) => f.op));
+    for (const op of ops) {
+      if (!failedOps.has(op)) this.observer.metrics.ipvsOperation(op.kind);
+    }
+    for (const f of failed) {
+      this.observer.metrics.ipvsError(f.op.kind, (f.error as { code?: string }).code ?? 'unknown');
+    }
+  }
+
+  async stop(opts: StopOptions): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.chain;
+    // keepalived removes each real server then each virtual server it configured; -I keeps them.
+    if (opts.releaseIpvs && this.owned.size > 0) {
+      await this.applyCounted(diff([], await this.backend.read(), { owned: this.owned }));
+    }
+    this.config = undefined;
   }
 }

@@ -84,7 +84,10 @@ export function expandRange(first: string, last: string): string[] {
   return out;
 }
 
-function serviceKeys(vs: VirtualServer, groups: ReadonlyMap<string, VirtualServerGroup>): ServiceKey[] {
+function serviceKeys(
+  vs: VirtualServer,
+  groups: ReadonlyMap<string, VirtualServerGroup>,
+): ServiceKey[] {
   const k = vs.key;
   if (k.kind === 'address') {
     const address = canonicalAddress(k.address);

@@ -27,6 +27,7 @@ export function planLines(
     ops.length === 0
       ? 'IPVS table matches the configuration: no changes'
       : `${ops.length} change${ops.length === 1 ? '' : 's'}`;
-  const untouched = foreign > 0 ? `; ${foreign} service(s) not in the configuration left untouched` : '';
+  const untouched =
+    foreign > 0 ? `; ${foreign} service(s) not in the configuration left untouched` : '';
   return [...ops.map(describeOp), `${summary}${untouched}`];
 }

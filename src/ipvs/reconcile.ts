@@ -40,7 +40,9 @@ export interface DiffOptions {
  * IPv6 one with the same mark: the kernel keeps both.
  */
 export function serviceId(key: ServiceKey): string {
-  return key.kind === 'fwmark' ? `fwmark ${key.fwmark} inet${key.family === 6 ? '6' : ''}` : serviceName(key);
+  return key.kind === 'fwmark'
+    ? `fwmark ${key.fwmark} inet${key.family === 6 ? '6' : ''}`
+    : serviceName(key);
 }
 
 function destinationId(d: Destination): string {

@@ -195,7 +195,10 @@ export class RawIpSocket {
     this.sock.setOption(IPPROTO_IPV6, IPV6_CHECKSUM, offset);
   }
 
-  /** Sends one payload; `ifindex` scopes a link-local or multicast IPv6 destination. */
+  /**
+   * Sends one payload. `ifindex` scopes a link-local or multicast IPv6 destination; sockaddr_in
+   * has no scope, so for IPv4 pick the interface with setMulticastIf / bindToDevice instead.
+   */
   send(payload: Uint8Array, destination: string, ifindex = 0): number {
     return this.sock.sendTo(payload, encodeSockaddrInet(destination, 0, ifindex));
   }

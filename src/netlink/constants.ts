@@ -174,6 +174,15 @@ export const IFLA_MASTER = 10;
 export const IFLA_OPERSTATE = 16;
 export const IFLA_LINKINFO = 18;
 
+// Nested in IFLA_LINKINFO (enum ifla_info / macvlan attributes).
+export const IFLA_INFO_KIND = 1;
+export const IFLA_INFO_DATA = 2;
+export const IFLA_MACVLAN_MODE = 1;
+export const MACVLAN_MODE_PRIVATE = 1;
+export const MACVLAN_MODE_VEPA = 2;
+export const MACVLAN_MODE_BRIDGE = 4;
+export const MACVLAN_MODE_PASSTHRU = 8;
+
 // ---- linux/if.h (net_device_flags) --------------------------------------------------------
 export const IFF_UP = 0x1;
 export const IFF_BROADCAST = 0x2;

@@ -220,7 +220,8 @@ export function encodeRule(spec: RuleSpec): Buffer {
 }
 
 export function decodeRule(body: Buffer): RuleInfo {
-  if (body.length < FIB_RULE_HDRLEN) throw new NetlinkDecodeError(`fib_rule_hdr of ${body.length} bytes`);
+  if (body.length < FIB_RULE_HDRLEN)
+    throw new NetlinkDecodeError(`fib_rule_hdr of ${body.length} bytes`);
   const family = body[0] === AF_INET ? 4 : body[0] === AF_INET6 ? 6 : undefined;
   if (!family) throw new NetlinkDecodeError(`fib_rule_hdr family ${body[0]}`);
   const info: RuleInfo = { family, priority: 0, table: body[4], action: body[7] };
@@ -228,7 +229,8 @@ export function decodeRule(body: Buffer): RuleInfo {
   const d = new AttributeDecoder(body.subarray(FIB_RULE_HDRLEN));
   const prefix = (len: number) => {
     const b = d.bytes();
-    if (b.length !== (family === 4 ? 4 : 16)) throw new NetlinkDecodeError(`rule address of ${b.length} bytes`);
+    if (b.length !== (family === 4 ? 4 : 16))
+      throw new NetlinkDecodeError(`rule address of ${b.length} bytes`);
     return { address: formatAddress(b), prefixLength: len };
   };
   while (d.next()) {

@@ -5,12 +5,15 @@
 //   encodeAddress(spec): Buffer         struct ifaddrmsg + IFA_* for RTM_NEWADDR / RTM_DELADDR
 //   decodeAddress(body): AddressInfo    an RTM_NEWADDR / RTM_DELADDR body (dump reply or event)
 //   encodeLinkQuery(nameOrIndex): Buffer  / decodeLink(body): LinkInfo
+//   encodeMacvlan({ name, parent, mac?, mode? }): Buffer   RTM_NEWLINK for use_vmac
 // API (I/O)
 //   const rt = Rtnetlink.open({ netns? });
 //   await rt.addAddress({ ifindex, address: '192.168.0.38', prefixLength: 32 });  // EEXIST if there
 //   await rt.addAddress(spec, { replace: true });                                // idempotent
 //   await rt.deleteAddress(spec);                                                // EADDRNOTAVAIL if not
 //   await rt.listAddresses({ ifindex?, family? });  await rt.getLink('eth0');  await rt.listLinks();
+//   await rt.addMacvlan({ name: 'vrrp.51', parent, mac: '00:00:5e:00:01:33' }); setLinkUp(l, true);
+//   await rt.deleteLink('vrrp.51');
 //   await rt.addRoute({ destination: '10.0.0.0', prefixLength: 8, gateway, ifindex });
 //   await rt.deleteRoute(spec); await rt.listRoutes(4, table?);      (codecs in route.ts)
 //   await rt.addRule({ family: 4, priority: 100, from, table }); deleteRule; listRules(4)
@@ -20,7 +23,7 @@
 // Kernel refusals are NetlinkErrors whose code is the errno name (src/netlink/errors.ts).
 import { isIPv4 } from 'node:net';
 import { AF_INET, AF_INET6, AF_UNSPEC } from '../net/constants.js';
-import { formatMac } from '../net/sockaddr.js';
+import { formatMac, parseMac } from '../net/sockaddr.js';
 import { addressBytes, formatAddress } from '../vrrp/address.js';
 import {
   AttributeDecoder,
@@ -43,7 +46,13 @@ import {
   IFINFOMSG_LEN,
   IFLA_ADDRESS,
   IFLA_IFNAME,
+  IFLA_INFO_DATA,
+  IFLA_INFO_KIND,
+  IFLA_LINK,
+  IFLA_LINKINFO,
+  IFLA_MACVLAN_MODE,
   IFLA_MASTER,
+  MACVLAN_MODE_PRIVATE,
   IFLA_MTU,
   IFLA_OPERSTATE,
   NETLINK_ROUTE,
@@ -220,13 +229,49 @@ export function decodeAddress(body: Buffer): AddressInfo {
 
 /** RTM_GETLINK body for one link, by name or ifindex. */
 export function encodeLinkQuery(link: string | number): Buffer {
+  return linkSelector(link);
+}
+
+/** struct ifinfomsg for a request about one link: index (0 when named), flags and change mask. */
+function ifinfomsg(ifindex: number, flags = 0, change = 0): Buffer {
   const head = Buffer.alloc(IFINFOMSG_LEN);
   head[0] = AF_UNSPEC;
-  if (typeof link === 'number') {
-    writeS32(head, link, 4);
-    return head;
-  }
-  return Buffer.concat([head, new AttributeEncoder().string(IFLA_IFNAME, link).encode()]);
+  writeS32(head, ifindex, 4);
+  writeU32(head, flags, 8);
+  writeU32(head, change, 12);
+  return head;
+}
+
+/** Selects a link by ifindex, or by name through IFLA_IFNAME. */
+function linkSelector(link: string | number, flags = 0, change = 0): Buffer {
+  if (typeof link === 'number') return ifinfomsg(link, flags, change);
+  const name = new AttributeEncoder().string(IFLA_IFNAME, link).encode();
+  return Buffer.concat([ifinfomsg(0, flags, change), name]);
+}
+
+export interface MacvlanSpec {
+  /** New interface name, e.g. keepalived's "vrrp.51". */
+  name: string;
+  /** ifindex of the interface it sits on. */
+  parent: number;
+  /** "00:00:5e:00:01:33" (the VRRP virtual MAC); default: a random one from the kernel. */
+  mac?: string;
+  /** MACVLAN_MODE_*; keepalived uses private (default). */
+  mode?: number;
+}
+
+/** RTM_NEWLINK body creating a macvlan (keepalived's use_vmac). */
+export function encodeMacvlan(spec: MacvlanSpec): Buffer {
+  const attrs = new AttributeEncoder().string(IFLA_IFNAME, spec.name).u32(IFLA_LINK, spec.parent);
+  if (spec.mac) attrs.bytes(IFLA_ADDRESS, parseMac(spec.mac));
+  attrs.nested(IFLA_LINKINFO, (info) =>
+    info
+      .string(IFLA_INFO_KIND, 'macvlan')
+      .nested(IFLA_INFO_DATA, (data) =>
+        data.u32(IFLA_MACVLAN_MODE, spec.mode ?? MACVLAN_MODE_PRIVATE),
+      ),
+  );
+  return Buffer.concat([ifinfomsg(0), attrs.encode()]);
 }
 
 export function decodeLink(body: Buffer): LinkInfo {
@@ -285,7 +330,7 @@ export interface RtnetlinkHandlers {
   link?(ev: LinkEvent): void;
   /** Events were lost (the receive queue overflowed): re-list to resynchronise. */
   overrun?(): void;
-  /** An event could not be decoded. */
+  /** An event could not be received or decoded. */
   error?(err: Error): void;
 }
 
@@ -342,6 +387,28 @@ export class Rtnetlink {
     return decodeLink(reply.data);
   }
 
+  /** Creates a macvlan on `parent` and returns it (down: bring it up with setLinkUp). */
+  async addMacvlan(spec: MacvlanSpec): Promise<LinkInfo> {
+    await this.nl.request(
+      RTM_NEWLINK,
+      NLM_F_CREATE | NLM_F_EXCL,
+      encodeMacvlan(spec),
+      `RTM_NEWLINK macvlan ${spec.name}`,
+    );
+    return this.getLink(spec.name);
+  }
+
+  /** Sets a link administratively up or down (ip link set X up|down). */
+  async setLinkUp(link: string | number, up: boolean): Promise<void> {
+    const body = linkSelector(link, up ? IFF_UP : 0, IFF_UP);
+    await this.nl.request(RTM_NEWLINK, 0, body, `RTM_NEWLINK ${link} ${up ? 'up' : 'down'}`);
+  }
+
+  /** Deletes a link (a macvlan we created); ENODEV if there is none. */
+  async deleteLink(link: string | number): Promise<void> {
+    await this.nl.request(RTM_DELLINK, 0, linkSelector(link), `RTM_DELLINK ${link}`);
+  }
+
   async listLinks(): Promise<LinkInfo[]> {
     const replies = await this.nl.request(
       RTM_GETLINK,
@@ -355,7 +422,12 @@ export class Rtnetlink {
   /** Adds a route (NLM_F_EXCL: EEXIST if present; `replace` to overwrite). */
   async addRoute(spec: RouteSpec, opts: { replace?: boolean } = {}): Promise<void> {
     const flags = NLM_F_CREATE | (opts.replace ? NLM_F_REPLACE : NLM_F_EXCL);
-    await this.nl.request(RTM_NEWROUTE, flags, encodeRoute(spec), `RTM_NEWROUTE ${spec.destination}`);
+    await this.nl.request(
+      RTM_NEWROUTE,
+      flags,
+      encodeRoute(spec),
+      `RTM_NEWROUTE ${spec.destination}`,
+    );
   }
 
   /** Deletes a route; ESRCH if there is none. */
@@ -375,7 +447,12 @@ export class Rtnetlink {
   }
 
   async addRule(spec: RuleSpec): Promise<void> {
-    await this.nl.request(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, encodeRule(spec), `RTM_NEWRULE ${spec.priority}`);
+    await this.nl.request(
+      RTM_NEWRULE,
+      NLM_F_CREATE | NLM_F_EXCL,
+      encodeRule(spec),
+      `RTM_NEWRULE ${spec.priority}`,
+    );
   }
 
   /** Deletes a rule; ENOENT if there is none. */
@@ -401,6 +478,7 @@ export class Rtnetlink {
     const events = NetlinkSocket.open(NETLINK_ROUTE, { ...this.opts, groups });
     events.onNotification((msg) => dispatchEvent(msg, handlers));
     events.onOverrun(() => handlers.overrun?.());
+    events.onError((err) => handlers.error?.(err));
     return { close: () => events.close() };
   }
 

@@ -12,7 +12,8 @@
 //   nl.joinGroup(RTNLGRP_IPV4_IFADDR); nl.onNotification((msg) => ...); nl.onOverrun(() => ...)
 //       Notifications are the messages the kernel multicasts to joined groups. An overrun
 //       (ENOBUFS: the receive queue overflowed, events were lost) is reported so the owner can
-//       resynchronise with a dump.
+//       resynchronise with a dump (a truncated datagram counts as one). nl.onError(...) hears
+//       other receive failures (malformed datagrams, socket errors).
 //   nl.close()   rejects whatever is pending or queued with NETLINK_CLOSED.
 //   new NetlinkSocket(transport, opts)   over any NetlinkTransport (tests use a fake kernel).
 //
@@ -167,6 +168,7 @@ export class NetlinkSocket {
   private readonly maxInFlight: number;
   private readonly notificationHandlers = new Set<(msg: NetlinkMessage) => void>();
   private readonly overrunHandlers = new Set<(err: Error) => void>();
+  private readonly errorHandlers = new Set<(err: Error) => void>();
   private seq = 0;
 
   constructor(transport: NetlinkTransport, opts: NetlinkSocketOptions = {}) {
@@ -214,6 +216,12 @@ export class NetlinkSocket {
   onOverrun(handler: (err: Error) => void): () => void {
     this.overrunHandlers.add(handler);
     return () => this.overrunHandlers.delete(handler);
+  }
+
+  /** Called when receiving fails otherwise (a malformed datagram, a socket error). */
+  onError(handler: (err: Error) => void): () => void {
+    this.errorHandlers.add(handler);
+    return () => this.errorHandlers.delete(handler);
   }
 
   request(
@@ -276,6 +284,7 @@ export class NetlinkSocket {
     }
     this.notificationHandlers.clear();
     this.overrunHandlers.clear();
+    this.errorHandlers.clear();
   }
 
   private nextSeq(): number {
@@ -306,14 +315,14 @@ export class NetlinkSocket {
     // our own request (a RTM_NEWADDR we caused), so this test comes before seq matching.
     const multicast = groups !== 0;
     if (truncated) {
-      this.failAll(new NetlinkSocketError('NETLINK_OVERRUN', 'netlink datagram truncated'));
+      this.lost(new NetlinkSocketError('NETLINK_OVERRUN', 'netlink datagram truncated'));
       return;
     }
     let msgs: NetlinkMessage[];
     try {
       msgs = decodeMessages(data);
     } catch (err) {
-      this.failAll(err as Error);
+      this.failed(err as Error);
       return;
     }
     for (const msg of msgs) {
@@ -369,11 +378,21 @@ export class NetlinkSocket {
   }
 
   private onReceiveError(err: Error): void {
-    const overrun = (err as NodeJS.ErrnoException).code === 'ENOBUFS';
-    if (overrun) for (const h of this.overrunHandlers) h(err);
-    this.failAll(
-      overrun ? new NetlinkSocketError('NETLINK_OVERRUN', 'netlink receive queue overflowed') : err,
-    );
+    if ((err as NodeJS.ErrnoException).code === 'ENOBUFS') {
+      this.lost(new NetlinkSocketError('NETLINK_OVERRUN', 'netlink receive queue overflowed'));
+    } else this.failed(err);
+  }
+
+  /** Messages were dropped: replies (so pending requests fail) and perhaps events. */
+  private lost(err: NetlinkSocketError): void {
+    for (const h of this.overrunHandlers) h(err);
+    this.failAll(err);
+  }
+
+  /** Receiving or decoding failed for another reason. */
+  private failed(err: Error): void {
+    for (const h of this.errorHandlers) h(err);
+    this.failAll(err);
   }
 
   private failAll(err: Error): void {

@@ -80,15 +80,20 @@ const errorCode = {
   doc: 'stable error code (KtsError code or errno name)',
 } as const;
 
+const ipvsApplied = {
+  dryRun: { type: 'boolean', optional: true, doc: 'true with --ipvs dry-run: nothing reached the kernel' },
+  adopted: {
+    type: 'boolean',
+    optional: true,
+    doc: 'the kernel already had it (EEXIST on add, ENOENT on delete): adopted, as keepalived does',
+  },
+} as const;
+
 function ipvsServiceEvent(verb: string): EventSpec {
   return {
     level: 'info',
-    doc: `an IPVS virtual service was ${verb} (kernel or dry-run backend)`,
-    fields: {
-      service,
-      scheduler: { type: 'string', optional: true, doc: 'scheduler name (rr, wlc, ...)' },
-      backend: { type: ['kernel', 'dry-run'], optional: true, doc: 'which backend applied it' },
-    },
+    doc: `an IPVS virtual service was ${verb}`,
+    fields: { service, ...ipvsApplied },
   };
 }
 
@@ -101,7 +106,7 @@ function ipvsDestEvent(verb: string): EventSpec {
       dest,
       weight: { type: 'integer', optional: true, doc: 'weight after the change' },
       method: { type: IPVS_METHODS, optional: true, doc: 'forwarding method' },
-      backend: { type: ['kernel', 'dry-run'], optional: true, doc: 'which backend applied it' },
+      ...ipvsApplied,
     },
   };
 }
@@ -298,15 +303,21 @@ export const EVENTS = {
       operations: { type: 'integer', doc: 'operations needed to repair it' },
     },
   },
-  'ipvs.error': {
+  'ipvs.op.failed': {
     level: 'error',
-    doc: 'an IPVS operation failed; it is retried on the next reconcile',
+    doc: 'an IPVS operation failed; the rest were still applied, and it is retried at the next reconcile',
     fields: {
-      op: { type: 'string', doc: 'operation, e.g. "dest.add"' },
+      op: {
+        type: ['service.add', 'service.edit', 'service.del', 'dest.add', 'dest.edit', 'dest.del'],
+        doc: 'operation',
+      },
       service,
       dest: { ...dest, optional: true },
-      code: errorCode,
-      message: { type: 'string', doc: 'error text' },
+      weight: { type: 'integer', optional: true, doc: 'weight it tried to set' },
+      method: { type: IPVS_METHODS, optional: true, doc: 'forwarding method' },
+      dryRun: ipvsApplied.dryRun,
+      code: { ...errorCode, optional: true },
+      err: { type: 'string', doc: 'error text' },
     },
   },
   'netlink.error': {

@@ -8,12 +8,6 @@ import type { Logger } from './log.js';
 import type { CheckResult, Metrics, VrrpStateName } from './metrics.js';
 import type { StatusBoard } from './status.js';
 
-export type IpvsOp =
-  'service.add' | 'service.edit' | 'service.del' | 'dest.add' | 'dest.edit' | 'dest.del';
-
-export type IpvsOpDetails = Omit<EventFields<'ipvs.dest.add'>, 'service'> &
-  Omit<EventFields<'ipvs.service.add'>, 'service'>;
-
 export class Observer {
   /** Drops not yet reported, by reason: reported in bulk by `flushDrops()`. */
   private readonly pendingDrops = new Map<
@@ -163,39 +157,6 @@ export class Observer {
   }
 
   // ------------------------------------------------------------------------------ IPVS
-
-  ipvsApplied(op: IpvsOp, service: string, details: IpvsOpDetails = {}): void {
-    if (op.startsWith('service.')) {
-      const { scheduler, backend } = details;
-      emit(this.log, `ipvs.${op as 'service.add'}`, {
-        service,
-        ...(scheduler !== undefined && { scheduler }),
-        ...(backend !== undefined && { backend }),
-      });
-    } else {
-      const { dest, weight, method, backend } = details;
-      if (dest === undefined) throw new TypeError(`ipvsApplied(${op}) needs details.dest`);
-      emit(this.log, `ipvs.${op as 'dest.add'}`, {
-        service,
-        dest,
-        ...(weight !== undefined && { weight }),
-        ...(method !== undefined && { method }),
-        ...(backend !== undefined && { backend }),
-      });
-    }
-    this.metrics.ipvsOperation(op);
-  }
-
-  ipvsFailed(op: IpvsOp, service: string, code: string, message: string, dest?: string): void {
-    emit(this.log, 'ipvs.error', {
-      op,
-      service,
-      code,
-      message,
-      ...(dest !== undefined && { dest }),
-    });
-    this.metrics.ipvsError(op, code);
-  }
 
   ipvsDrift(operations: number): void {
     emit(

@@ -7,7 +7,12 @@ import { VrrpSocket } from '../net/vrrp-socket.js';
 import { KtsError } from '../errors.js';
 import type { FsmEvent, VrrpState } from './fsm.js';
 import { monotonicClock, type Clock } from './deadlines.js';
-import { VrrpInstance, type AddressManager, type VipAnnouncer, type InstanceIo } from './instance.js';
+import {
+  VrrpInstance,
+  type AddressManager,
+  type VipAnnouncer,
+  type InstanceIo,
+} from './instance.js';
 import { ScriptRunner } from './script-runner.js';
 import type { InstanceSpec, ScriptSpec, SyncGroupSpec, VrrpSpec } from './spec.js';
 import { syncFaults, syncTransitions } from './sync-group.js';
@@ -123,7 +128,10 @@ export async function startVrrp(spec: VrrpSpec, opts: VrrpRuntimeOptions): Promi
   // its track_interface entries.
   const linkUp = new Map<string, boolean>();
   const watched = new Set(
-    spec.instances.flatMap((i) => [...(i.trackPrimary ? [i.interface] : []), ...i.trackInterfaces.map((t) => t.name)]),
+    spec.instances.flatMap((i) => [
+      ...(i.trackPrimary ? [i.interface] : []),
+      ...i.trackInterfaces.map((t) => t.name),
+    ]),
   );
   for (const name of watched) linkUp.set(name, await opts.links.running(name));
 
@@ -178,7 +186,10 @@ export async function startVrrp(spec: VrrpSpec, opts: VrrpRuntimeOptions): Promi
   const linkWatch = opts.links.watch((ifname, running) => {
     if (!watched.has(ifname) || linkUp.get(ifname) === running) return;
     linkUp.set(ifname, running);
-    observer.log.info({ interface: ifname, running }, `interface ${ifname} is ${running ? 'up' : 'down'}`);
+    observer.log.info(
+      { interface: ifname, running },
+      `interface ${ifname} is ${running ? 'up' : 'down'}`,
+    );
     for (const inst of instances.values()) {
       if (inst.spec.interface === ifname) primaryLink(inst);
       if (inst.spec.trackInterfaces.some((t) => t.name === ifname)) retrack(inst);

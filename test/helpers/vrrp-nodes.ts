@@ -175,6 +175,8 @@ export interface SeedOptions {
   version?: 2 | 3;
   /** Add VI_6: VRID 52, fd00::38/64 (VRRPv3 only). */
   ipv6?: boolean;
+  /** VI_1 in unicast mode: our address and the peer's. */
+  unicast?: { src: string; peer: string };
 }
 
 /** The tutorial layout of testbeds.md §C.1, VRRP part: VI_1, VRID 51, 192.168.0.38, PASS 1111. */
@@ -183,12 +185,15 @@ export function seedConfig(o: SeedOptions): string {
   const auth = v3
     ? ''
     : '    authentication {\n        auth_type PASS\n        auth_pass 1111\n    }\n';
-  const instance = (name: string, vrid: number, vip: string) =>
+  const unicast = o.unicast
+    ? `    unicast_src_ip ${o.unicast.src}\n    unicast_peer {\n        ${o.unicast.peer}\n    }\n`
+    : '';
+  const instance = (name: string, vrid: number, vip: string, extra = '') =>
     `vrrp_instance ${name} {\n    state ${o.state}\n    interface eth0\n    virtual_router_id ${vrid}\n` +
-    `    priority ${o.priority}\n    advert_int 1\n${auth}    virtual_ipaddress {\n        ${vip}\n    }\n}\n`;
+    `    priority ${o.priority}\n    advert_int 1\n${auth}${extra}    virtual_ipaddress {\n        ${vip}\n    }\n}\n`;
   return (
     (v3 ? 'global_defs {\n    vrrp_version 3\n}\n' : '') +
-    instance('VI_1', 51, '192.168.0.38') +
+    instance('VI_1', 51, '192.168.0.38', unicast) +
     (o.ipv6 ? instance('VI_6', 52, 'fd00::38/64') : '')
   );
 }

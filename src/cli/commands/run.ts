@@ -2,18 +2,18 @@
 // SIGINT. src/cli/main.ts parses the flags into RunOptions and calls runDaemon; this file builds
 // the logger, metrics, status, the sides and the controller, and routes the signals.
 import { loadConfig } from '../../config/load.js';
-import { Controller } from '../../daemon/controller.js';
+import { Controller, type Subsystem } from '../../daemon/controller.js';
 import { dumpDirectory } from '../../daemon/dump.js';
-import { CheckSide, VrrpSide } from '../../daemon/sides.js';
+import { CheckSide, IpvsSide, VrrpSide } from '../../daemon/sides.js';
 import { routeSignals } from '../../daemon/signals.js';
 import { KtsError } from '../../errors.js';
+import { DryRunBackend, KernelBackend, type IpvsBackend } from '../../ipvs/backend.js';
+import { IpvsClient } from '../../ipvs/client.js';
 import { parseListenAddress } from '../../observe/http.js';
 import { createLogger } from '../../observe/log.js';
 import { Metrics } from '../../observe/metrics.js';
 import { Observer } from '../../observe/observer.js';
 import { StatusBoard, type StatusHeader } from '../../observe/status.js';
-
-export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
 
 export interface RunOptions {
   /** -f (default /etc/keepalived/keepalived.conf). */
@@ -61,13 +61,18 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
   const observer = new Observer(log, metrics, new StatusBoard(header));
   const vrrp = new VrrpSide(observer);
   observer.status.addRefresher(() => vrrp.refreshStatus());
-  const subsystems = [
-    ...(opts.vrrp ? [vrrp] : []),
-    ...(opts.check ? [new CheckSide(observer)] : []),
-  ];
 
   let controller: Controller;
   try {
+    const subsystems: Subsystem[] = opts.vrrp ? [vrrp] : [];
+    if (opts.check) {
+      // Like keepalived's checker, which stops the daemon when IPVS cannot be initialised: without
+      // ip_vs run with -P, or with --ipvs dry-run.
+      const backend: IpvsBackend =
+        opts.ipvs === 'dry-run' ? new DryRunBackend() : new KernelBackend(await IpvsClient.open());
+      const ipvs = new IpvsSide(observer, backend);
+      subsystems.push(new CheckSide(observer, (v) => ipvs.verdict(v)), ipvs);
+    }
     controller = new Controller({
       configFile: opts.configFile,
       load: (file) => {
@@ -106,9 +111,10 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     await controller.start();
   } catch (err) {
     signals.uninstall();
-    // A rejected config was logged as config.rejected; anything else is logged here.
-    if (!(err instanceof KtsError && err.code === 'ERR_CONFIG'))
-      log.fatal({ err }, (err as Error).message);
+    // config.rejected and start failures were logged by the controller; the rest is logged here.
+    const logged =
+      err instanceof KtsError && (err.code === 'ERR_CONFIG' || err.code === 'ERR_START');
+    if (!logged) log.fatal({ err }, (err as Error).message);
     return EXIT_START_FAILED;
   }
   // The daemon never exits on a transient error: one that escapes every handler is logged.

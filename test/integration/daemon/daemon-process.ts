@@ -57,15 +57,10 @@ export function startDaemon(
   opts: RunOptions,
   env: Record<string, string> = {},
 ): DaemonProcess {
-  const child = bed.spawn(
-    node,
-    process.execPath,
-    [entryFile(), JSON.stringify(opts)],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    },
-  );
+  const child = bed.spawn(node, process.execPath, [entryFile(), JSON.stringify(opts)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   const lines: string[] = [];
   const waiters = new Set<() => void>();
   let pending = '';

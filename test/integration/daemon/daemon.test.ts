@@ -41,6 +41,19 @@ vrrp_instance VI_1 {
 ${extra}`;
 }
 
+const VIRTUAL_SERVER = `virtual_server 192.168.0.38 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 192.168.0.99 80 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+`;
+
 const isEvent =
   (name: string, fields: Record<string, unknown> = {}) =>
   (r: Record<string, unknown>) =>
@@ -65,11 +78,14 @@ test(
       bed.exec(node, 'ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0']).includes('192.168.0.38/32');
 
     const conf1 = join(dir, 'd1.conf');
-    writeFileSync(conf1, vrrpConfig('LVS_D1', 'MASTER', 100));
+    // d1 also runs the checker side (--ipvs dry-run) against a real server that does not exist,
+    // so its log carries check, real-server and IPVS events too.
+    const d1Config = vrrpConfig('LVS_D1', 'MASTER', 100, VIRTUAL_SERVER);
+    writeFileSync(conf1, d1Config);
     writeFileSync(join(dir, 'd2.conf'), vrrpConfig('LVS_D2', 'BACKUP', 90));
     const opts = (node: string) => ({
       ...defaultRunOptions(join(dir, `${node}.conf`)),
-      check: false,
+      check: node === 'd1',
       status: '127.0.0.1:9650',
       pidFile: join(dir, `${node}.pid`),
     });
@@ -86,6 +102,10 @@ test(
     await d1.waitFor(isEvent('vip.add'), 5_000, 'vip.add');
     assert.ok(hasVip('d1'));
     assert.ok(!hasVip('d2'));
+
+    // The checker side: the missing real server goes down and leaves the (dry-run) IPVS table.
+    await d1.waitFor(isEvent('rs.down', { realServer: '192.168.0.99:80' }), 15_000, 'rs.down');
+    await d1.waitFor(isEvent('ipvs.dest.del', { dest: '192.168.0.99:80' }), 5_000, 'dest.del');
 
     // GET /status and /metrics, from inside d1's namespace (the endpoint is on its loopback).
     const fetchIn = (path: string) =>
@@ -108,6 +128,9 @@ test(
     assert.ok(
       (sampleValue(metrics, 'keepalived_vrrp_adverts_sent_total', { instance: 'VI_1' }) ?? 0) >= 1,
     );
+    const rsLabels = { virtual_server: 'tcp 192.168.0.38:80', real_server: '192.168.0.99:80' };
+    assert.equal(sampleValue(metrics, 'keepalived_real_server_up', rsLabels), 0);
+    assert.equal(sampleValue(metrics, 'keepalived_ipvs_operations_total', { op: 'dest.del' }), 1);
 
     // SIGUSR1, SIGUSR2: keepalived.data and keepalived.stats in $TMPDIR, plus JSON.
     d1.signal('SIGUSR1');
@@ -144,7 +167,7 @@ test(
       JSON.stringify(rejected.diagnostics),
     );
     // SIGHUP with the same instances (a comment added): loaded, no change, no transition.
-    writeFileSync(conf1, `! reloaded\n${vrrpConfig('LVS_D1', 'MASTER', 100)}`);
+    writeFileSync(conf1, `! reloaded\n${d1Config}`);
     d1.signal('SIGHUP');
     const loaded = await d1.waitFor(
       isEvent('config.loaded', { reload: true }),

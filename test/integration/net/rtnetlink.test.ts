@@ -153,6 +153,33 @@ describe('rtnetlink in a namespace', { skip }, () => {
     );
   });
 
+  test('a VRRP virtual MAC interface (macvlan, private mode): create, up, delete', async () => {
+    const vmac = await rt.addMacvlan({
+      name: 'vrrp.51',
+      parent: ifindex,
+      mac: '00:00:5e:00:01:33',
+    });
+    assert.deepEqual([vmac.name, vmac.mac, vmac.up], ['vrrp.51', '00:00:5e:00:01:33', false]);
+    await rt.setLinkUp('vrrp.51', true);
+    const [j] = JSON.parse(ip(['-j', '-d', '-n', ns, 'link', 'show', 'dev', 'vrrp.51'])) as Array<{
+      link: string;
+      address: string;
+      flags: string[];
+      linkinfo: { info_kind: string; info_data: { mode: string } };
+    }>;
+    assert.deepEqual(
+      [j.link, j.address, j.flags.includes('UP'), j.linkinfo.info_kind, j.linkinfo.info_data.mode],
+      ['veth0', '00:00:5e:00:01:33', true, 'macvlan', 'private'],
+    );
+    assert.equal((await rt.getLink(vmac.ifindex)).up, true);
+    await rt.setLinkUp(vmac.ifindex, false);
+    assert.equal((await rt.getLink('vrrp.51')).up, false);
+    await assert.rejects(rt.addMacvlan({ name: 'vrrp.51', parent: ifindex }), { code: 'EEXIST' });
+    await rt.deleteLink('vrrp.51');
+    await assert.rejects(rt.getLink('vrrp.51'), { code: 'ENODEV' });
+    await assert.rejects(rt.deleteLink('vrrp.51'), { code: 'ENODEV' });
+  });
+
   test('address and link events, ours and those made by ip(8)', async () => {
     const addrEvents: AddressEvent[] = [];
     const linkEvents: LinkEvent[] = [];

@@ -2,7 +2,7 @@
 // 100 (d1, MASTER) vs 90 (d2), advert_int 1, PASS auth, VIP 192.168.0.38. Checks the failover
 // figures of testbeds.md §C.2 against our own implementation: SIGTERM hands over within the skew
 // time, SIGKILL within the master-down interval, a restarted d1 preempts, and at every steady
-// point exactly one node holds the VIP.
+// point exactly one node holds the VIP; a link going down puts the master in FAULT.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
@@ -60,7 +60,7 @@ const only = (node: 'd1' | 'd2') => () =>
   holdsVip(bed, node, VIP) && !holdsVip(bed, node === 'd1' ? 'd2' : 'd1', VIP);
 
 test(
-  'seed setup: start, SIGTERM, preemption, SIGKILL, restart after a crash',
+  'seed setup: start, SIGTERM, preemption, SIGKILL, restart after a crash, link down and up',
   { skip },
   async (t) => {
     let finished = false;
@@ -68,16 +68,18 @@ test(
       if (finished) return;
       for (const n of nodes) t.diagnostic(`--- ${n.label}\n${n.dump()}`);
     });
-    // Start: d1 goes BACKUP, then MASTER when its master-down timer expires; d2 stays BACKUP.
+    // Start: d1 goes BACKUP, then MASTER when its master-down timer expires; d2, started once
+    // d1 runs (so that its own timer cannot expire first), stays BACKUP.
     const t0 = performance.now();
     let d1 = start('d1');
+    await d1.waitForLine(/"to":"BACKUP"/, 5000);
     const d2 = start('d2');
     const up = await waitUntil(only('d1'), D1_MASTER_DOWN_MS + 2000, 'd1 to hold the VIP');
     t.diagnostic(
       `d1 MASTER ${(up - t0).toFixed(0)} ms after start (master-down ${D1_MASTER_DOWN_MS})`,
     );
     assert.ok(up - t0 >= D1_MASTER_DOWN_MS - 100, 'not before its master-down timer');
-    await d2.waitForLine(/"to":"BACKUP"/, 1000);
+    await d2.waitForLine(/"to":"BACKUP"/, 5000);
     await holdsFor(only('d1'), 1500, 'd1 as the only holder');
     assert.equal(d2.events('vrrp.state').length, 1, 'd2 never left BACKUP');
 
@@ -142,6 +144,18 @@ test(
       `restart after crash: stale VIP removed ${(cleaned - again).toFixed(0)} ms after launch`,
     );
     await waitUntil(only('d1'), D1_MASTER_DOWN_MS + 2000, 'd1 to preempt again');
+
+    // Link down on d1: FAULT, VIP removed; d2 hears nothing more and takes over after its
+    // master-down interval. Link up: d1 goes BACKUP and preempts again.
+    const down = performance.now();
+    bed.exec('d1', 'ip', ['link', 'set', 'eth0', 'down']);
+    await d1.waitForLine(/"to":"FAULT","reason":"fault: interface"/, 1000);
+    await waitUntil(() => !holdsVip(bed, 'd1', VIP), 1000, 'd1 to drop its VIP in FAULT');
+    const failover = await waitUntil(only('d2'), D2_MASTER_DOWN_MS + SLACK_MS, 'd2 to take over');
+    t.diagnostic(`link down: VIP on d2 after ${(failover - down).toFixed(0)} ms`);
+    bed.exec('d1', 'ip', ['link', 'set', 'eth0', 'up']);
+    await d1.waitForLine(/"from":"FAULT","to":"BACKUP"/, 2000);
+    await waitUntil(only('d1'), D1_MASTER_DOWN_MS + 2000, 'd1 to preempt after its link came back');
     finished = true;
   },
 );

@@ -3,8 +3,9 @@
 //    BACKUP) and our priority-0 advert (it takes over within its skew time);
 //  - keepalived at 100 against ours at 90: we must accept its adverts (we stay BACKUP) and its
 //    priority-0 advert.
-// For VRRPv2 with PASS auth, and for VRRPv3 over IPv4 (pseudo-header checksum, the only form
-// 2.2.7 knows) and IPv6 (VRID 52, fd00::38/64) side by side.
+// For VRRPv2 with PASS auth, for VRRPv3 over IPv4 (pseudo-header checksum, the only form 2.2.7
+// knows) and IPv6 (VRID 52, fd00::38/64) side by side, and for VRRPv3 unicast (unicast_src_ip /
+// unicast_peer: the pseudo-header carries the peer's address, not the group).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canCreateNetns, hasCommand, skipUnless } from '../../helpers/privileged.js';
@@ -62,16 +63,23 @@ async function handover(
   high: Impl,
   low: Impl,
   version: 2 | 3,
+  mode: 'multicast' | 'unicast' = 'multicast',
 ): Promise<void> {
-  const vips = version === 3 ? [VIP4, VIP6] : [VIP4];
+  const unicast = mode === 'unicast';
+  // Unicast runs VI_1 alone; multicast v3 adds VI_6 over IPv6.
+  const ipv6 = version === 3 && !unicast;
+  const vips = ipv6 ? [VIP4, VIP6] : [VIP4];
+  const address = { d1: '192.168.0.48', d2: '192.168.0.58' };
   const start = (impl: Impl, node: 'd1' | 'd2') => {
+    const peer = node === 'd1' ? 'd2' : 'd1';
     const conf = seedConfig({
       state: node === 'd1' ? 'MASTER' : 'BACKUP',
       priority: node === 'd1' ? 100 : 90,
       version,
-      ipv6: version === 3,
+      ipv6,
+      unicast: unicast ? { src: address[node], peer: address[peer] } : undefined,
     });
-    const path = files.write(`${impl}-${node}-v${version}.conf`, conf);
+    const path = files.write(`${impl}-${node}-v${version}-${mode}.conf`, conf);
     const n =
       impl === 'ours' ? startOurs(bed, node, path) : startKeepalived(bed, node, path, files.dir);
     running.push(n);
@@ -80,6 +88,8 @@ async function handover(
   const all = (node: 'd1' | 'd2') => () =>
     vips.every((v) => holdsVip(bed, node, v) && !holdsVip(bed, node === 'd1' ? 'd2' : 'd1', v));
   const hi = start(high, 'd1');
+  // The low node must not take over on its own timer: it starts once the high one runs.
+  await hi.waitForLine(/Entering BACKUP STATE|"to":"BACKUP"/, 5000);
   const lo = start(low, 'd2');
   try {
     await waitUntil(all('d1'), MASTER_DOWN_MS + 3000, `${high} on d1 to hold ${vips.join(', ')}`);
@@ -93,13 +103,20 @@ async function handover(
       `${low} on d2 to take over`,
     );
     t.diagnostic(
-      `v${version} ${high} -> ${low}: VIPs on d2 ${(moved - term).toFixed(0)} ms after SIGTERM`,
+      `v${version} ${mode} ${high} -> ${low}: VIPs on d2 ${(moved - term).toFixed(0)} ms after SIGTERM`,
     );
     assert.ok(
       moved - term < SKEW_90_MS + SLACK_MS,
       'takeover within the skew time (priority 0 honoured)',
     );
     assert.equal(await hi.exited, 0);
+    // Neither side complained about the other's packets (keepalived logs each rejected advert).
+    for (const n of [hi, lo]) {
+      const complaint = n.lines.find((l) =>
+        /invalid|wrong version|auth|checksum|packet\.dropped/i.test(l.text),
+      );
+      assert.equal(complaint, undefined, `${n.label}: ${complaint?.text}`);
+    }
   } catch (err) {
     t.diagnostic(`--- ${hi.label}\n${hi.dump()}\n--- ${lo.label}\n${lo.dump()}`);
     throw err;
@@ -123,4 +140,10 @@ test('VRRPv3 IPv4 + IPv6: keepalived follows our adverts and our priority 0', { 
 );
 test('VRRPv3 IPv4 + IPv6: we follow keepalived adverts and its priority 0', { skip }, (t) =>
   handover(t, 'keepalived', 'ours', 3),
+);
+test('VRRPv3 unicast: keepalived follows our adverts and our priority 0', { skip }, (t) =>
+  handover(t, 'ours', 'keepalived', 3, 'unicast'),
+);
+test('VRRPv3 unicast: we follow keepalived adverts and its priority 0', { skip }, (t) =>
+  handover(t, 'keepalived', 'ours', 3, 'unicast'),
 );

@@ -85,6 +85,22 @@ test('-t on a missing file exits 0 as keepalived does, but says clearly that not
   assert.match(r.stderr, /warning: no configuration file was read, so nothing was checked/);
 });
 
+test('a host that cannot be examined makes -t exit 4 (cannot run)', async () => {
+  const broken: ValidationEnv = {
+    listInterfaces: () => {
+      throw new Error('netlink unavailable');
+    },
+    findCommand: () => undefined,
+  };
+  const r = await cli(['-t', '-f', join(CORPUS, 'keepalived.conf.sample')], {
+    load: { host: broken },
+  });
+  assert.deepEqual(
+    [r.code, r.stderr],
+    [4, 'keepalived-ts: cannot check the configuration: netlink unavailable\n'],
+  );
+});
+
 test('misspelled keywords carry a did-you-mean hint', async () => {
   const path = conf(
     'typo.conf',

@@ -97,6 +97,7 @@ static_routes {
   default gw 192.168.0.254
   to 10.2.0.0/16 nexthop via 192.168.0.1 weight 2 nexthop via 192.168.0.2 dev eth1
   10.3.0.0/16 via inet6
+  10.4.0.0/16 via 192.168.0.1 or 192.168.0.2
 }`);
   const [a, b, c, d] = r.config.staticRoutes;
   assert.deepEqual(
@@ -116,9 +117,15 @@ static_routes {
     { via: '192.168.0.1', weight: 2, onlink: false },
     { via: '192.168.0.2', dev: 'eth1', onlink: false },
   ]);
+  // The old `via A or B` form becomes two nexthops.
+  assert.deepEqual(
+    [r.config.staticRoutes[5].via, r.config.staticRoutes[5].nexthops.map((h) => h.via)],
+    [undefined, ['192.168.0.1', '192.168.0.2']],
+  );
   assert.deepEqual(summary(r.diagnostics), [
     '5:warning:deprecated-keyword',
     '7:error:invalid-route',
+    '8:warning:deprecated-keyword',
   ]);
 });
 

@@ -116,6 +116,7 @@ vrrp_sync_group G {
   track_script {
     chk_wbe
   }
+  sync_group_tracking_weight
 }
 vrrp_sync_group H {
   group {
@@ -144,10 +145,10 @@ global_defs {
     [
       "5 Virtual router VI_11 specified in sync group G doesn't exist - ignoring (did you mean 'VI_1'?)",
       "11 (G) track script chk_wbe not found, ignoring... (did you mean 'chk_web'?)",
-      '14 Virtual router VI_1 cannot exist in more than one sync group; ignoring H',
-      '14 Sync group H has no members - removing',
-      '27 (VI_1) duplicate track_script chk_web - ignoring',
-      '30 (VI_1) track file nofile not found, ignoring...',
+      '15 Virtual router VI_1 cannot exist in more than one sync group; ignoring H',
+      '15 Sync group H has no members - removing',
+      '28 (VI_1) duplicate track_script chk_web - ignoring',
+      '31 (VI_1) track file nofile not found, ignoring...',
     ],
   );
   assert.deepEqual(
@@ -285,4 +286,73 @@ test('the real host environment finds executables on PATH and lists /sys/class/n
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('weighted trackers are ignored in sync groups (without sync_group_tracking_weight) and for the owner', () => {
+  const r = loadText(
+    `
+vrrp_script s {
+  script /bin/true
+  weight 5
+}
+track_file tf {
+  file /run/tf
+}
+vrrp_sync_group G {
+  group {
+    A
+  }
+}
+vrrp_instance A {
+  interface eth0
+  virtual_router_id 1
+${vip}
+  track_interface {
+    eth1 weight 10
+    eth2
+  }
+  track_script {
+    s
+  }
+  track_file {
+    tf
+  }
+}
+vrrp_instance OWNER {
+  interface eth0
+  virtual_router_id 2
+  priority 255
+${vip}
+  track_interface {
+    eth1 weight 10
+  }
+  track_file {
+    tf weight 7
+  }
+}
+global_defs {
+  enable_script_security
+}`,
+    { host: hostWith(['/bin/true']) },
+  );
+  assert.deepEqual(
+    r.diagnostics.map((d) => `${d.pos?.line} ${d.message}`),
+    [
+      '21 (A) ignoring eth1 tracked interface weight due to SYNC group',
+      '25 (A) ignoring tracked script s with weights due to SYNC group',
+      '28 (A) ignoring weight from tracked file tf due to SYNC group. specify weight 0',
+      '39 (OWNER) ignoring eth1 tracked interface due to address owner',
+      '42 (OWNER) ignoring tracked file tf with weight 7 due to address owner',
+    ],
+  );
+  const [a, owner] = r.config.vrrpInstances;
+  assert.deepEqual(
+    a.tracking.interfaces.map((t) => [t.name, t.weight]),
+    [
+      ['eth1', undefined],
+      ['eth2', undefined],
+    ],
+  );
+  assert.deepEqual([a.tracking.scripts, a.tracking.files.map((t) => t.weight)], [[], [0]]);
+  assert.deepEqual([owner.tracking.interfaces, owner.tracking.files], [[], []]);
 });

@@ -380,3 +380,31 @@ virtual_server group NOPE {
     '21:error:unknown-reference',
   ]);
 });
+
+test("surplus words are ignored with a warning: ';' does not separate statements", () => {
+  const r = loadText(`
+virtual_server 10.0.0.1 80 {
+  lvs_sched rr ; protocol tcp
+  lb_kind NAT
+  real_server 10.0.1.1 80 {
+    weight 1 2
+    TCP_CHECK {
+    }
+  }
+}`);
+  const extra = r.diagnostics.filter((d) => d.code === 'extra-parameters');
+  assert.deepEqual(
+    extra.map((d) => [d.pos?.line, d.pos?.col, d.message, d.hint]),
+    [
+      [
+        3,
+        16,
+        "'lvs_sched' takes 1 parameter; ignoring '; protocol tcp'",
+        "';' does not separate statements: put each on its own line",
+      ],
+      [6, 14, "'weight' takes 1 parameter; ignoring '2'", undefined],
+    ],
+  );
+  // As in keepalived, the protocol was not set: UDP by default.
+  assert.equal(r.config.virtualServers[0].protocol, 'udp');
+});

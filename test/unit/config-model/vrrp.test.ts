@@ -391,3 +391,135 @@ ${vip}
   assert.deepEqual(summary(r.diagnostics), ['9:error:duplicate-name']);
   assert.equal(r.config.vrrpInstances.length, 1);
 });
+
+test('AH authentication cannot start as MASTER below priority 255', () => {
+  const r = loadText(`
+vrrp_instance A {
+  state MASTER
+  interface eth0
+  virtual_router_id 1
+  priority 100
+  authentication {
+    auth_type AH
+    auth_pass 1111
+  }
+${vip}
+}`);
+  assert.deepEqual(summary(r.diagnostics), ['14:error:auth-ah-master']);
+  assert.deepEqual(
+    [r.config.vrrpInstances[0].state, r.config.vrrpInstances[0].authentication?.type],
+    ['BACKUP', 'AH'],
+  );
+});
+
+test('bfd_instance with defaults, tracked by an instance and a BFD_CHECK', () => {
+  const r = loadText(`
+bfd_instance peer {
+  neighbour_ip 10.0.0.2
+  min_rx 50
+  hoplimit 10
+  weight -20
+}
+bfd_instance lonely {
+  min_tx 20
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 1
+${vip}
+  track_bfd {
+    peer weight 5
+  }
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  lvs_sched rr
+  lvs_method NAT
+  real_server 10.0.0.2 80 {
+    BFD_CHECK {
+      name peer
+      alpha
+    }
+  }
+}`);
+  assert.deepEqual(summary(r.diagnostics), ['10:error:missing-parameter']);
+  const b = r.config.bfdInstances[0];
+  assert.deepEqual(
+    [
+      b.name,
+      b.neighborIp,
+      b.family,
+      b.minRx,
+      b.minTx,
+      b.idleTx,
+      b.multiplier,
+      b.ttl,
+      b.weight,
+      b.passive,
+    ],
+    ['peer', '10.0.0.2', 4, 50, 10, 1000, 5, 10, -20, false],
+  );
+  assert.deepEqual(
+    r.config.vrrpInstances[0].tracking.bfds.map((t) => [t.name, t.weight]),
+    [['peer', 5]],
+  );
+  assert.deepEqual(r.config.virtualServers[0].realServers[0].checkers, [
+    {
+      type: 'BFD_CHECK',
+      name: 'peer',
+      alpha: true,
+      pos: { file: '/etc/keepalived/keepalived.conf', line: 26, col: 5 },
+    },
+  ]);
+});
+
+test('vrrp_track_process and static_ipaddress blocks; unicast instances may omit the interface', () => {
+  const r = loadText(`
+vrrp_track_process nginx {
+  process nginx -g daemon
+  param_match partial
+  weight 10 reverse
+  quorum 2
+  quorum_max 4
+  delay 1.5
+  full_command
+}
+vrrp_track_process nameless {
+  weight 1
+}
+static_ipaddress {
+  192.168.50.1/24 dev eth1 scope link
+  fd00:50::1/64 dev eth1
+}
+vrrp_instance U {
+  virtual_router_id 1
+  unicast_peer {
+    10.0.0.2
+  }
+${vip}
+  track_process {
+    nginx
+  }
+}
+vrrp_instance M {
+  virtual_router_id 2
+${vip}
+}`);
+  assert.deepEqual(summary(r.diagnostics), ['13:error:process-missing']);
+  const p = r.config.trackProcesses[0];
+  assert.deepEqual(
+    [p.process, p.params, p.paramMatch, p.weight, p.weightReverse, p.quorum, p.quorumMax, p.delay, p.fullCommand],
+    ['nginx', ['-g', 'daemon'], 'partial', 10, true, 2, 4, 1.5, true],
+  );
+  assert.deepEqual(
+    r.config.staticAddresses.map((a) => [a.address, a.prefixLength, a.dev, a.scope]),
+    [
+      ['192.168.50.1', 24, 'eth1', 'link'],
+      ['fd00:50::1', 64, 'eth1', undefined],
+    ],
+  );
+  const [u, m] = r.config.vrrpInstances;
+  assert.deepEqual([u.interface, u.tracking.processes.map((t) => t.name)], [undefined, ['nginx']]);
+  // Without unicast peers the instance falls back to global default_interface (eth0).
+  assert.equal(m.interface, 'eth0');
+});

@@ -23,7 +23,7 @@ describe('@ conditionals', () => {
 
   it('position the remaining text where it was written', () => {
     const r = parse('  @main   router_id x\n');
-    assert.deepEqual(r.tree.statements[0].pos, { file: FILE, line: 1, col: 12 });
+    assert.deepEqual(r.tree.statements[0].pos, { file: FILE, line: 1, col: 11 });
   });
 });
 

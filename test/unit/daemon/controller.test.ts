@@ -300,3 +300,28 @@ test('a pid file naming a live process refuses the start', async () => {
     t.cleanup();
   }
 });
+
+test('a side failing at start: logged, everything started is stopped, ERR_START', async () => {
+  const t = setup();
+  try {
+    t.subs[1]!.failApply = true;
+    await assert.rejects(t.controller.start(), { code: 'ERR_START' });
+    assert.deepEqual(t.order, [
+      'vrrp.apply',
+      'check.apply',
+      'vrrp.stop',
+      'check.stop',
+      'ipvs.stop',
+    ]);
+    assert.equal(existsSync(t.pidFile), false);
+    const records = t.cap.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.deepEqual(
+      records.map((r) => r.event ?? r.level),
+      ['daemon.start', 'status.listening', 'fatal', 'daemon.stop'],
+    );
+    assert.equal(records[2]!.msg, 'start failed: check exploded');
+    assertAllValid(t.cap.lines);
+  } finally {
+    t.cleanup();
+  }
+});

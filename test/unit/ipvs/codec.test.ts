@@ -32,7 +32,9 @@ import {
 import type { Destination, Service } from '../../../src/ipvs/types.js';
 
 const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../../../../test/fixtures/ipvs/${name}`, import.meta.url), 'utf8')) as {
+  JSON.parse(
+    readFileSync(new URL(`../../../../test/fixtures/ipvs/${name}`, import.meta.url), 'utf8'),
+  ) as {
     payloads: string[];
   };
 
@@ -119,7 +121,10 @@ test('key-only messages: DEL_SERVICE for fwmark 7 inet6 and DEL_DEST carry no se
   });
   assert.equal(
     del.subarray(4 + 20).toString('hex'),
-    '28000280' + '1400010000000000000000000000000000000001' + '0600020000000000' + '06000b000a000000',
+    '28000280' +
+      '1400010000000000000000000000000000000001' +
+      '0600020000000000' +
+      '06000b000a000000',
   );
 });
 
@@ -127,13 +132,22 @@ test('GET_INFO: an empty request, and the reply decoded to version text and tabl
   assert.equal(ipvsMessage(IPVS_CMD_GET_INFO).toString('hex'), '0f010000');
   const reply = encodeGenl(
     { cmd: IPVS_CMD_SET_INFO, version: 1 },
-    new AttributeEncoder().u32(IPVS_INFO_ATTR_VERSION, 0x010201).u32(IPVS_INFO_ATTR_CONN_TAB_SIZE, 4096).encode(),
+    new AttributeEncoder()
+      .u32(IPVS_INFO_ATTR_VERSION, 0x010201)
+      .u32(IPVS_INFO_ATTR_CONN_TAB_SIZE, 4096)
+      .encode(),
   );
-  assert.deepEqual(decodeInfoMessage(reply), { version: '1.2.1', versionCode: 0x010201, connTableSize: 4096 });
+  assert.deepEqual(decodeInfoMessage(reply), {
+    version: '1.2.1',
+    versionCode: 0x010201,
+    connTableSize: 4096,
+  });
 });
 
 test('replies captured from the 6.1 kernel decode to what ipvsadm had created', () => {
-  const services = fixture('kernel-services.json').payloads.map((p) => decodeServiceMessage(Buffer.from(p, 'hex')));
+  const services = fixture('kernel-services.json').payloads.map((p) =>
+    decodeServiceMessage(Buffer.from(p, 'hex')),
+  );
   assert.deepEqual(services, [
     {
       key: { kind: 'addr', family: 4, protocol: 'tcp', address: '10.0.0.1', port: 80 },
@@ -157,7 +171,9 @@ test('replies captured from the 6.1 kernel decode to what ipvsadm had created', 
       netmask: '255.255.255.255',
     },
   ]);
-  const dests = fixture('kernel-dests.json').payloads.map((p) => decodeDestinationMessage(Buffer.from(p, 'hex'), 4));
+  const dests = fixture('kernel-dests.json').payloads.map((p) =>
+    decodeDestinationMessage(Buffer.from(p, 'hex'), 4),
+  );
   // The kernel lists destinations newest first (list_add in ip_vs_add_dest).
   assert.deepEqual(dests, [
     {
@@ -195,7 +211,13 @@ test('the family comes from AF, not the bytes: 2001:db8:: is not read as IPv4 (s
     .u32(9, 128)
     .encode();
   const s = decodeService(attrs);
-  assert.deepEqual(s.key, { kind: 'addr', family: 6, protocol: 'tcp', address: '2001:db8::', port: 443 });
+  assert.deepEqual(s.key, {
+    kind: 'addr',
+    family: 6,
+    protocol: 'tcp',
+    address: '2001:db8::',
+    port: 443,
+  });
   assert.equal(s.flags, 1, 'IP_VS_SVC_F_HASHED is the kernel bookkeeping and is dropped');
 });
 
@@ -212,10 +234,19 @@ test('a destination without ADDR_FAMILY (kernel < 3.18) takes the service family
 test('bad entries are refused before anything is sent (KtsError IPVS_BAD_ENTRY)', () => {
   const cases: Array<[string, Service]> = [
     ['scheduler name too long', { ...tcpService, scheduler: 'a-very-long-scheduler' }],
-    ['IPv6 address in an IPv4 key', { ...tcpService, key: { ...tcpService.key, address: '::1' } as Service['key'] }],
-    ['port out of range', { ...tcpService, key: { ...tcpService.key, port: 70000 } as Service['key'] }],
+    [
+      'IPv6 address in an IPv4 key',
+      { ...tcpService, key: { ...tcpService.key, address: '::1' } as Service['key'] },
+    ],
+    [
+      'port out of range',
+      { ...tcpService, key: { ...tcpService.key, port: 70000 } as Service['key'] },
+    ],
     ['fwmark 0', { ...tcpService, key: { kind: 'fwmark', family: 4, fwmark: 0 } }],
-    ['IPv6 prefix 0', { ...tcpService, key: { kind: 'fwmark', family: 6, fwmark: 1 }, netmask: '0' }],
+    [
+      'IPv6 prefix 0',
+      { ...tcpService, key: { kind: 'fwmark', family: 6, fwmark: 1 }, netmask: '0' },
+    ],
   ];
   for (const [why, service] of cases) {
     assert.throws(
@@ -224,8 +255,19 @@ test('bad entries are refused before anything is sent (KtsError IPVS_BAD_ENTRY)'
       why,
     );
   }
-  const local: Destination = { family: 4, address: '10.0.0.2', port: 80, weight: 1, method: 'local', upperThreshold: 0, lowerThreshold: 0 };
-  assert.throws(() => ipvsMessage(IPVS_CMD_NEW_DEST, { serviceKey: tcpService.key, destination: local }), /chosen by the kernel/);
+  const local: Destination = {
+    family: 4,
+    address: '10.0.0.2',
+    port: 80,
+    weight: 1,
+    method: 'local',
+    upperThreshold: 0,
+    lowerThreshold: 0,
+  };
+  assert.throws(
+    () => ipvsMessage(IPVS_CMD_NEW_DEST, { serviceKey: tcpService.key, destination: local }),
+    /chosen by the kernel/,
+  );
 });
 
 // ---- properties ----
@@ -255,7 +297,13 @@ const serviceArb: fc.Arbitrary<Service> = fc
     const key: Service['key'] =
       r.fwmark !== undefined
         ? { kind: 'fwmark', family: r.family, fwmark: r.fwmark }
-        : { kind: 'addr', family: r.family, protocol: r.protocol, address: r.family === 4 ? r.v4 : r.v6, port: r.port };
+        : {
+            kind: 'addr',
+            family: r.family,
+            protocol: r.protocol,
+            address: r.family === 4 ? r.v4 : r.v6,
+            port: r.port,
+          };
     const s: Service = {
       key,
       scheduler: r.scheduler,
@@ -322,7 +370,9 @@ test('property: arbitrary bytes never crash the decoders with anything but a Kts
     fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
     // Well-framed attributes with random types and payloads reach the per-field checks.
     fc
-      .array(fc.tuple(fc.integer({ min: 0, max: 16 }), fc.uint8Array({ maxLength: 20 })), { maxLength: 12 })
+      .array(fc.tuple(fc.integer({ min: 0, max: 16 }), fc.uint8Array({ maxLength: 20 })), {
+        maxLength: 12,
+      })
       .map((list) => {
         const e = new AttributeEncoder();
         for (const [type, payload] of list) e.bytes(type, payload);
@@ -343,7 +393,10 @@ test('property: arbitrary bytes never crash the decoders with anything but a Kts
         .nested(IPVS_CMD_ATTR_DEST, (n) => n.bytes(0, attrs))
         .encode();
       for (const payload of [Buffer.concat([Buffer.from([4, 1, 0, 0]), wrapped]), attrs]) {
-        for (const decode of [() => decodeServiceMessage(payload), () => decodeInfoMessage(payload)]) {
+        for (const decode of [
+          () => decodeServiceMessage(payload),
+          () => decodeInfoMessage(payload),
+        ]) {
           try {
             decode();
           } catch (err) {

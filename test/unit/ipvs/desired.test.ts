@@ -17,7 +17,10 @@ function configOf(text: string): KeepalivedConfig {
 
 /** "service: dest/weight/method ..." per service: compact enough to read the rules off. */
 const outline = (t: IpvsTable) =>
-  t.map((e) => `${serviceId(e.service.key)}: ${e.destinations.map((d) => `${d.address}:${d.port}/${d.weight}/${d.method}`).join(' ')}`);
+  t.map(
+    (e) =>
+      `${serviceId(e.service.key)}: ${e.destinations.map((d) => `${d.address}:${d.port}/${d.weight}/${d.method}`).join(' ')}`,
+  );
 
 const GROUPS = `
 virtual_server_group WEB {
@@ -79,12 +82,24 @@ test('groups expand to one service per address and fwmark, each with the same re
   assert.deepEqual([tun.tunnelType, tun.tunnelPort, tun.tunnelFlags], ['gue', 6080, 1]);
   const udp = table[7];
   assert.equal(udp.service.flags, 0x4, 'ops sets IP_VS_SVC_F_ONEPACKET');
-  assert.deepEqual([udp.destinations[0].upperThreshold, udp.destinations[0].lowerThreshold], [100, 10]);
+  assert.deepEqual(
+    [udp.destinations[0].upperThreshold, udp.destinations[0].lowerThreshold],
+    [100, 10],
+  );
 });
 
 test('ranges cross octet boundaries and refuse to run backwards', () => {
-  assert.deepEqual(expandRange('10.0.0.254', '10.0.1.1'), ['10.0.0.254', '10.0.0.255', '10.0.1.0', '10.0.1.1']);
-  assert.deepEqual(expandRange('fd00::fffe', 'fd00::1:0'), ['fd00::fffe', 'fd00::ffff', 'fd00::1:0']);
+  assert.deepEqual(expandRange('10.0.0.254', '10.0.1.1'), [
+    '10.0.0.254',
+    '10.0.0.255',
+    '10.0.1.0',
+    '10.0.1.1',
+  ]);
+  assert.deepEqual(expandRange('fd00::fffe', 'fd00::1:0'), [
+    'fd00::fffe',
+    'fd00::ffff',
+    'fd00::1:0',
+  ]);
   assert.throws(() => expandRange('10.0.0.5', '10.0.0.4'), { code: 'IPVS_BAD_RANGE' });
 });
 
@@ -113,13 +128,19 @@ test('verdicts: alive → weight (dynamic weights too); down → removed, or 0 w
   const vs = config.virtualServers[0];
   const key = (i: number) => realServerKey(vs, vs.realServers[i]);
   assert.equal(key(0), 'tcp 10.0.0.1:80 -> 10.0.1.1:8080');
-  assert.deepEqual(outline(desiredTable(config)), ['tcp 10.0.0.1:80: 10.0.1.1:8080/2/nat 10.0.1.2:8080/2/nat'], 'start: alive');
+  assert.deepEqual(
+    outline(desiredTable(config)),
+    ['tcp 10.0.0.1:80: 10.0.1.1:8080/2/nat 10.0.1.2:8080/2/nat'],
+    'start: alive',
+  );
   const oneDown = new Map([
     [key(0), { alive: false, weight: 2 }],
     [key(1), { alive: true, weight: 5 }],
   ]);
   assert.deepEqual(
-    outline(desiredTable(config, { verdicts: oneDown, quorumUp: new Map([['tcp 10.0.0.1:80', true]]) })),
+    outline(
+      desiredTable(config, { verdicts: oneDown, quorumUp: new Map([['tcp 10.0.0.1:80', true]]) }),
+    ),
     ['tcp 10.0.0.1:80: 10.0.1.1:8080/0/nat 10.0.1.2:8080/5/nat'],
   );
   const otherDown = new Map([
@@ -127,7 +148,9 @@ test('verdicts: alive → weight (dynamic weights too); down → removed, or 0 w
     [key(1), { alive: false, weight: 2 }],
   ]);
   assert.deepEqual(
-    outline(desiredTable(config, { verdicts: otherDown, quorumUp: new Map([['tcp 10.0.0.1:80', true]]) })),
+    outline(
+      desiredTable(config, { verdicts: otherDown, quorumUp: new Map([['tcp 10.0.0.1:80', true]]) }),
+    ),
     ['tcp 10.0.0.1:80: 10.0.1.1:8080/2/nat'],
   );
 });
@@ -140,7 +163,9 @@ test('quorum lost: the sorry server replaces the pool; without a quorum state it
     [realServerKey(vs, vs.realServers[1]), { alive: false, weight: 2 }],
   ]);
   // Live weight 2 < quorum 3 + hysteresis 1: at start the quorum is down.
-  assert.deepEqual(outline(desiredTable(config, { verdicts })), ['tcp 10.0.0.1:80: 10.0.1.1:8080/0/nat 10.0.9.9:8080/1/nat']);
+  assert.deepEqual(outline(desiredTable(config, { verdicts })), [
+    'tcp 10.0.0.1:80: 10.0.1.1:8080/0/nat 10.0.9.9:8080/1/nat',
+  ]);
   assert.deepEqual(
     outline(desiredTable(config, { verdicts, quorumUp: new Map([['tcp 10.0.0.1:80', true]]) })),
     ['tcp 10.0.0.1:80: 10.0.1.1:8080/2/nat'],
@@ -168,20 +193,46 @@ virtual_server 10.0.0.1 80 {
   }
 }`);
   const vs = config.virtualServers[0];
-  assert.deepEqual(outline(desiredTable(config)), ['tcp 10.0.0.1:80: 10.0.1.2:80/1/dr 10.0.9.9:80/0/dr']);
+  assert.deepEqual(outline(desiredTable(config)), [
+    'tcp 10.0.0.1:80: 10.0.1.2:80/1/dr 10.0.9.9:80/0/dr',
+  ]);
   const up = new Map([[realServerKey(vs, vs.realServers[0]), { alive: true, weight: 1 }]]);
-  assert.deepEqual(outline(desiredTable(config, { verdicts: up })), ['tcp 10.0.0.1:80: 10.0.1.1:80/1/dr 10.0.1.2:80/1/dr 10.0.9.9:80/0/dr']);
+  assert.deepEqual(outline(desiredTable(config, { verdicts: up })), [
+    'tcp 10.0.0.1:80: 10.0.1.1:80/1/dr 10.0.1.2:80/1/dr 10.0.9.9:80/0/dr',
+  ]);
 });
 
 test('plan: one line per change, then a summary naming the services left alone', () => {
   const config = configOf(POOL);
   const kernel: IpvsTable = [
     {
-      service: { key: { kind: 'addr', family: 4, protocol: 'tcp', address: '10.0.0.1', port: 80 }, scheduler: 'rr', flags: 0, timeout: 0, netmask: '255.255.255.255' },
-      destinations: [{ family: 4, address: '10.0.1.1', port: 8080, weight: 2, method: 'nat', upperThreshold: 0, lowerThreshold: 0 }],
+      service: {
+        key: { kind: 'addr', family: 4, protocol: 'tcp', address: '10.0.0.1', port: 80 },
+        scheduler: 'rr',
+        flags: 0,
+        timeout: 0,
+        netmask: '255.255.255.255',
+      },
+      destinations: [
+        {
+          family: 4,
+          address: '10.0.1.1',
+          port: 8080,
+          weight: 2,
+          method: 'nat',
+          upperThreshold: 0,
+          lowerThreshold: 0,
+        },
+      ],
     },
     {
-      service: { key: { kind: 'fwmark', family: 4, fwmark: 99 }, scheduler: 'rr', flags: 0, timeout: 0, netmask: '255.255.255.255' },
+      service: {
+        key: { kind: 'fwmark', family: 4, fwmark: 99 },
+        scheduler: 'rr',
+        flags: 0,
+        timeout: 0,
+        netmask: '255.255.255.255',
+      },
       destinations: [],
     },
   ];
@@ -191,5 +242,7 @@ test('plan: one line per change, then a summary naming the services left alone',
     '2 changes; 1 service(s) not in the configuration left untouched',
   ]);
   const applied = desiredTable(config);
-  assert.deepEqual(planLines(config, applied), ['IPVS table matches the configuration: no changes']);
+  assert.deepEqual(planLines(config, applied), [
+    'IPVS table matches the configuration: no changes',
+  ]);
 });

@@ -10,7 +10,9 @@ import type { Destination, IpvsTable, Service, ServiceKey } from '../../../src/i
 function capturingLogger() {
   const lines: Array<Record<string, unknown>> = [];
   const log = createLogger({
-    destination: { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+    destination: {
+      write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+    },
   });
   return { log, lines };
 }
@@ -47,7 +49,10 @@ async function converge(desired: IpvsTable, actual: IpvsTable, owned?: Set<strin
 }
 
 test('an empty kernel gets each service, then its destinations, in config order', () => {
-  const ops = diff([{ service: svc(web), destinations: [dest('10.0.0.2'), dest('10.0.0.3', 2)] }], []);
+  const ops = diff(
+    [{ service: svc(web), destinations: [dest('10.0.0.2'), dest('10.0.0.3', 2)] }],
+    [],
+  );
   assert.deepEqual(ops.map(describeOp), [
     'add service tcp 10.0.0.1:80 (scheduler rr)',
     'add dest tcp 10.0.0.1:80 -> 10.0.0.2:80 (nat, weight 1)',
@@ -56,7 +61,10 @@ test('an empty kernel gets each service, then its destinations, in config order'
 });
 
 test('extra, missing and changed entries: adds before edits before deletes; unowned untouched', async () => {
-  const foreign = { service: svc({ kind: 'addr', family: 4, protocol: 'tcp', address: '192.0.2.9', port: 22 }), destinations: [dest('192.0.2.10')] };
+  const foreign = {
+    service: svc({ kind: 'addr', family: 4, protocol: 'tcp', address: '192.0.2.9', port: 22 }),
+    destinations: [dest('192.0.2.10')],
+  };
   const desired: IpvsTable = [
     { service: svc(web, 'wlc'), destinations: [dest('10.0.0.2', 5), dest('10.0.0.4')] },
     { service: svc(dns), destinations: [dest('fd00::2')] },
@@ -78,13 +86,21 @@ test('extra, missing and changed entries: adds before edits before deletes; unow
   ]);
   assert.equal(result.failed.length, 0);
   assert.deepEqual(after[0], foreign, 'the service the config does not name is left as it was');
-  assert.deepEqual(diff(desired, after, { owned: new Set([serviceId(mark4)]) }), [], 'second pass: nothing to do');
+  assert.deepEqual(
+    diff(desired, after, { owned: new Set([serviceId(mark4)]) }),
+    [],
+    'second pass: nothing to do',
+  );
 });
 
 test('IPv4 and IPv6 services with the same fwmark are different services', () => {
-  const ops = diff([{ service: svc(mark6), destinations: [] }], [{ service: svc(mark4), destinations: [] }], {
-    owned: new Set([serviceId(mark4)]),
-  });
+  const ops = diff(
+    [{ service: svc(mark6), destinations: [] }],
+    [{ service: svc(mark4), destinations: [] }],
+    {
+      owned: new Set([serviceId(mark4)]),
+    },
+  );
   assert.deepEqual(
     ops.map((o) => o.kind),
     ['service.add', 'service.del'],
@@ -92,15 +108,21 @@ test('IPv4 and IPv6 services with the same fwmark are different services', () =>
 });
 
 test('a destination the kernel reports as LOCALNODE matches whatever method was asked', () => {
-  const desired: IpvsTable = [{ service: svc(web), destinations: [dest('127.0.0.1', 1, { method: 'dr' })] }];
-  const actual: IpvsTable = [{ service: svc(web), destinations: [dest('127.0.0.1', 1, { method: 'local' })] }];
+  const desired: IpvsTable = [
+    { service: svc(web), destinations: [dest('127.0.0.1', 1, { method: 'dr' })] },
+  ];
+  const actual: IpvsTable = [
+    { service: svc(web), destinations: [dest('127.0.0.1', 1, { method: 'local' })] },
+  ];
   assert.deepEqual(diff(desired, actual), []);
   actual[0].destinations[0].weight = 3;
   assert.equal(diff(desired, actual)[0].kind, 'dest.edit');
 });
 
 test('tunnel settings count for TUN destinations only, with ipip/0/0 as the defaults', () => {
-  const tun = (extra: Partial<Destination>) => [{ service: svc(web), destinations: [dest('10.0.0.2', 1, { method: 'tun', ...extra })] }];
+  const tun = (extra: Partial<Destination>) => [
+    { service: svc(web), destinations: [dest('10.0.0.2', 1, { method: 'tun', ...extra })] },
+  ];
   assert.deepEqual(diff(tun({ tunnelType: 'ipip', tunnelPort: 0 }), tun({})), []);
   assert.equal(diff(tun({ tunnelType: 'gue', tunnelPort: 6080 }), tun({})).length, 1);
   const nat = [{ service: svc(web), destinations: [dest('10.0.0.2', 1, { tunnelType: 'gre' })] }];
@@ -112,23 +134,48 @@ test('drain: a removed destination with active connections is quiesced, deleted 
   const desired: IpvsTable = [{ service: svc(web), destinations: [dest('10.0.0.2')] }];
   const actual: IpvsTable = [{ service: svc(web), destinations: [dest('10.0.0.2'), busy] }];
   const first = diff(desired, actual, { drain: true });
-  assert.deepEqual(first.map(describeOp), ['edit dest tcp 10.0.0.1:80 -> 10.0.0.3:80 (nat, weight 0), was weight 4 nat']);
-  const quiesced: IpvsTable = [{ service: svc(web), destinations: [dest('10.0.0.2'), { ...busy, weight: 0 }] }];
+  assert.deepEqual(first.map(describeOp), [
+    'edit dest tcp 10.0.0.1:80 -> 10.0.0.3:80 (nat, weight 0), was weight 4 nat',
+  ]);
+  const quiesced: IpvsTable = [
+    { service: svc(web), destinations: [dest('10.0.0.2'), { ...busy, weight: 0 }] },
+  ];
   assert.deepEqual(diff(desired, quiesced, { drain: true }), [], 'still busy: wait');
-  const idle: IpvsTable = [{ service: svc(web), destinations: [dest('10.0.0.2'), { ...busy, weight: 0, connections: { active: 0, inactive: 3, persistent: 0 } }] }];
-  assert.deepEqual(diff(desired, idle, { drain: true }).map((o) => o.kind), ['dest.del']);
-  assert.deepEqual(diff(desired, actual).map((o) => o.kind), ['dest.del'], 'without drain: delete at once');
+  const idle: IpvsTable = [
+    {
+      service: svc(web),
+      destinations: [
+        dest('10.0.0.2'),
+        { ...busy, weight: 0, connections: { active: 0, inactive: 3, persistent: 0 } },
+      ],
+    },
+  ];
+  assert.deepEqual(
+    diff(desired, idle, { drain: true }).map((o) => o.kind),
+    ['dest.del'],
+  );
+  assert.deepEqual(
+    diff(desired, actual).map((o) => o.kind),
+    ['dest.del'],
+    'without drain: delete at once',
+  );
 });
 
 test('drain: an owned service no longer desired stays while its destinations drain', () => {
   const busy = dest('10.0.0.3', 4, { connections: { active: 1, inactive: 0, persistent: 0 } });
   const actual: IpvsTable = [{ service: svc(web), destinations: [busy, dest('10.0.0.4')] }];
   const owned = new Set([serviceId(web)]);
+  assert.deepEqual(diff([], actual, { owned, drain: true }).map(describeOp), [
+    'edit dest tcp 10.0.0.1:80 -> 10.0.0.3:80 (nat, weight 0), was weight 4 nat',
+    'delete dest tcp 10.0.0.1:80 -> 10.0.0.4:80',
+  ]);
   assert.deepEqual(
-    diff([], actual, { owned, drain: true }).map(describeOp),
-    ['edit dest tcp 10.0.0.1:80 -> 10.0.0.3:80 (nat, weight 0), was weight 4 nat', 'delete dest tcp 10.0.0.1:80 -> 10.0.0.4:80'],
+    diff([], [{ service: svc(web), destinations: [{ ...busy, connections: undefined }] }], {
+      owned,
+      drain: true,
+    }).map((o) => o.kind),
+    ['service.del'],
   );
-  assert.deepEqual(diff([], [{ service: svc(web), destinations: [{ ...busy, connections: undefined }] }], { owned, drain: true }).map((o) => o.kind), ['service.del']);
 });
 
 test('adoption: EEXIST on add and ENOENT on delete succeed; an edit hitting ENOENT becomes an add', async () => {
@@ -145,8 +192,14 @@ test('adoption: EEXIST on add and ENOENT on delete succeed; an edit hitting ENOE
   const result = await applyOps(backend, stale, log);
   assert.deepEqual(result, { applied: 6, failed: [] });
   const after = await backend.read();
-  assert.deepEqual(after.map((e) => serviceId(e.service.key)), ['tcp 10.0.0.1:80', 'udp [fd00::1]:53']);
-  assert.deepEqual(after[0].destinations.map((d) => `${d.address}/${d.weight}`), ['10.0.0.2/1', '10.0.0.5/7']);
+  assert.deepEqual(
+    after.map((e) => serviceId(e.service.key)),
+    ['tcp 10.0.0.1:80', 'udp [fd00::1]:53'],
+  );
+  assert.deepEqual(
+    after[0].destinations.map((d) => `${d.address}/${d.weight}`),
+    ['10.0.0.2/1', '10.0.0.5/7'],
+  );
   assert.deepEqual(
     lines.map((l) => [l.event, l.adopted]),
     [
@@ -159,7 +212,13 @@ test('adoption: EEXIST on add and ENOENT on delete succeed; an edit hitting ENOE
     ],
   );
   assert.deepEqual(
-    { service: lines[3].service, dest: lines[3].dest, weight: lines[3].weight, method: lines[3].method, dryRun: lines[3].dryRun },
+    {
+      service: lines[3].service,
+      dest: lines[3].dest,
+      weight: lines[3].weight,
+      method: lines[3].method,
+      dryRun: lines[3].dryRun,
+    },
     { service: 'tcp 10.0.0.1:80', dest: '10.0.0.5:80', weight: 7, method: 'nat', dryRun: true },
   );
 });
@@ -175,7 +234,10 @@ test('a failure is logged and recorded; the other operations still run, not the 
   assert.equal(result.applied, 1);
   assert.equal(result.failed.length, 1);
   assert.equal((result.failed[0].error as { code?: string }).code, 'ESRCH');
-  assert.deepEqual(lines.map((l) => l.event), ['ipvs.op.failed', 'ipvs.service.add']);
+  assert.deepEqual(
+    lines.map((l) => l.event),
+    ['ipvs.op.failed', 'ipvs.service.add'],
+  );
   assert.equal(lines[0].level, 'error');
 });
 
@@ -189,7 +251,11 @@ const keyArb: fc.Arbitrary<ServiceKey> = fc.oneof(
     address: fc.constantFrom('10.0.0.1', '10.0.0.2', '10.0.0.3'),
     port: fc.constantFrom(80, 443),
   }),
-  fc.record({ kind: fc.constant('fwmark' as const), family: fc.constantFrom(4 as const, 6 as const), fwmark: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({
+    kind: fc.constant('fwmark' as const),
+    family: fc.constantFrom(4 as const, 6 as const),
+    fwmark: fc.integer({ min: 1, max: 3 }),
+  }),
 );
 const tableArb: fc.Arbitrary<IpvsTable> = fc
   .uniqueArray(
@@ -212,36 +278,58 @@ const tableArb: fc.Arbitrary<IpvsTable> = fc
     list.map((s) => ({
       // fast-check builds records without a prototype; the tables hold plain objects.
       service: svc({ ...s.key }, s.scheduler),
-      destinations: s.dests.map((d) => dest(d.address, d.weight, { method: d.method, connections: { active: d.active, inactive: 0, persistent: 0 } })),
+      destinations: s.dests.map((d) =>
+        dest(d.address, d.weight, {
+          method: d.method,
+          connections: { active: d.active, inactive: 0, persistent: 0 },
+        }),
+      ),
     })),
   );
 
 test('property: after applying one diff, a second diff is empty, unowned services untouched', async () => {
   await fc.assert(
-    fc.asyncProperty(tableArb, tableArb, fc.boolean(), fc.boolean(), async (desired, actual, ownAll, drain) => {
-      const owned = new Set(ownAll ? actual.map((e) => serviceId(e.service.key)) : []);
-      const backend = new DryRunBackend(actual);
-      const log = createLogger({ level: 'silent' });
-      const result = await applyOps(backend, diff(desired, await backend.read(), { owned, drain }), log);
-      assert.deepEqual(result.failed, []);
-      const after = await backend.read();
-      assert.deepEqual(diff(desired, after, { owned, drain }), []);
-      const wanted = new Set(desired.map((e) => serviceId(e.service.key)));
-      for (const e of actual) {
-        const id = serviceId(e.service.key);
-        if (!wanted.has(id) && !owned.has(id)) {
-          assert.deepEqual(after.find((a) => serviceId(a.service.key) === id), e);
+    fc.asyncProperty(
+      tableArb,
+      tableArb,
+      fc.boolean(),
+      fc.boolean(),
+      async (desired, actual, ownAll, drain) => {
+        const owned = new Set(ownAll ? actual.map((e) => serviceId(e.service.key)) : []);
+        const backend = new DryRunBackend(actual);
+        const log = createLogger({ level: 'silent' });
+        const result = await applyOps(
+          backend,
+          diff(desired, await backend.read(), { owned, drain }),
+          log,
+        );
+        assert.deepEqual(result.failed, []);
+        const after = await backend.read();
+        assert.deepEqual(diff(desired, after, { owned, drain }), []);
+        const wanted = new Set(desired.map((e) => serviceId(e.service.key)));
+        for (const e of actual) {
+          const id = serviceId(e.service.key);
+          if (!wanted.has(id) && !owned.has(id)) {
+            assert.deepEqual(
+              after.find((a) => serviceId(a.service.key) === id),
+              e,
+            );
+          }
         }
-      }
-      if (!drain) {
-        const shape = (t: IpvsTable) =>
-          t
-            .filter((e) => wanted.has(serviceId(e.service.key)))
-            .map((e) => [serviceId(e.service.key), e.service.scheduler, e.destinations.map((d) => `${d.address}/${d.weight}/${d.method}`).sort()])
-            .sort();
-        assert.deepEqual(shape(after), shape(desired));
-      }
-    }),
+        if (!drain) {
+          const shape = (t: IpvsTable) =>
+            t
+              .filter((e) => wanted.has(serviceId(e.service.key)))
+              .map((e) => [
+                serviceId(e.service.key),
+                e.service.scheduler,
+                e.destinations.map((d) => `${d.address}/${d.weight}/${d.method}`).sort(),
+              ])
+              .sort();
+          assert.deepEqual(shape(after), shape(desired));
+        }
+      },
+    ),
     { numRuns: 300 },
   );
 });

@@ -157,15 +157,19 @@ test('ENOBUFS reports an overrun and fails what is pending', async () => {
   nl.close();
 });
 
-test('a truncated or malformed datagram fails pending requests with a coded error', async () => {
+test('a truncated datagram is an overrun; a malformed one an error; both fail what is pending', async () => {
   const kernel = new FakeKernel();
   const nl = new NetlinkSocket(kernel);
+  const heard: string[] = [];
+  nl.onOverrun((e) => heard.push(`overrun ${(e as { code?: string }).code}`));
+  nl.onError((e) => heard.push(`error ${(e as { code?: string }).code}`));
   const a = nl.request(RTM_GETLINK, 0, Buffer.alloc(0), 'a');
   kernel.deliver(Buffer.alloc(20), 0, true);
   await assert.rejects(a, { code: 'NETLINK_OVERRUN' });
   const b = nl.request(RTM_GETLINK, 0, Buffer.alloc(0), 'b');
   kernel.deliver(Buffer.from([1, 2, 3]));
   await assert.rejects(b, { code: 'NETLINK_MALFORMED' });
+  assert.deepEqual(heard, ['overrun NETLINK_OVERRUN', 'error NETLINK_MALFORMED']);
   nl.close();
 });
 

@@ -23,7 +23,9 @@ test('a clock slower than setTimeout never loses the timer (early wake-ups re-ar
   const slow: Clock = { now: () => (performance.now() - base) / 2 };
   const fired: number[] = [];
   let wakeups = 0;
-  const d = new Deadlines<'x'>({ now: () => (wakeups++, slow.now()) }, () => fired.push(slow.now()));
+  const d = new Deadlines<'x'>({ now: () => (wakeups++, slow.now()) }, () =>
+    fired.push(slow.now()),
+  );
   d.set('x', 20.25);
   await new Promise((r) => setTimeout(r, 90));
   assert.equal(fired.length, 1);

@@ -4,13 +4,20 @@ import { parseConfigText } from '../../../src/config/parse.js';
 import { buildConfig } from '../../../src/config/build/config.js';
 import { advertIntervalCs, vrrpSpecFromConfig } from '../../../src/vrrp/from-config.js';
 import { advertDropReason } from '../../../src/vrrp/validate.js';
-import { passAuthData, VRRP_AUTH_NONE, VRRP_AUTH_PASS, type VrrpAdvert } from '../../../src/vrrp/packet.js';
+import {
+  passAuthData,
+  VRRP_AUTH_NONE,
+  VRRP_AUTH_PASS,
+  type VrrpAdvert,
+} from '../../../src/vrrp/packet.js';
 
 /** Parse and build the model (no host validation: the interfaces need not exist here). */
 function spec(text: string) {
   const parsed = parseConfigText(text, '/etc/keepalived/keepalived.conf', { configId: 'test' });
   const built = buildConfig(parsed.tree, { configId: 'test' });
-  const errors = [...parsed.diagnostics, ...built.diagnostics].filter((d) => d.severity === 'error');
+  const errors = [...parsed.diagnostics, ...built.diagnostics].filter(
+    (d) => d.severity === 'error',
+  );
   assert.deepEqual(errors, []);
   return vrrpSpecFromConfig(built.config);
 }
@@ -93,7 +100,11 @@ test('the seed instance maps to the runtime spec with keepalived defaults', () =
       reverse: false,
       script: {
         name: 'chk',
-        command: { command: '/usr/bin/test -f /run/ok', argv: ['/usr/bin/test', '-f', '/run/ok'], shell: false },
+        command: {
+          command: '/usr/bin/test -f /run/ok',
+          argv: ['/usr/bin/test', '-f', '/run/ok'],
+          shell: false,
+        },
         intervalMs: 2000,
         timeoutMs: 2000,
         rise: 1,
@@ -169,7 +180,9 @@ test('per-instance advert checks: version, auth, unicast peer, address list', ()
     version: 2 as const,
     authPass: '1111',
     unicastPeers: [],
-    vips: [{ address: '192.168.0.38', prefixLength: 32, family: 4 as const, dev: 'eth0', noDad: false }],
+    vips: [
+      { address: '192.168.0.38', prefixLength: 32, family: 4 as const, dev: 'eth0', noDad: false },
+    ],
   };
   const advert: VrrpAdvert = {
     version: 2,
@@ -185,7 +198,10 @@ test('per-instance advert checks: version, auth, unicast peer, address list', ()
   assert.equal(advertDropReason(inst, { ...advert, version: 3 }, src), 'version');
   assert.equal(advertDropReason(inst, { ...advert, authData: passAuthData('9999') }, src), 'auth');
   assert.equal(advertDropReason(inst, { ...advert, authType: VRRP_AUTH_NONE }, src), 'auth');
-  assert.equal(advertDropReason(inst, { ...advert, addresses: ['192.168.0.39'] }, src), 'addresses');
+  assert.equal(
+    advertDropReason(inst, { ...advert, addresses: ['192.168.0.39'] }, src),
+    'addresses',
+  );
   // A priority-0 advert is honoured whatever it lists (the master is leaving).
   assert.equal(advertDropReason(inst, { ...advert, priority: 0, addresses: [] }, src), undefined);
   const unicast = { ...inst, unicastPeers: ['192.168.0.58'] };

@@ -1,0 +1,147 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { loadConfigText } from '../../../src/config/load.js';
+import { IpvsSide } from '../../../src/daemon/sides.js';
+import { DryRunBackend } from '../../../src/ipvs/backend.js';
+import { validateEvent } from '../../../src/observe/events.js';
+import { captureObserver } from './capture.js';
+
+const root = new URL('../../../../', import.meta.url);
+const host = { listInterfaces: () => ['eth0'], findCommand: () => undefined };
+
+function load(text: string) {
+  const { config, diagnostics } = loadConfigText(text, 'keepalived.conf', {
+    host,
+    configId: 'test',
+  });
+  assert.deepEqual(
+    diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  return config;
+}
+
+/** The LVS-DR example the demo and docs use. */
+const example = load(readFileSync(new URL('examples/lvs-dr/keepalived-master.conf', root), 'utf8'));
+
+const events = (lines: string[]) =>
+  lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.event);
+const brief = (r: Record<string, unknown>) => [r.event, r.dest ?? r.service ?? r.operations];
+
+test('programs the table, follows verdicts, repairs drift, releases on stop', async () => {
+  const cap = captureObserver();
+  const backend = new DryRunBackend();
+  const side = new IpvsSide(cap.observer, backend, { reconcileMs: 3_600_000 });
+  await side.apply(example);
+  assert.deepEqual(events(cap.lines).map(brief), [
+    ['ipvs.service.add', 'tcp 192.168.0.38:80'],
+    ['ipvs.dest.add', '192.168.0.18:80'],
+    ['ipvs.dest.add', '192.168.0.28:80'],
+  ]);
+  const [entry] = await backend.read();
+  assert.equal(entry!.service.scheduler, 'rr');
+  assert.equal(entry!.service.timeout, 50);
+
+  // A verdict takes .28 out.
+  const before = cap.lines.length;
+  side.verdict({
+    virtualServer: 'tcp 192.168.0.38:80',
+    quorumUp: true,
+    sorryActive: false,
+    realServers: [
+      {
+        realServer: '192.168.0.18:80',
+        address: '192.168.0.18',
+        port: 80,
+        family: 4,
+        inhibitOnFailure: false,
+        alive: true,
+        weight: 1,
+      },
+      {
+        realServer: '192.168.0.28:80',
+        address: '192.168.0.28',
+        port: 80,
+        family: 4,
+        inhibitOnFailure: false,
+        alive: false,
+        weight: 1,
+      },
+    ],
+  });
+  await side.sync(false);
+  assert.deepEqual(events(cap.lines.slice(before)).map(brief), [
+    ['ipvs.dest.del', '192.168.0.28:80'],
+  ]);
+
+  // Someone deletes .18 behind our back: the periodic sync reports drift and re-adds it.
+  const [svc] = await backend.read();
+  await backend.apply({ kind: 'dest.del', service: svc!.service.key, dest: svc!.destinations[0]! });
+  const mark = cap.lines.length;
+  await side.sync(true);
+  assert.deepEqual(events(cap.lines.slice(mark)).map(brief), [
+    ['ipvs.drift', 1],
+    ['ipvs.dest.add', '192.168.0.18:80'],
+  ]);
+  // Nothing to do: nothing logged.
+  const quiet = cap.lines.length;
+  await side.sync(true);
+  assert.equal(cap.lines.length, quiet);
+
+  await side.stop({ releaseVips: true, releaseIpvs: true });
+  assert.deepEqual(await backend.read(), []);
+  assert.equal(events(cap.lines).at(-1)!.event, 'ipvs.service.del');
+  for (const line of cap.lines) assert.ok(validateEvent(line).ok, line);
+  const metrics = await cap.observer.metrics.registry.getSingleMetricAsString(
+    'keepalived_ipvs_operations_total',
+  );
+  assert.match(metrics, /op="dest.add"} 3/);
+  assert.match(metrics, /op="dest.del"} 1/);
+});
+
+test('a reload that drops a virtual server deletes it; -I keeps the table on stop', async () => {
+  const cap = captureObserver();
+  const backend = new DryRunBackend();
+  const side = new IpvsSide(cap.observer, backend, { reconcileMs: 3_600_000 });
+  const two = readFileSync(new URL('examples/lvs-dr/keepalived-master.conf', root), 'utf8').replace(
+    'virtual_server 192.168.0.38 80 {',
+    'virtual_server 192.168.0.38 443 {\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n    real_server 192.168.0.18 443 {\n    }\n}\nvirtual_server 192.168.0.38 80 {',
+  );
+  await side.apply(load(two));
+  assert.equal((await backend.read()).length, 2);
+  await side.apply(example);
+  assert.deepEqual(
+    (await backend.read()).map((e) => e.service.key),
+    [{ kind: 'addr', family: 4, protocol: 'tcp', address: '192.168.0.38', port: 80 }],
+  );
+  await side.stop({ releaseVips: true, releaseIpvs: false });
+  assert.equal((await backend.read()).length, 1);
+});
+
+test('an operation the backend refuses is logged, counted, and retried at the next sync', async () => {
+  const cap = captureObserver();
+  let refuse = true;
+  const backend = new DryRunBackend();
+  const flaky = {
+    dryRun: true,
+    read: () => backend.read(),
+    apply: async (op: Parameters<DryRunBackend['apply']>[0]) => {
+      if (refuse && op.kind === 'dest.add')
+        throw Object.assign(new Error('ENOMEM'), { code: 'ENOMEM' });
+      return backend.apply(op);
+    },
+  };
+  const side = new IpvsSide(cap.observer, flaky, { reconcileMs: 3_600_000 });
+  await side.apply(example);
+  assert.equal(events(cap.lines).filter((r) => r.event === 'ipvs.op.failed').length, 2);
+  assert.match(
+    await cap.observer.metrics.registry.getSingleMetricAsString('keepalived_ipvs_errors_total'),
+    /op="dest.add",code="ENOMEM"} 2/,
+  );
+  refuse = false;
+  await side.sync(true);
+  assert.equal((await backend.read())[0]!.destinations.length, 2);
+  for (const line of cap.lines) assert.ok(validateEvent(line).ok, line);
+  await side.stop({ releaseVips: true, releaseIpvs: true });
+});
