@@ -36,7 +36,9 @@ function timeRuns(trials: number, warmup: number, run: () => void): Stats {
 
 function keepalivedPath(): string | undefined {
   try {
-    return execFileSync('sh', ['-c', 'command -v keepalived'], { encoding: 'utf8' }).trim() || undefined;
+    return (
+      execFileSync('sh', ['-c', 'command -v keepalived'], { encoding: 'utf8' }).trim() || undefined
+    );
   } catch {
     return undefined;
   }
@@ -62,7 +64,8 @@ function main(): void {
     let statements = 0;
     const ours = timeRuns(trials, warmup, () => {
       const r = parseConfig(file, { configId: 'bench' });
-      if (r.diagnostics.length > 0) throw new Error(`unexpected diagnostics: ${r.diagnostics[0].message}`);
+      if (r.diagnostics.length > 0)
+        throw new Error(`unexpected diagnostics: ${r.diagnostics[0].message}`);
       statements = r.tree.statements.length;
     });
     console.log(

@@ -46,7 +46,8 @@ function restoreScript(table: IpvsTable): string {
     if (service.key.kind !== 'addr') throw new Error('bench table holds address services only');
     const vs = `${service.key.address}:${service.key.port}`;
     lines.push(`-A -t ${vs} -s ${service.scheduler}`);
-    for (const d of destinations) lines.push(`-a -t ${vs} -r ${d.address}:${d.port} -m -w ${d.weight}`);
+    for (const d of destinations)
+      lines.push(`-a -t ${vs} -r ${d.address}:${d.port} -m -w ${d.weight}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -106,9 +107,13 @@ try {
   };
   if (json) console.log(JSON.stringify(figures));
   else {
-    console.log(`IPVS apply: ${SERVICES} services × ${DESTS} destinations (${ops.length} operations)`);
+    console.log(
+      `IPVS apply: ${SERVICES} services × ${DESTS} destinations (${ops.length} operations)`,
+    );
     console.log(`  keepalived-ts diff          ${figures.diffMs} ms`);
-    console.log(`  keepalived-ts apply         ${figures.applyMs} ms (${figures.opsPerSecond} ops/s)`);
+    console.log(
+      `  keepalived-ts apply         ${figures.applyMs} ms (${figures.opsPerSecond} ops/s)`,
+    );
     console.log(`  keepalived-ts read back     ${figures.readMs} ms`);
     console.log(`  ipvsadm -R (same table)     ${figures.ipvsadmRestoreMs} ms`);
     console.log(`  ipvsadm -Sn (read back)     ${figures.ipvsadmSaveMs} ms`);

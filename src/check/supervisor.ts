@@ -1,6 +1,6 @@
 // startCheckers(): runs the health checkers in a worker thread (worker.ts) and hands verdict
 // changes to the main thread. If the worker dies (an uncaught exception in a checker, out of
-// memory) it is restarted after a pause, resuming from the last checker states it reported, so a
+// memory) it is restarted after a pause (doubling while it keeps dying young), resuming from the last checker states it reported, so a
 // crash neither stalls the main loop nor makes real servers flap back to their start-up state.
 
 import { EventEmitter } from 'node:events';
@@ -46,6 +46,9 @@ export interface CheckersHandle extends EventEmitter<CheckersEvents> {
 }
 
 const DEFAULT_RESTART_DELAY_MS = 500;
+/** A worker that dies sooner than this after starting counts as crash-looping: back off. */
+const STABLE_RUN_MS = 10_000;
+const MAX_RESTART_DELAY_MS = 30_000;
 /** How long stop() waits for the worker to finish its checks before terminating it. */
 const STOP_GRACE_MS = 5000;
 
@@ -69,6 +72,8 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
   private worker: Worker | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  /** Crashes in a row, each sooner than STABLE_RUN_MS after its start. */
+  private quickCrashes = 0;
   private resolveReady!: (v: VirtualServerVerdict[]) => void;
 
   constructor(plan: CheckPlan, opts: StartCheckersOptions) {
@@ -123,6 +128,7 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
       workerData: init,
     });
     this.worker = worker;
+    const startedAt = performance.now();
     let failure: string | undefined;
     worker.on('message', (m: FromWorker) => this.receive(m));
     worker.on('error', (err) => {
@@ -131,7 +137,12 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
     worker.on('exit', (exitCode) => {
       this.worker = undefined;
       if (this.stopping) return;
-      const restartInMs = this.opts.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
+      this.quickCrashes = performance.now() - startedAt < STABLE_RUN_MS ? this.quickCrashes + 1 : 0;
+      const base = this.opts.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
+      const restartInMs = Math.min(
+        base * 2 ** Math.max(0, this.quickCrashes - 1),
+        MAX_RESTART_DELAY_MS,
+      );
       emit(this.opts.log, 'checker.exited', { code: exitCode, error: failure, restartInMs });
       this.restarts += 1;
       this.emit('restart', { generation: this.restarts, error: failure, exitCode });

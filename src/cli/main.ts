@@ -50,7 +50,7 @@ export async function run(argv: string[], io: CliIo, deps: RunDeps = {}): Promis
   const command = values['dump-config']
     ? dumpConfig
     : values['config-test']
-      ? configTest
+      ? (f: string, l: LoadOptions, o: CliIo) => configTest(f, l, o, values.strict === true)
       : undefined;
   if (command) {
     try {

@@ -36,6 +36,11 @@ export const OPTIONS: OptionSpec[] = [
     type: 'boolean',
     help: 'check the configuration, print findings, exit 0/4/5/6 as keepalived -t',
   },
+  {
+    long: 'strict',
+    type: 'boolean',
+    help: 'with -t: warnings fail the check too (exit 5)',
+  },
   { long: 'dump-config', type: 'boolean', help: 'print the resolved configuration model as JSON' },
   { long: 'help', short: 'h', type: 'boolean', help: 'show this help' },
   { long: 'version', short: 'v', type: 'boolean', help: 'show the version' },

@@ -3,7 +3,7 @@
 // `${_INSTANCE}`, `${_RANDOM [MIN [MAX]]}`, `${_HASH}`, `${_BANG}` and `${_ENV VAR}`.
 import type { SourcePos } from './ast.js';
 import type { Diagnostic } from './diagnostic.js';
-import { MAXBUF, columnsOf, posAt, skipBlanks, type SourceLine } from './lexer.js';
+import { MAXBUF, columnsOf, isBlank, posAt, skipBlanks, type SourceLine } from './lexer.js';
 
 /** Separates the lines of a multi-line definition's value (keepalived's DEF_LINE_END). */
 export const DEF_LINE_END = '\n';
@@ -40,7 +40,6 @@ const isAlpha = (c: string | undefined): boolean =>
   c !== undefined && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'));
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';
 const isNameChar = (c: string | undefined): boolean => isAlpha(c) || isDigit(c) || c === '_';
-const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t';
 
 /** The value of `${_RANDOM [MIN [MAX]]}`: keepalived's `random() % (max - min + 1) + min`. */
 function randomValue(ctx: BuiltinContext, params: string[] | undefined): string {

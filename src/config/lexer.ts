@@ -50,7 +50,7 @@ export function columnsOf(l: SourceLine): number[] {
   return cols;
 }
 
-const isBlank = (c: string): boolean => c === ' ' || c === '\t';
+export const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t';
 
 /** Index after the run of spaces and tabs starting at `i`. */
 export function skipBlanks(s: string, i: number): number {

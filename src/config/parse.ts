@@ -125,7 +125,12 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
       const block = blocks.pop();
       const pos = posAt(line, 0);
       if (!block)
-        diagnostics.push({ severity: 'error', code: 'extra-close-brace', message: "Extra '}' found", pos });
+        diagnostics.push({
+          severity: 'error',
+          code: 'extra-close-brace',
+          message: "Extra '}' found",
+          pos,
+        });
       else if (block.real) tokens.push({ type: 'close', value: '}', pos });
       continue;
     }

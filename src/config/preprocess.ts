@@ -9,6 +9,7 @@ import { KtsError } from '../errors.js';
 import type { SourcePos } from './ast.js';
 import type { Diagnostic } from './diagnostic.js';
 import {
+  DEF_LINE_END,
   Definitions,
   substitute,
   type Definition,
@@ -25,7 +26,7 @@ import {
   unmatchedQuote,
   type SourceLine,
 } from './lexer.js';
-import { parseLst, parseSeq, type Sequence } from './sequence.js';
+import { SEQ_PARAMS_MAX, parseLst, parseSeq, type Sequence } from './sequence.js';
 
 // keepalived's include_t: which include problems are errors.
 export const INCLUDE_R = 0x01; // unreadable, a directory, not a regular file
@@ -74,13 +75,13 @@ interface OpenFile {
 }
 
 interface IncludeFrame {
-  pattern: string;
   /** glob's matches, made relative to the process (joined to the including file's directory). */
   matches: string[];
   nextMatch: number;
   includeType: number;
   savedIncludeCheck: number;
   file?: OpenFile;
+  /** Where the include was written, for its diagnostics; absent for the main file. */
   pos?: SourcePos;
 }
 
@@ -129,7 +130,6 @@ export class Preprocessor {
   /** Starts reading `text` as the main file `path` (includes are still resolved from disk). */
   openText(path: string, text: string): void {
     this.includes.push({
-      pattern: path,
       matches: [path],
       nextMatch: 1,
       includeType: INCLUDE_R | INCLUDE_M | INCLUDE_W,
@@ -195,7 +195,7 @@ export class Preprocessor {
       if (collecting) {
         let text = buf.text;
         const more = text.endsWith('\\');
-        if (more) text = text.slice(0, -1).replace(/[ \t]+$/, '') + '\n';
+        if (more) text = text.slice(0, -1).replace(/[ \t]+$/, '') + DEF_LINE_END;
         else if (collecting.value === '') collecting.multiline = false;
         if (text.length >= 2 || (text.length > 0 && !more)) collecting.value += text;
         if (!more) collecting = undefined;
@@ -278,7 +278,7 @@ export class Preprocessor {
 
   private expandSeqParams(buf: SourceLine, params: string): string | undefined {
     const line: SourceLine = { text: params, file: buf.file, line: buf.line, col: buf.col };
-    const result = substitute(line, this.defs, (d) => this.diagnostics.push(d), 64);
+    const result = substitute(line, this.defs, (d) => this.diagnostics.push(d), SEQ_PARAMS_MAX);
     return result.multilineStarts.length > 0 ? undefined : result.line.text;
   }
 
@@ -348,9 +348,13 @@ export class Preprocessor {
   }
 
   /** keepalived's `open_glob_file`: push a frame for `pattern` and open its first usable match. */
-  private openGlob(pattern: string, base: string, type: number, pos: SourcePos | undefined): boolean {
+  private openGlob(
+    pattern: string,
+    base: string,
+    type: number,
+    pos: SourcePos | undefined,
+  ): boolean {
     const frame: IncludeFrame = {
-      pattern,
       matches: [],
       nextMatch: 0,
       includeType: type,

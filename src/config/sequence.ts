@@ -25,7 +25,7 @@ export interface ListSequence {
 export type Sequence = NumberSequence | ListSequence;
 
 /** keepalived limits the ~SEQ parameter text to three longs with separators. */
-const SEQ_PARAMS_MAX = 3 * 20 + 3 + 1;
+export const SEQ_PARAMS_MAX = 3 * 20 + 3 + 1;
 
 /** `strtol(s + i, &end, 0)`: blanks, sign, `0x` hex, leading-0 octal or decimal. */
 export function strtol(s: string, i: number): { value: number; end: number } {
@@ -37,7 +37,11 @@ export function strtol(s: string, i: number): { value: number; end: number } {
     p++;
   }
   let base = 10;
-  if (s[p] === '0' && (s[p + 1] === 'x' || s[p + 1] === 'X') && /[0-9a-fA-F]/.test(s[p + 2] ?? '')) {
+  if (
+    s[p] === '0' &&
+    (s[p + 1] === 'x' || s[p + 1] === 'X') &&
+    /[0-9a-fA-F]/.test(s[p + 2] ?? '')
+  ) {
     base = 16;
     p += 2;
   } else if (s[p] === '0') base = 8;

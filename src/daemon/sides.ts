@@ -9,7 +9,6 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { applyOps, type IpvsBackend } from '../ipvs/backend.js';
 import { desiredTable } from '../ipvs/desired.js';
 import { diff, serviceId, type IpvsOp } from '../ipvs/reconcile.js';
-import { emit } from '../observe/events.js';
 import type { Observer } from '../observe/observer.js';
 import { runVrrp, type VrrpRuntime } from '../vrrp/index.js';
 import type { StopOptions, Subsystem } from './controller.js';
@@ -17,15 +16,6 @@ import type { NameDiff, ReloadPlan } from './reload.js';
 
 function touched(diff: NameDiff): boolean {
   return diff.added.length + diff.removed.length + diff.changed.length > 0;
-}
-
-/** A runtime that can apply a reload in place (instances that survive keep their state). */
-interface Reloadable {
-  reload(config: KeepalivedConfig, plan: ReloadPlan): Promise<void>;
-}
-
-function canReload(x: object): x is Reloadable {
-  return typeof (x as Partial<Reloadable>).reload === 'function';
 }
 
 export class VrrpSide implements Subsystem {
@@ -48,10 +38,6 @@ export class VrrpSide implements Subsystem {
       return;
     }
     if (!plan || !touched(plan.instances)) return;
-    if (canReload(this.runtime)) {
-      await this.runtime.reload(config, plan);
-      return;
-    }
     // Restarting the runtime would send priority-0 adverts and move every VIP: worse than keeping
     // the running instances until the next restart. Say so plainly.
     this.observer.log.warn(
@@ -142,7 +128,10 @@ export class IpvsSide implements Subsystem {
   ) {}
 
   async apply(config: KeepalivedConfig): Promise<void> {
+    const first = !this.config;
     this.config = config;
+    // lvs_flush: at start, everything in the table is ours to replace (keepalived empties it).
+    if (first && config.globalDefs.lvsFlush) this.owned = await this.allServices();
     await this.sync(false);
     if (!this.timer) {
       this.timer = setInterval(() => void this.sync(true), this.opts.reconcileMs ?? 5000);
@@ -181,8 +170,12 @@ export class IpvsSide implements Subsystem {
     const ops = diff(desired, await this.backend.read(), { owned: this.owned });
     this.owned = new Set(desired.map((e) => serviceId(e.service.key)));
     if (ops.length === 0) return;
-    if (periodic) emit(this.observer.log, 'ipvs.drift', { operations: ops.length });
+    if (periodic) this.observer.ipvsDrift(ops.length);
     await this.applyCounted(ops);
+  }
+
+  private async allServices(): Promise<Set<string>> {
+    return new Set((await this.backend.read()).map((e) => serviceId(e.service.key)));
   }
 
   private async applyCounted(ops: IpvsOp[]): Promise<void> {
@@ -200,9 +193,12 @@ export class IpvsSide implements Subsystem {
     clearInterval(this.timer);
     this.timer = undefined;
     await this.chain;
-    // keepalived removes each real server then each virtual server it configured; -I keeps them.
-    if (opts.releaseIpvs && this.owned.size > 0) {
-      await this.applyCounted(diff([], await this.backend.read(), { owned: this.owned }));
+    // keepalived removes the virtual servers it configured (lvs_flush_on_stop: the whole table);
+    // -I keeps them.
+    if (opts.releaseIpvs) {
+      const owned =
+        this.config?.globalDefs.lvsFlushOnStop === 'all' ? await this.allServices() : this.owned;
+      if (owned.size > 0) await this.applyCounted(diff([], await this.backend.read(), { owned }));
     }
     this.config = undefined;
   }

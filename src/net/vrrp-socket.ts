@@ -32,8 +32,6 @@ export interface ReceivedAdvert {
   advert: VrrpAdvert;
   source: string;
   checksumForm: ChecksumForm;
-  /** Whether it was sent to the multicast group (false: unicast to us). */
-  multicast: boolean;
 }
 
 export interface VrrpSocketOptions {
@@ -118,10 +116,6 @@ export class VrrpSocket {
     this.handlers.delete(vrid);
   }
 
-  get registered(): number {
-    return this.handlers.size;
-  }
-
   /** Send `advert` from `src` to `dst` (the group or a unicast peer). */
   send(advert: VrrpAdvert, src: string, dst: string, v3ChecksumAsV2: boolean): void {
     const payload = encodeAdvert(advert, { src, dst, v3ChecksumAsV2 });
@@ -160,11 +154,6 @@ export class VrrpSocket {
       this.opts.onDrop('vrid', m.source, `VRID ${d.value.advert.vrid} is not ours`);
       return;
     }
-    handler({
-      advert: d.value.advert,
-      source: m.source,
-      checksumForm: d.value.checksumForm,
-      multicast,
-    });
+    handler({ advert: d.value.advert, source: m.source, checksumForm: d.value.checksumForm });
   }
 }

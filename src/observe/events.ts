@@ -81,7 +81,11 @@ const errorCode = {
 } as const;
 
 const ipvsApplied = {
-  dryRun: { type: 'boolean', optional: true, doc: 'true with --ipvs dry-run: nothing reached the kernel' },
+  dryRun: {
+    type: 'boolean',
+    optional: true,
+    doc: 'true with --ipvs dry-run: nothing reached the kernel',
+  },
   adopted: {
     type: 'boolean',
     optional: true,
@@ -318,17 +322,6 @@ export const EVENTS = {
       dryRun: ipvsApplied.dryRun,
       code: { ...errorCode, optional: true },
       err: { type: 'string', doc: 'error text' },
-    },
-  },
-  'netlink.error': {
-    level: 'error',
-    doc: 'a netlink call (addresses, links) failed; it is retried, the daemon keeps running',
-    fields: {
-      op: { type: 'string', doc: 'operation, e.g. "vip.add"' },
-      code: errorCode,
-      message: { type: 'string', doc: 'error text' },
-      retryInMs: { type: 'integer', optional: true, doc: 'when it is retried' },
-      instance: { type: 'string', optional: true, doc: 'instance concerned' },
     },
   },
   'notify.run': {

@@ -142,7 +142,7 @@ export class Metrics {
     return this.registry.contentType;
   }
 
-  vrrpStateSet(instance: string, state: VrrpStateName, priority: number): void {
+  private vrrpStateSet(instance: string, state: VrrpStateName, priority: number): void {
     for (const s of VRRP_STATE_NAMES)
       this.vrrpState.set({ instance, state: s }, s === state ? 1 : 0);
     this.vrrpPriority.set({ instance }, priority);

@@ -100,8 +100,10 @@ export class Observer {
   // ------------------------------------------------------------------------------ checkers
 
   /**
-   * One check ran. `checker` names the checker as status shows it ("HTTP_GET 10.0.0.2:80"),
-   * `checkerType` is the metric label ("HTTP_GET").
+   * One check ran. `checker` names the checker as status shows it ("TCP_CHECK", "HTTP_GET#2"),
+   * `checkerType` is the metric label ("HTTP_GET"). Verdict changes are logged by the checker
+   * worker itself (check.up/down, rs.up/down, quorum.up/down); the main thread learns them from
+   * the supervisor's verdicts (daemon/sides.ts).
    */
   checkRan(
     virtualServer: string,
@@ -117,45 +119,6 @@ export class Observer {
     this.status.checkResult(virtualServer, realServer, checker, ok, reason, latencyMs);
   }
 
-  /** A checker's verdict changed (after its retries). */
-  checkVerdict(
-    virtualServer: string,
-    realServer: string,
-    checker: string,
-    up: boolean,
-    reason: string,
-  ): void {
-    emit(this.log, up ? 'check.up' : 'check.down', { virtualServer, realServer, checker, reason });
-    this.status.checkerVerdict(virtualServer, realServer, checker, up);
-  }
-
-  /** A real server entered (alive) or left service; `weight` is what IPVS now holds. */
-  realServer(
-    virtualServer: string,
-    realServer: string,
-    alive: boolean,
-    weight: number,
-    inhibited: boolean,
-  ): void {
-    if (alive) emit(this.log, 'rs.up', { virtualServer, realServer, weight });
-    else emit(this.log, 'rs.down', { virtualServer, realServer, inhibited });
-    this.metrics.realServerState(virtualServer, realServer, alive, weight);
-    this.status.realServerVerdict(virtualServer, realServer, alive, weight);
-  }
-
-  quorum(virtualServer: string, up: boolean, liveWeight: number, sorryActive: boolean): void {
-    emit(this.log, up ? 'quorum.up' : 'quorum.down', { virtualServer, weight: liveWeight });
-    this.metrics.quorum(virtualServer, up);
-    this.status.quorum(virtualServer, up, sorryActive);
-  }
-
-  checkerExited(restartInMs: number, code?: number, error?: string): void {
-    const fields: EventFields<'checker.exited'> = { restartInMs };
-    if (code !== undefined) fields.code = code;
-    if (error !== undefined) fields.error = error;
-    emit(this.log, 'checker.exited', fields, 'checker worker exited; restarting it');
-  }
-
   // ------------------------------------------------------------------------------ IPVS
 
   ipvsDrift(operations: number): void {
@@ -168,10 +131,6 @@ export class Observer {
   }
 
   // ------------------------------------------------------------------------------ other
-
-  netlinkFailed(fields: EventFields<'netlink.error'>): void {
-    emit(this.log, 'netlink.error', fields);
-  }
 
   notifyRun(fields: EventFields<'notify.run'>): void {
     emit(this.log, 'notify.run', fields);

@@ -47,8 +47,4 @@ export class Deadlines<Name extends string> {
     for (const t of this.pending.values()) clearTimeout(t);
     this.pending.clear();
   }
-
-  has(name: Name): boolean {
-    return this.pending.has(name);
-  }
 }

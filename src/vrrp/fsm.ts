@@ -79,8 +79,14 @@ export type FsmAction =
   | { type: 'setTimer'; timer: TimerName; at: number }
   | { type: 'cancelTimer'; timer: TimerName }
   | { type: 'notify'; state: NotifyState; priority: number }
-  /** An advert that was valid on the wire but is ignored by the rules (logged, counted). */
-  | { type: 'discard'; reason: string };
+  /**
+   * An advert that was valid on the wire but that the rules ignore: `interval` (v2 mismatch,
+   * counted as a dropped packet), `priority` (lower priority, or equal from a lower address) or
+   * `state` (not BACKUP or MASTER).
+   */
+  | { type: 'discard'; kind: DiscardKind; reason: string };
+
+export type DiscardKind = 'interval' | 'priority' | 'state';
 
 export interface StepResult {
   state: FsmState;
@@ -296,13 +302,14 @@ export function step(cfg: FsmConfig, prev: FsmState, ev: FsmEvent, now: number):
 function onAdvert(s: Step, ev: { priority: number; source: string; intervalCs: number }): void {
   const { cfg, st } = s;
   if (st.state !== 'MASTER' && st.state !== 'BACKUP') {
-    s.actions.push({ type: 'discard', reason: `advert in ${st.state}` });
+    s.actions.push({ type: 'discard', kind: 'state', reason: `advert in ${st.state}` });
     return;
   }
   // RFC 3768 §7.1: a v2 router must discard an advert whose interval differs from its own.
   if (cfg.version === 2 && ev.intervalCs !== cfg.advertIntCs) {
     s.actions.push({
       type: 'discard',
+      kind: 'interval',
       reason: `interval mismatch: ours ${cfg.advertIntCs / 100}s, received ${ev.intervalCs / 100}s`,
     });
     return;
@@ -328,7 +335,11 @@ function onAdvert(s: Step, ev: { priority: number; source: string; intervalCs: n
       return;
     }
     // Discarded: the master-down timer keeps running and this backup preempts when it expires.
-    s.actions.push({ type: 'discard', reason: `lower priority ${ev.priority}, ours ${ours}` });
+    s.actions.push({
+      type: 'discard',
+      kind: 'priority',
+      reason: `lower priority ${ev.priority}, ours ${ours}`,
+    });
     return;
   }
   // MASTER
@@ -353,6 +364,7 @@ function onAdvert(s: Step, ev: { priority: number; source: string; intervalCs: n
   // Another master with a lower priority exists (split brain healing): assert ourselves again.
   s.actions.push({
     type: 'discard',
+    kind: 'priority',
     reason: equal
       ? `equal priority ${ours} from lower address ${ev.source}`
       : `lower priority ${ev.priority}, ours ${ours}`,

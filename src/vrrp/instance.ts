@@ -19,7 +19,13 @@ import {
 } from './fsm.js';
 import { runCommand } from './command.js';
 import { Deadlines, type Clock } from './deadlines.js';
-import { passAuthData, VRRP_AUTH_NONE, VRRP_AUTH_PASS, type VrrpAdvert } from './packet.js';
+import {
+  passAuthData,
+  VRRP_AUTH_NONE,
+  VRRP_AUTH_PASS,
+  type ChecksumForm,
+  type VrrpAdvert,
+} from './packet.js';
 import type { CommandSpec, InstanceSpec, VipSpec } from './spec.js';
 import { advertDropReason } from './validate.js';
 
@@ -36,7 +42,10 @@ export interface VipAnnouncer {
 
 /** What the instance needs from the VRRP socket (net/vrrp-socket.ts). */
 export interface AdvertChannel {
-  register(vrid: number, handler: (r: { advert: VrrpAdvert; source: string }) => void): void;
+  register(
+    vrid: number,
+    handler: (r: { advert: VrrpAdvert; source: string; checksumForm: ChecksumForm }) => void,
+  ): void;
   unregister(vrid: number): void;
   send(advert: VrrpAdvert, src: string, dst: string, v3ChecksumAsV2: boolean): void;
 }
@@ -64,6 +73,8 @@ export class VrrpInstance {
   /** Set by stop() with -V (--dont-release-vrrp): VIPs stay where they are. */
   private keepVips = false;
   private masterAddress: string | undefined;
+  /** VRRPv3/IPv4 checksum form each peer uses, logged when first seen and on change. */
+  private readonly peerChecksum = new Map<string, ChecksumForm>();
 
   /**
    * `route` receives the events the instance generates itself (timers, adverts) so the runtime can
@@ -86,12 +97,13 @@ export class VrrpInstance {
   }
 
   start(): void {
-    this.io.channel.register(this.spec.vrid, ({ advert, source }) => {
+    this.io.channel.register(this.spec.vrid, ({ advert, source, checksumForm }) => {
       const reason = advertDropReason(this.spec, advert, source);
       if (reason) {
         this.io.observer.packetDropped(reason, this.name, source);
         return;
       }
+      this.noteChecksumForm(source, checksumForm);
       this.io.observer.advertReceived(this.name);
       this.route(this, {
         type: 'advert',
@@ -136,6 +148,21 @@ export class VrrpInstance {
     for (const action of result.actions) this.execute(action);
     this.trackMaster(event);
     return result;
+  }
+
+  /**
+   * VRRPv3 over IPv4 has two checksum forms in the wild (ipvs-netlink.md §2.3); both are accepted,
+   * and which one a peer uses is worth knowing when debugging interop.
+   */
+  private noteChecksumForm(source: string, form: ChecksumForm): void {
+    if (this.spec.version !== 3 || this.spec.family !== 4) return;
+    const before = this.peerChecksum.get(source);
+    if (before === form) return;
+    this.peerChecksum.set(source, form);
+    this.io.observer.log.info(
+      { instance: this.name, peer: source, checksum: form, previous: before },
+      `${source} sends VRRPv3 checksums ${form === 'plain' ? 'without' : 'with'} the IPv4 pseudo-header`,
+    );
   }
 
   /** Keep the status board's "who is master" current: us, or the backup's advertiser. */
@@ -196,8 +223,7 @@ export class VrrpInstance {
         this.queueNotify(a.state, a.priority);
         break;
       case 'discard':
-        if (a.reason.startsWith('interval mismatch'))
-          this.io.observer.packetDropped('interval', this.name);
+        if (a.kind === 'interval') this.io.observer.packetDropped('interval', this.name);
         this.io.observer.log.debug({ instance: this.name, reason: a.reason }, 'advert discarded');
         break;
     }

@@ -1,4 +1,4 @@
-// A minimal reader for classic libpcap files (the captures in /work/shared/vectors): global
+// A minimal reader for classic libpcap files (the captures in ../shared/vectors): global
 // header, then per-record headers. Only what the tests need: Ethernet frames with timestamps.
 import { readFileSync } from 'node:fs';
 

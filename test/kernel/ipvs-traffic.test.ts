@@ -46,6 +46,14 @@ virtual_server 10.0.0.1 80 {
 }
 `;
 
+/** Makes one request over a kept-alive connection, prints the answer, then holds the socket open. */
+const HOLD_CONNECTION = `
+  const agent = new (require('http').Agent)({ keepAlive: true });
+  require('http').get({ host: '10.0.0.1', port: 80, agent }, (r) => {
+    let body = ''; r.on('data', (c) => body += c); r.on('end', () => console.log(body));
+  });
+  setInterval(() => {}, 1000);`;
+
 /** Links namespace `name` to the director: `net`.2 on its side, `net`.1 on the director's. */
 function attach(name: string, net: string, ifname: string): void {
   ip(
@@ -114,7 +122,7 @@ function fetchFromClient(count: number): string[] {
 }
 
 test(
-  'NAT through IPVS: rr alternates over both servers; a removed server gets no more traffic',
+  'NAT through IPVS: rr alternates over both servers; a drained server gets no new traffic, then goes',
   { skip, timeout: 120_000 },
   async (t) => {
     t.after(teardown);
@@ -141,15 +149,47 @@ test(
     for (let i = 1; i < bodies.length; i++)
       assert.notEqual(bodies[i], bodies[i - 1], `rr alternates: ${bodies.join(', ')}`);
 
-    // The checker declares rs1 down: the reconciler removes it and traffic moves to rs2.
+    // A client holds a connection open; the checker then declares that server down. With drain
+    // the reconciler quiesces it (weight 0: new connections go to the other server) and deletes
+    // it only once the kernel counts no active connection on it.
+    const holder = spawn(
+      'ip',
+      ['netns', 'exec', ns.client, process.execPath, '-e', HOLD_CONNECTION],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    t.after(() => holder.kill('SIGKILL'));
+    const [connected] = (await once(holder.stdout!, 'data')) as [Buffer];
+    assert.match(connected.toString(), /^hello from rs[12]/);
+    const busy = (await backend.read())[0].destinations.find(
+      (d) => (d.connections?.active ?? 0) > 0,
+    );
+    assert.ok(busy, 'the kernel counts the held connection as active');
     const vs = config.virtualServers[0];
-    const verdicts = new Map([[realServerKey(vs, vs.realServers[0]), { alive: false, weight: 1 }]]);
-    const ops = diff(desiredTable(config, { verdicts }), await backend.read());
+    const busyServer = vs.realServers.find((rs) => rs.address === busy.address)!;
+    const other = busy.address === '10.0.21.2' ? 'hello from rs2' : 'hello from rs1';
+    const verdicts = new Map([[realServerKey(vs, busyServer), { alive: false, weight: 1 }]]);
+    const desired = desiredTable(config, { verdicts });
+    const quiesce = diff(desired, await backend.read(), { drain: true });
     assert.deepEqual(
-      ops.map((o) => o.kind),
+      quiesce.map((o) => [o.kind, 'dest' in o ? o.dest.weight : undefined]),
+      [['dest.edit', 0]],
+    );
+    assert.deepEqual((await applyOps(backend, quiesce, log)).failed, []);
+    assert.deepEqual(fetchFromClient(3), [other, other, other]);
+    assert.deepEqual(diff(desired, await backend.read(), { drain: true }), [], 'still draining');
+
+    holder.kill('SIGKILL');
+    await once(holder, 'exit');
+    let removal = diff(desired, await backend.read(), { drain: true });
+    for (let i = 0; i < 50 && removal.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      removal = diff(desired, await backend.read(), { drain: true });
+    }
+    assert.deepEqual(
+      removal.map((o) => o.kind),
       ['dest.del'],
     );
-    assert.deepEqual((await applyOps(backend, ops, log)).failed, []);
-    assert.deepEqual(fetchFromClient(3), ['hello from rs2', 'hello from rs2', 'hello from rs2']);
+    assert.deepEqual((await applyOps(backend, removal, log)).failed, []);
+    assert.deepEqual(fetchFromClient(2), [other, other]);
   },
 );

@@ -117,11 +117,15 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     if (!logged) log.fatal({ err }, (err as Error).message);
     return EXIT_START_FAILED;
   }
-  // The daemon never exits on a transient error: one that escapes every handler is logged.
-  const onUnhandled = (err: unknown) => log.error({ err }, 'unhandled error; still running');
-  process.on('unhandledRejection', onUnhandled);
+  // The daemon never exits on a transient error: one that escapes every handler is logged and the
+  // daemon carries on. Dying instead would leave the VIPs up with nobody advertising for them
+  // (both directors holding them until the backup's timer fires), which is worse for the service.
+  const onEscaped = (err: unknown) => log.error({ err }, 'unhandled error; still running');
+  process.on('unhandledRejection', onEscaped);
+  process.on('uncaughtException', onEscaped);
   await signals.stopped;
-  process.off('unhandledRejection', onUnhandled);
+  process.off('unhandledRejection', onEscaped);
+  process.off('uncaughtException', onEscaped);
   signals.uninstall();
   return 0;
 }

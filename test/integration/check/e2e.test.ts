@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
 import { startCheckers } from '../../../src/check/supervisor.js';
 import type { RealServerState } from '../../../src/check/verdict.js';
 import { loadConfigText } from '../../../src/config/load.js';
@@ -82,7 +83,7 @@ virtual_server 10.0.0.1 80 {
     for (;;) {
       await chain;
       const got = await dests();
-      if (JSON.stringify(got) === JSON.stringify(want)) return;
+      if (isDeepStrictEqual(got, want)) return;
       if (Date.now() > end) assert.deepEqual(got, want);
       await sleep(20);
     }

@@ -183,6 +183,53 @@ test(
       'no transition from the reload',
     );
 
+    // SIGHUP adding a real server: reported as a change, and the IPVS table gains it (a real
+    // server without alpha starts alive), still without a VRRP transition.
+    const mark = d1.lines.length;
+    writeFileSync(
+      conf1,
+      d1Config.replace(
+        '    real_server 192.168.0.99 80 {',
+        '    real_server 192.168.0.98 80 {\n        weight 3\n    }\n    real_server 192.168.0.99 80 {',
+      ),
+    );
+    d1.signal('SIGHUP');
+    const grown = await d1.waitFor(
+      isEvent('config.loaded', { reload: true }),
+      5_000,
+      'reload',
+      mark,
+    );
+    assert.deepEqual(grown.changes, ['real server tcp 192.168.0.38:80 -> 192.168.0.98:80 added']);
+    const added = await d1.waitFor(
+      isEvent('ipvs.dest.add', { dest: '192.168.0.98:80' }),
+      5_000,
+      'dest.add',
+      mark,
+    );
+    assert.equal(added.weight, 3);
+    assert.equal(d1.records(mark).filter(isEvent('vrrp.state')).length, 0);
+
+    // SIGHUP changing an instance: this VRRP runtime cannot reload in place, so it says so and
+    // keeps the running instance (no transition, the VIP stays) until the next restart.
+    const mark2 = d1.lines.length;
+    writeFileSync(conf1, d1Config.replace('priority 100', 'priority 110'));
+    d1.signal('SIGHUP');
+    const changed = await d1.waitFor(
+      isEvent('config.loaded', { reload: true }),
+      5_000,
+      'reload',
+      mark2,
+    );
+    assert.deepEqual(changed.changes, [
+      'instance VI_1 changed: priority',
+      'real server tcp 192.168.0.38:80 -> 192.168.0.98:80 removed',
+    ]);
+    const warning = d1.records(mark2).find((r) => r.subsystem === 'vrrp' && r.level === 'warn');
+    assert.deepEqual(warning?.changes, ['instance VI_1 changed: priority']);
+    assert.ok(hasVip('d1'));
+    assert.equal(d1.records(mark2).filter(isEvent('vrrp.state')).length, 0);
+
     // SIGTERM: priority 0, VIP removed, pid file removed, d2 takes over within its skew time.
     const stoppedAt = Date.now();
     const d2Mark = d2.lines.length;

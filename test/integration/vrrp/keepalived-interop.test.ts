@@ -113,9 +113,13 @@ async function handover(
     // Neither side complained about the other's packets (keepalived logs each rejected advert).
     for (const n of [hi, lo]) {
       const complaint = n.lines.find((l) =>
-        /invalid|wrong version|auth|checksum|packet\.dropped/i.test(l.text),
+        /invalid|wrong version|auth|packet\.dropped/i.test(l.text),
       );
       assert.equal(complaint, undefined, `${n.label}: ${complaint?.text}`);
+    }
+    // keepalived 2.2.7 checksums VRRPv3/IPv4 with the pseudo-header, and we noticed.
+    if (version === 3 && high === 'keepalived') {
+      await lo.waitForLine(/sends VRRPv3 checksums with the IPv4 pseudo-header/, 1000);
     }
   } catch (err) {
     t.diagnostic(`--- ${hi.label}\n${hi.dump()}\n--- ${lo.label}\n${lo.dump()}`);

@@ -8,7 +8,13 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
 import { createTestbed, type Testbed } from '../../helpers/netns.js';
-import { holdsVip, scratchDir, startOurs, waitUntil, type RunningNode } from '../../helpers/vrrp-nodes.js';
+import {
+  holdsVip,
+  scratchDir,
+  startOurs,
+  waitUntil,
+  type RunningNode,
+} from '../../helpers/vrrp-nodes.js';
 
 const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
 
@@ -84,41 +90,70 @@ vrrp_instance VI_3 {
 
 const has = (vip: string) => holdsVip(bed, 'd1', `${vip}/32`);
 
-test('a weight-0 script faults its sync group; a weighted script moves the priority', { skip }, async (t) => {
-  const healthy = `${files.dir}/healthy`;
-  const boost = `${files.dir}/boost`;
-  writeFileSync(healthy, '');
-  const n = startOurs(bed, 'd1', files.write('d1.conf', config(healthy, boost)));
-  node = n;
-  try {
-    await waitUntil(() => has('192.168.0.38') && has('192.168.0.39') && has('192.168.0.40'), 6000, 'all MASTER');
-    // VI_3 started at 120 (a script is OK until it fails) and dropped to 100 on its first run.
-    await n.waitForLine(/"event":"vrrp.priority","instance":"VI_3","from":120,"to":100/, 2000);
-
-    rmSync(healthy);
-    await n.waitForLine(/"instance":"VI_1","from":"MASTER","to":"FAULT","reason":"fault: script:chk_healthy"/, 2000);
-    await n.waitForLine(/"instance":"VI_2","from":"MASTER","to":"FAULT","reason":"fault: sync-group:G"/, 1000);
-    await waitUntil(() => !has('192.168.0.38') && !has('192.168.0.39'), 1000, 'the group VIPs to go');
-    assert.ok(has('192.168.0.40'), 'VI_3 is not in the group');
-
-    writeFileSync(boost, '');
-    await n.waitForLine(/"event":"vrrp.priority","instance":"VI_3","from":100,"to":120/, 2000);
-
+test(
+  'a weight-0 script faults its sync group; a weighted script moves the priority',
+  { skip },
+  async (t) => {
+    const healthy = `${files.dir}/healthy`;
+    const boost = `${files.dir}/boost`;
     writeFileSync(healthy, '');
-    await n.waitForLine(/"instance":"VI_1","from":"FAULT","to":"BACKUP"/, 2000);
-    await n.waitForLine(/"instance":"VI_2","from":"FAULT","to":"BACKUP","reason":"fault cleared: sync-group:G"/, 1000);
-    const groupMasters = () =>
-      n.events('vrrp.state').filter((e) => e.to === 'MASTER' && e.instance !== 'VI_3');
-    await waitUntil(() => groupMasters().length === 4, 5000, 'the group to be MASTER again');
-    await waitUntil(() => has('192.168.0.38') && has('192.168.0.39'), 1000, 'the group VIPs back');
-    t.diagnostic(groupMasters().map((e) => `${String(e.instance)}: ${String(e.reason)}`).join('; '));
-    // One member's timer moved the group both times; the other followed.
-    assert.deepEqual(
-      groupMasters().map((e) => String(e.reason).startsWith('sync group G')),
-      [false, true, false, true],
-    );
-  } catch (err) {
-    t.diagnostic(n.dump());
-    throw err;
-  }
-});
+    const n = startOurs(bed, 'd1', files.write('d1.conf', config(healthy, boost)));
+    node = n;
+    try {
+      await waitUntil(
+        () => has('192.168.0.38') && has('192.168.0.39') && has('192.168.0.40'),
+        6000,
+        'all MASTER',
+      );
+      // VI_3 started at 120 (a script is OK until it fails) and dropped to 100 on its first run.
+      await n.waitForLine(/"event":"vrrp.priority","instance":"VI_3","from":120,"to":100/, 2000);
+
+      rmSync(healthy);
+      await n.waitForLine(
+        /"instance":"VI_1","from":"MASTER","to":"FAULT","reason":"fault: script:chk_healthy"/,
+        2000,
+      );
+      await n.waitForLine(
+        /"instance":"VI_2","from":"MASTER","to":"FAULT","reason":"fault: sync-group:G"/,
+        1000,
+      );
+      await waitUntil(
+        () => !has('192.168.0.38') && !has('192.168.0.39'),
+        1000,
+        'the group VIPs to go',
+      );
+      assert.ok(has('192.168.0.40'), 'VI_3 is not in the group');
+
+      writeFileSync(boost, '');
+      await n.waitForLine(/"event":"vrrp.priority","instance":"VI_3","from":100,"to":120/, 2000);
+
+      writeFileSync(healthy, '');
+      await n.waitForLine(/"instance":"VI_1","from":"FAULT","to":"BACKUP"/, 2000);
+      await n.waitForLine(
+        /"instance":"VI_2","from":"FAULT","to":"BACKUP","reason":"fault cleared: sync-group:G"/,
+        1000,
+      );
+      const groupMasters = () =>
+        n.events('vrrp.state').filter((e) => e.to === 'MASTER' && e.instance !== 'VI_3');
+      await waitUntil(() => groupMasters().length === 4, 5000, 'the group to be MASTER again');
+      await waitUntil(
+        () => has('192.168.0.38') && has('192.168.0.39'),
+        1000,
+        'the group VIPs back',
+      );
+      t.diagnostic(
+        groupMasters()
+          .map((e) => `${String(e.instance)}: ${String(e.reason)}`)
+          .join('; '),
+      );
+      // One member's timer moved the group both times; the other followed.
+      assert.deepEqual(
+        groupMasters().map((e) => String(e.reason).startsWith('sync group G')),
+        [false, true, false, true],
+      );
+    } catch (err) {
+      t.diagnostic(n.dump());
+      throw err;
+    }
+  },
+);

@@ -1,3 +1,4 @@
+import { CORPUS_DIR } from '../../helpers/shared.js';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { type RunDeps, run, version } from '../../../src/cli/main.js';
 import type { ValidationEnv } from '../../../src/config/validate.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const CORPUS = '/work/shared/corpus/keepalived-samples';
+const CORPUS = CORPUS_DIR;
 const eth0to3: ValidationEnv = {
   listInterfaces: () => ['lo', 'eth0', 'eth1', 'eth2', 'eth3'],
   findCommand: (c) => (c === 'killall' ? '/usr/bin/killall' : undefined),
@@ -76,6 +77,14 @@ test('-t exits 6 for script security; -i selects @ lines', async () => {
     (await cli(['-t', '-i', 'high', '-f', join(CORPUS, 'keepalived.conf.conditional_conf')])).code,
     0,
   );
+});
+
+test('--strict makes warnings fail -t as well', async () => {
+  const path = conf('warn.conf', 'vrrp_instance V {\n  interface eth0\n  virtual_router_id 1\n}\n');
+  const lax = await cli(['-t', '-f', path]);
+  assert.equal(lax.code, 0);
+  assert.match(lax.stderr, /warning: \(V\) No VIP specified; at least one is sensible \[no-vips\]/);
+  assert.equal((await cli(['-t', '--strict', '-f', path])).code, 5);
 });
 
 test('-t on a missing file exits 0 as keepalived does, but says clearly that nothing was checked', async () => {

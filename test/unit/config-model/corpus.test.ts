@@ -1,5 +1,6 @@
 // keepalived's own sample configs give keepalived's `-t` verdicts (corpus/EXPECTED.md), on a host
 // where eth0..eth3 exist, as in the environment those verdicts were taken in.
+import { CORPUS_DIR } from '../../helpers/shared.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { type LoadResult, exitCodeOf, loadConfig } from '../../../src/config/loa
 import { type ValidationEnv, systemEnv } from '../../../src/config/validate.js';
 import { hostWith } from './host.js';
 
-const CORPUS = '/work/shared/corpus/keepalived-samples';
+const CORPUS = CORPUS_DIR;
 const file = (name: string) => join(CORPUS, `keepalived.conf.${name}`);
 
 /** A PATH directory holding an executable `killall`, as on the hosts EXPECTED.md describes. */

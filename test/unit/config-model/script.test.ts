@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { splitQuoted } from '../../../src/config/build/script.js';
 import { loadText } from './host.js';
 
@@ -56,4 +57,42 @@ vrrp_instance VI_1 {
   assert.deepEqual(n.backup?.argv, ['/usr/local/bin/backup.sh']);
   assert.equal(n.backup?.user, undefined);
   assert.deepEqual([n.generic?.user, n.generic?.group], ['keepalived_script', 'keepalived']);
+});
+
+test('an unquoted argument that looks like an option or path is flagged: it would be the user', () => {
+  const r = loadText(`
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 1
+  virtual_ipaddress {
+    10.0.0.1
+  }
+  notify_master /usr/local/bin/notify.sh --master
+}`);
+  assert.deepEqual(
+    r.diagnostics.map((d) => [d.pos?.line, d.code, d.message, d.hint]),
+    [
+      [
+        8,
+        'script-user-suspicious',
+        "notify_master: '--master' is taken as the user to run the script as",
+        'quote the whole command: notify_master "/usr/local/bin/notify.sh --master"',
+      ],
+    ],
+  );
+  assert.equal(r.config.vrrpInstances[0].notify.master?.user, '--master');
+});
+
+test('plain words survive splitting in both modes, however they are spaced', () => {
+  const plainWord = fc.stringMatching(/^[A-Za-z0-9_./:=-]{1,12}$/);
+  const gap = fc.stringMatching(/^[ \t]{1,3}$/);
+  fc.assert(
+    fc.property(fc.array(plainWord, { minLength: 1, maxLength: 6 }), gap, (words, sep) => {
+      const text = `${sep}${words.join(sep)}${sep}`;
+      assert.deepEqual(splitQuoted(text, false), words);
+      assert.deepEqual(splitQuoted(text, true), words);
+      // Quoting the whole text yields it as one word (surrounding blanks included).
+      assert.deepEqual(splitQuoted(`"${text}"`, false), [text]);
+    }),
+  );
 });

@@ -408,3 +408,24 @@ virtual_server 10.0.0.1 80 {
   // As in keepalived, the protocol was not set: UDP by default.
   assert.equal(r.config.virtualServers[0].protocol, 'udp');
 });
+
+test('a keyword written in the wrong block says where it belongs', () => {
+  const r = loadText(`
+real_server 10.0.0.1 80 {
+}
+vrrp_instance VI_1 {
+  interface eth0
+  virtual_router_id 1
+  lvs_sched rr
+  virtual_ipaddress {
+    10.0.0.1
+  }
+}`);
+  assert.deepEqual(
+    r.diagnostics.map((d) => [d.pos?.line, d.message, d.hint]),
+    [
+      [2, "Unknown keyword 'real_server'", "'real_server' belongs in virtual_server"],
+      [7, "Unknown keyword 'lvs_sched'", "'lvs_sched' belongs in virtual_server"],
+    ],
+  );
+});

@@ -508,7 +508,17 @@ ${vip}
   assert.deepEqual(summary(r.diagnostics), ['13:error:process-missing']);
   const p = r.config.trackProcesses[0];
   assert.deepEqual(
-    [p.process, p.params, p.paramMatch, p.weight, p.weightReverse, p.quorum, p.quorumMax, p.delay, p.fullCommand],
+    [
+      p.process,
+      p.params,
+      p.paramMatch,
+      p.weight,
+      p.weightReverse,
+      p.quorum,
+      p.quorumMax,
+      p.delay,
+      p.fullCommand,
+    ],
     ['nginx', ['-g', 'daemon'], 'partial', 10, true, 2, 4, 1.5, true],
   );
   assert.deepEqual(

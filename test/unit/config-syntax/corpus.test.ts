@@ -1,7 +1,8 @@
-// keepalived's own sample configs (/work/shared/corpus/keepalived-samples, see EXPECTED.md) parse
+// keepalived's own sample configs (../shared/corpus/keepalived-samples, see EXPECTED.md) parse
 // without syntax errors, into the structure an independent naive reading gives: these files have
 // no quotes holding braces or comment characters, no definitions and no includes, so splitting
 // each line at `#`/`!` and at braces, with `@ID` lines filtered, is exact for them.
+import { CORPUS_DIR } from '../../helpers/shared.js';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { describe, it } from 'node:test';
 import type { Statement } from '../../../src/config/ast.js';
 import { parseConfig } from '../../../src/config/parse.js';
 
-const CORPUS = '/work/shared/corpus/keepalived-samples';
+const CORPUS = CORPUS_DIR;
 const files = readdirSync(CORPUS).filter((f) => f.startsWith('keepalived.conf'));
 
 /** [keyword, depth] for each statement, depth-first. */

@@ -6,6 +6,7 @@
 //   - a `{` that follows no statement (at the start, or right after another brace);
 //   - a block still open at the end.
 // Such text must yield at least one diagnostic, and any other text none.
+import { CORPUS_DIR } from '../../helpers/shared.js';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,12 +17,17 @@ import type { GlobResult } from '../../../src/config/include.js';
 import { parseConfigText, type ParseOptions } from '../../../src/config/parse.js';
 import { outline } from './outline.js';
 
-const CORPUS = '/work/shared/corpus/keepalived-samples';
+const CORPUS = CORPUS_DIR;
 const corpus = readdirSync(CORPUS)
   .filter((f) => f.startsWith('keepalived.conf'))
   .map((f) => readFileSync(join(CORPUS, f), 'utf8'));
 
-const noFiles = (): GlobResult => ({ paths: [], missingFiles: 1, missingDirs: 0, wildcards: false });
+const noFiles = (): GlobResult => ({
+  paths: [],
+  missingFiles: 1,
+  missingDirs: 0,
+  wildcards: false,
+});
 // Hermetic: includes in mutated text never reach the disk.
 const OPTS: ParseOptions = { configId: 'fuzz', glob: noFiles, env: {}, random: () => 0 };
 const parse = (text: string) => parseConfigText(text, '/fuzz/keepalived.conf', OPTS);
@@ -82,7 +88,12 @@ const anyChar = fc.constantFrom(
   'include x/*.conf',
   ' \\\n',
 );
-const mutation = fc.tuple(fc.constantFrom('delete', 'insert', 'swap', 'duplicate'), fc.nat(), fc.nat(), anyChar);
+const mutation = fc.tuple(
+  fc.constantFrom('delete', 'insert', 'swap', 'duplicate'),
+  fc.nat(),
+  fc.nat(),
+  anyChar,
+);
 
 function mutate(text: string, ops: Array<[string, number, number, string]>): string {
   let t = text;
@@ -95,7 +106,8 @@ function mutate(text: string, ops: Array<[string, number, number, string]>): str
       const chars = [...t];
       [chars[i], chars[j]] = [chars[j], chars[i]];
       t = chars.join('');
-    } else if (op === 'duplicate') t = t.slice(0, i) + t.slice(Math.min(i, j), Math.max(i, j)) + t.slice(i);
+    } else if (op === 'duplicate')
+      t = t.slice(0, i) + t.slice(Math.min(i, j), Math.max(i, j)) + t.slice(i);
   }
   return t;
 }
@@ -110,10 +122,9 @@ const quotedWord = fc.stringMatching(/^[a-z #!{}]{0,6}$/).map((w) => `"${w}"`);
 const node: fc.Memo<Node> = fc.memo((n) =>
   fc.record(
     {
-      words: fc.tuple(word, fc.array(fc.oneof(word, quotedWord), { maxLength: 3 })).map(([k, a]) => [
-        k,
-        ...a,
-      ]),
+      words: fc
+        .tuple(word, fc.array(fc.oneof(word, quotedWord), { maxLength: 3 }))
+        .map(([k, a]) => [k, ...a]),
       block: n > 1 ? fc.array(node(n - 1), { maxLength: 4 }) : fc.constant(undefined),
     },
     { requiredKeys: ['words'] },

@@ -2,12 +2,7 @@
 // Expected messages and error/warning levels match keepalived 2.2.7 `-t` on the same tree.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import {
-  componentRegExp,
-  expandBraces,
-  glob,
-  hasWildcard,
-} from '../../../src/config/include.js';
+import { componentRegExp, expandBraces, glob, hasWildcard } from '../../../src/config/include.js';
 import { parseConfig } from '../../../src/config/parse.js';
 import { TempTree, outline } from './outline.js';
 
@@ -184,12 +179,34 @@ describe('include', () => {
     assert.deepEqual(r.diagnostics[0].pos, { file: tree.path('loop/b.conf'), line: 2, col: 1 });
   });
 
-  it('is only recognised as the first word, followed by a blank', () => {
-    const { r } = run('includes x\ninclude\nincluder\nx include sub/a.conf\n');
-    assert.deepEqual(outline(r.tree.statements), ['includes x', 'include', 'includer', 'x include sub/a.conf']);
+  it('takes the rest of the line as its pattern, braces included (keepalived 2.2.7 agrees)', () => {
+    const { r } = run('global_defs { include sub/a.conf }\nafter\n');
+    assert.deepEqual(outline(r.tree.statements), [['global_defs', ['after']]]);
+    assert.deepEqual(
+      r.diagnostics.map((d) => [d.code, d.message, d.pos?.line, d.pos?.col]),
+      [
+        ['include-missing', "Config files missing 'sub/a.conf }'.", 1, 15],
+        [
+          'missing-close-brace',
+          "Missing '}' for the '{' of global_defs at end of configuration",
+          1,
+          13,
+        ],
+      ],
+    );
   });
 
-  it('may come from a definition, and ${_PWD} names the included file\'s directory', () => {
+  it('is only recognised as the first word, followed by a blank', () => {
+    const { r } = run('includes x\ninclude\nincluder\nx include sub/a.conf\n');
+    assert.deepEqual(outline(r.tree.statements), [
+      'includes x',
+      'include',
+      'includer',
+      'x include sub/a.conf',
+    ]);
+  });
+
+  it("may come from a definition, and ${_PWD} names the included file's directory", () => {
     tree.write('sub/pwd.conf', 'where ${_PWD}\n');
     const { r } = run('$INC=include sub/pwd.conf\n$INC\n');
     assert.deepEqual(outline(r.tree.statements), [`where ${tree.path('sub')}`]);

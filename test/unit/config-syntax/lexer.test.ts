@@ -93,7 +93,9 @@ describe('words', () => {
 
 describe('braces', () => {
   it('split a line anywhere outside quotes', () => {
-    const r = parse('vrrp_instance X { state MASTER }\nvirtual_ipaddress { 10.0.0.1/24 dev eth0 }\n');
+    const r = parse(
+      'vrrp_instance X { state MASTER }\nvirtual_ipaddress { 10.0.0.1/24 dev eth0 }\n',
+    );
     assert.deepEqual(outline(r.tree.statements), [
       ['vrrp_instance X', ['state MASTER']],
       ['virtual_ipaddress', ['10.0.0.1/24 dev eth0']],

@@ -4,13 +4,12 @@
 import assert from 'node:assert/strict';
 import { hostname } from 'node:os';
 import { describe, it } from 'node:test';
+import { strtol } from '../../../src/config/sequence.js';
 import { FILE, codes, outline, parse } from './outline.js';
 
 describe('@ conditionals', () => {
   it('keep @ID lines for the config-id and @^ID lines for any other', () => {
-    const r = parse(
-      '@main a\n@^main b\n@other c\n@^other d\n@main\n@main\te\n@mainx f\n',
-    );
+    const r = parse('@main a\n@^main b\n@other c\n@^other d\n@main\n@main\te\n@mainx f\n');
     assert.deepEqual(outline(r.tree.statements), ['a', 'd', 'e']);
   });
 
@@ -52,7 +51,9 @@ describe('$ definitions', () => {
   });
 
   it('may be conditional, and a value may start with @ID', () => {
-    const r = parse('@main $P=240\n@other $P=100\n$L=@main state MASTER\n$O=@other x\nk $P\n$L\n$O\n');
+    const r = parse(
+      '@main $P=240\n@other $P=100\n$L=@main state MASTER\n$O=@other x\nk $P\n$L\n$O\n',
+    );
     assert.deepEqual(outline(r.tree.statements), ['k 240', 'state MASTER']);
   });
 
@@ -131,6 +132,33 @@ describe('multi-line definitions', () => {
   it('nest: a multi-line value may use another', () => {
     const r = parse('$IN=i1 \\\ni2\n$OUT=o1 \\\n$IN\\\no2\nk {\n$OUT\n}\n');
     assert.deepEqual(outline(r.tree.statements), [['k', ['o1', 'i1', 'i2', 'o2']]]);
+  });
+
+  it('may hold blocks, split only when expanded', () => {
+    const r = parse(
+      [
+        '$RS= \\',
+        '  real_server $IP 80 { \\',
+        '    weight 1 \\',
+        '  }',
+        'virtual_server 10.0.0.1 80 {',
+        '  $IP=10.0.1.1',
+        '  $RS',
+        '  $IP=10.0.1.2',
+        '  $RS',
+        '}',
+      ].join('\n'),
+    );
+    assert.deepEqual(outline(r.tree.statements), [
+      [
+        'virtual_server 10.0.0.1 80',
+        [
+          ['real_server 10.0.1.1 80', ['weight 1']],
+          ['real_server 10.0.1.2 80', ['weight 1']],
+        ],
+      ],
+    ]);
+    assert.deepEqual(r.diagnostics, []);
   });
 
   it('with only a first line ending in \\ become single-line', () => {
@@ -228,6 +256,19 @@ describe('~SEQ and ~LST', () => {
         ],
       ],
     ]);
+  });
+
+  it('read numbers as strtol(3) with base 0 does', () => {
+    assert.deepEqual(strtol(' -0x1f)', 0), { value: -31, end: 6 });
+    assert.deepEqual(strtol('010,', 0), { value: 8, end: 3 });
+    assert.deepEqual(strtol('0x)', 0), { value: 0, end: 1 });
+    assert.deepEqual(strtol(' )', 0), { value: 0, end: 0 });
+  });
+
+  it('~LST with more values than variables is malformed', () => {
+    const r = parse('~LST({a,b}, {1,2,3}) k\nnext\n');
+    assert.deepEqual(outline(r.tree.statements), ['next']);
+    assert.deepEqual(codes(r), ['invalid-lst']);
   });
 
   it('report malformed sequences and go on', () => {

@@ -14,7 +14,7 @@ import {
 import type { ReloadPlan } from '../../../src/daemon/reload.js';
 import { validateEvent } from '../../../src/observe/events.js';
 import { captureObserver, HEADER } from './capture.js';
-import { config, instance, realServer, virtualServer } from './model-fixtures.js';
+import { configOf, instanceText, virtualServerText } from './configs.js';
 
 /** A subsystem that records what the controller asks of it. */
 class RecordingSubsystem implements Subsystem {
@@ -55,12 +55,7 @@ function setup() {
   const order: string[] = [];
   const subs = ['vrrp', 'check', 'ipvs'].map((n) => new RecordingSubsystem(n, order));
   let next: LoadResult | Error = {
-    config: config({
-      vrrpInstances: [instance('VI_1')],
-      virtualServers: [
-        virtualServer('10.0.0.100', 80, [realServer('10.0.0.11', 80), realServer('10.0.0.12', 80)]),
-      ],
-    }),
+    config: configOf(instanceText('VI_1', 51) + virtualServerText(80, ['10.0.0.11', '10.0.0.12'])),
     diagnostics: [],
   };
   const pidFile = join(dir, 'keepalived.pid');
@@ -113,7 +108,7 @@ test('start, reload (rejected, applied, partly failing), dumps and stop', async 
     // The VRRP side reports; /status shows it.
     t.cap.observer.vrrpState('VI_1', 'INIT', 'BACKUP', 'startup', 100);
     t.cap.observer.vrrpState('VI_1', 'BACKUP', 'MASTER', 'master-down timer', 100);
-    t.cap.observer.realServer('tcp 10.0.0.100:80', '10.0.0.12:80', false, 0, false);
+    t.cap.observer.status.realServerVerdict('tcp 10.0.0.100:80', '10.0.0.12:80', false, 0);
     const status = (await getJson(port, '/status')) as {
       instances: Array<{ name: string; state: string; vips: string[] }>;
       virtualServers: Array<{
@@ -122,7 +117,7 @@ test('start, reload (rejected, applied, partly failing), dumps and stop', async 
     };
     assert.deepEqual(
       status.instances.map((i) => [i.name, i.state, i.vips]),
-      [['VI_1', 'MASTER', ['10.0.0.100/32']]],
+      [['VI_1', 'MASTER', ['10.0.0.51/32']]],
     );
     assert.deepEqual(
       status.virtualServers[0]!.realServers.map((r) => [
@@ -168,13 +163,11 @@ test('start, reload (rejected, applied, partly failing), dumps and stop', async 
     assert.equal(t.order.length, 3);
 
     // A good config: applied with a plan; the instance keeps its live state.
-    const second = config({
-      vrrpInstances: [
-        instance('VI_1', { priority: 150 }),
-        instance('VI_2', { virtualRouterId: 52 }),
-      ],
-      virtualServers: [virtualServer('10.0.0.100', 80, [realServer('10.0.0.12', 80)])],
-    });
+    const second = configOf(
+      instanceText('VI_1', 51, 'priority 150') +
+        instanceText('VI_2', 52) +
+        virtualServerText(80, ['10.0.0.12']),
+    );
     t.setNext({ config: second, diagnostics: [] });
     assert.equal(await t.controller.reload(), true);
     assert.equal(t.controller.config, second);
@@ -205,7 +198,7 @@ test('start, reload (rejected, applied, partly failing), dumps and stop', async 
 
     // A subsystem failing to apply does not stop the others or the daemon.
     t.subs[1]!.failApply = true;
-    t.setNext({ config: config({ vrrpInstances: [instance('VI_1')] }), diagnostics: [] });
+    t.setNext({ config: configOf(instanceText('VI_1', 51)), diagnostics: [] });
     assert.equal(await t.controller.reload(), true);
     assert.deepEqual(t.order.slice(-3), ['vrrp.apply', 'check.apply', 'ipvs.apply']);
     assert.ok(t.cap.lines.some((l) => l.includes('check failed to apply')));

@@ -1,29 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { loadConfigText } from '../../../src/config/load.js';
 import { IpvsSide } from '../../../src/daemon/sides.js';
 import { DryRunBackend } from '../../../src/ipvs/backend.js';
 import { validateEvent } from '../../../src/observe/events.js';
 import { captureObserver } from './capture.js';
+import { configOf } from './configs.js';
 
 const root = new URL('../../../../', import.meta.url);
-const host = { listInterfaces: () => ['eth0'], findCommand: () => undefined };
-
-function load(text: string) {
-  const { config, diagnostics } = loadConfigText(text, 'keepalived.conf', {
-    host,
-    configId: 'test',
-  });
-  assert.deepEqual(
-    diagnostics.filter((d) => d.severity === 'error'),
-    [],
-  );
-  return config;
-}
-
 /** The LVS-DR example the demo and docs use. */
-const example = load(readFileSync(new URL('examples/lvs-dr/keepalived-master.conf', root), 'utf8'));
+const example = configOf(
+  readFileSync(new URL('examples/lvs-dr/keepalived-master.conf', root), 'utf8'),
+);
 
 const events = (lines: string[]) =>
   lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.event);
@@ -108,7 +96,7 @@ test('a reload that drops a virtual server deletes it; -I keeps the table on sto
     'virtual_server 192.168.0.38 80 {',
     'virtual_server 192.168.0.38 443 {\n    lb_algo rr\n    lb_kind DR\n    protocol TCP\n    real_server 192.168.0.18 443 {\n    }\n}\nvirtual_server 192.168.0.38 80 {',
   );
-  await side.apply(load(two));
+  await side.apply(configOf(two));
   assert.equal((await backend.read()).length, 2);
   await side.apply(example);
   assert.deepEqual(
@@ -144,4 +132,40 @@ test('an operation the backend refuses is logged, counted, and retried at the ne
   assert.equal((await backend.read())[0]!.destinations.length, 2);
   for (const line of cap.lines) assert.ok(validateEvent(line).ok, line);
   await side.stop({ releaseVips: true, releaseIpvs: true });
+});
+
+test('lvs_flush replaces foreign entries at start; lvs_flush_on_stop empties the table', async () => {
+  const foreign = new DryRunBackend();
+  await foreign.apply({
+    kind: 'service.add',
+    service: {
+      key: { kind: 'fwmark', family: 4, fwmark: 7 },
+      scheduler: 'wlc',
+      flags: 0,
+      timeout: 0,
+      netmask: '255.255.255.255',
+    },
+  });
+  const keep = new IpvsSide(captureObserver().observer, foreign, { reconcileMs: 3_600_000 });
+  await keep.apply(example);
+  assert.equal((await foreign.read()).length, 2, 'without lvs_flush foreign entries stay');
+  await keep.stop({ releaseVips: true, releaseIpvs: true });
+  assert.deepEqual(
+    (await foreign.read()).map((e) => e.service.key.kind),
+    ['fwmark'],
+    'stop removes only ours',
+  );
+
+  const text = readFileSync(new URL('examples/lvs-dr/keepalived-master.conf', root), 'utf8');
+  const flushing = configOf(
+    text.replace('router_id LVS_D1', 'router_id LVS_D1\n   lvs_flush\n   lvs_flush_on_stop'),
+  );
+  const side = new IpvsSide(captureObserver().observer, foreign, { reconcileMs: 3_600_000 });
+  await side.apply(flushing);
+  assert.deepEqual(
+    (await foreign.read()).map((e) => e.service.key.kind),
+    ['addr'],
+  );
+  await side.stop({ releaseVips: true, releaseIpvs: true });
+  assert.deepEqual(await foreign.read(), []);
 });

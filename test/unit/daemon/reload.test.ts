@@ -1,36 +1,29 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planReload } from '../../../src/daemon/reload.js';
-import { checker, config, instance, realServer, virtualServer } from './model-fixtures.js';
-
-const rs1 = realServer('10.0.0.11', 80);
-const rs2 = realServer('10.0.0.12', 80);
+import { configOf, instanceText, virtualServerText } from './configs.js';
 
 test('identical configs (positions aside) change nothing', () => {
-  const a = config({
-    vrrpInstances: [instance('VI_1')],
-    virtualServers: [virtualServer('10.0.0.100', 80, [rs1, rs2])],
-  });
-  const b = structuredClone(a);
-  b.vrrpInstances[0]!.pos = { file: 'other.conf', line: 99, col: 3 };
-  const plan = planReload(a, b);
+  const text = instanceText('VI_1', 51) + virtualServerText(80, ['10.0.0.11', '10.0.0.12']);
+  const plan = planReload(configOf(text), configOf(`! a comment moves every line\n\n${text}`));
   assert.deepEqual(plan.changes, []);
   assert.deepEqual(plan.instances, { added: [], removed: [], changed: [], kept: ['VI_1'] });
   assert.deepEqual(plan.virtualServers.kept, ['tcp 10.0.0.100:80']);
   assert.deepEqual(plan.realServers['tcp 10.0.0.100:80']!.kept, ['10.0.0.11:80', '10.0.0.12:80']);
+  assert.deepEqual(plan.globals, []);
   assert.deepEqual(plan.refused, []);
 });
 
 test('instances added, removed, changed, kept', () => {
-  const a = config({ vrrpInstances: [instance('VI_1'), instance('VI_2'), instance('VI_3')] });
-  const b = config({
-    vrrpInstances: [
-      instance('VI_1'),
-      instance('VI_2', { priority: 150, advertInt: 2 }),
-      instance('VI_4'),
-    ],
-  });
-  const plan = planReload(a, b);
+  const before = configOf(
+    instanceText('VI_1', 51) + instanceText('VI_2', 52) + instanceText('VI_3', 53),
+  );
+  const after = configOf(
+    instanceText('VI_1', 51) +
+      instanceText('VI_2', 52, 'priority 150\n    advert_int 2') +
+      instanceText('VI_4', 54),
+  );
+  const plan = planReload(before, after);
   assert.deepEqual(plan.instances, {
     added: ['VI_4'],
     removed: ['VI_3'],
@@ -44,15 +37,13 @@ test('instances added, removed, changed, kept', () => {
   ]);
 });
 
-test('a real server added to a virtual server changes that server only, not the virtual server', () => {
-  const a = config({ virtualServers: [virtualServer('10.0.0.100', 80, [rs1])] });
-  const b = config({
-    virtualServers: [
-      virtualServer('10.0.0.100', 80, [realServer('10.0.0.11', 80, { weight: 5 }), rs2]),
-      virtualServer('10.0.0.100', 443, [rs1]),
-    ],
-  });
-  const plan = planReload(a, b);
+test('a real server added or reweighted changes that server only, not its virtual server', () => {
+  const before = configOf(virtualServerText(80, ['10.0.0.11']));
+  const after = configOf(
+    virtualServerText(80, ['10.0.0.11 weight 5', '10.0.0.12']) +
+      virtualServerText(443, ['10.0.0.11']),
+  );
+  const plan = planReload(before, after);
   assert.deepEqual(plan.virtualServers, {
     added: ['tcp 10.0.0.100:443'],
     removed: [],
@@ -74,32 +65,23 @@ test('a real server added to a virtual server changes that server only, not the 
   ]);
 });
 
-test('a checker change is a change of its real server; scheduler a change of the virtual server', () => {
-  const a = config({ virtualServers: [virtualServer('10.0.0.100', 80, [rs1])] });
-  const b = config({
-    virtualServers: [
-      virtualServer(
-        '10.0.0.100',
-        80,
-        [realServer('10.0.0.11', 80, { checkers: [checker('HTTP_GET')] })],
-        { lvsSched: 'wlc' },
-      ),
-    ],
-  });
-  const plan = planReload(a, b);
+test('a scheduler change is a change of the virtual server; a removed one is listed', () => {
+  const before = configOf(
+    virtualServerText(80, ['10.0.0.11']) + virtualServerText(8080, ['10.0.0.11']),
+  );
+  const after = configOf(virtualServerText(80, ['10.0.0.11'], 'lb_algo wlc'));
+  const plan = planReload(before, after);
   assert.deepEqual(plan.virtualServers.changed, [
     { name: 'tcp 10.0.0.100:80', fields: ['lvsSched'] },
   ]);
-  assert.deepEqual(plan.realServers['tcp 10.0.0.100:80']!.changed, [
-    { name: '10.0.0.11:80', fields: ['checkers'] },
-  ]);
+  assert.deepEqual(plan.virtualServers.removed, ['tcp 10.0.0.100:8080']);
+  assert.deepEqual(plan.realServers['tcp 10.0.0.100:80']!.kept, ['10.0.0.11:80']);
 });
 
 test('global_defs changes are listed; namespace and instance changes are refused', () => {
-  const a = config();
-  const b = config({ netNamespace: 'blue', instance: 'x' });
-  b.globalDefs = { ...b.globalDefs, routerId: 'LVS_B' };
-  const plan = planReload(a, b);
+  const before = configOf('global_defs {\n    router_id A\n}\n');
+  const after = configOf('net_namespace blue\ninstance x\nglobal_defs {\n    router_id B\n}\n');
+  const plan = planReload(before, after);
   assert.deepEqual(plan.globals, ['routerId']);
   assert.deepEqual(plan.changes, ['global_defs changed: routerId']);
   assert.deepEqual(

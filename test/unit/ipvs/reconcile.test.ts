@@ -2,16 +2,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { validateEvent } from '../../../src/observe/events.js';
 import { createLogger } from '../../../src/observe/log.js';
 import { DryRunBackend, applyOps } from '../../../src/ipvs/backend.js';
 import { describeOp, diff, serviceId, type IpvsOp } from '../../../src/ipvs/reconcile.js';
 import type { Destination, IpvsTable, Service, ServiceKey } from '../../../src/ipvs/types.js';
 
+/** A logger whose lines are kept, each checked against the documented event schema. */
 function capturingLogger() {
   const lines: Array<Record<string, unknown>> = [];
   const log = createLogger({
     destination: {
-      write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>),
+      write: (line: string) => {
+        const checked = validateEvent(line);
+        assert.ok(checked.ok, `${line}: ${checked.ok ? '' : checked.errors.join('; ')}`);
+        lines.push(checked.record);
+      },
     },
   });
   return { log, lines };

@@ -1,4 +1,5 @@
-// GARP and unsolicited NA frames against the frames real keepalived sent (/work/shared/vectors).
+// GARP and unsolicited NA frames against the frames real keepalived sent (../shared/vectors).
+import { VECTORS_DIR } from '../../helpers/shared.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { buildUnsolicitedNa } from '../../../src/net/ndp.js';
 import { parseMac } from '../../../src/net/sockaddr.js';
 import { internetChecksum } from '../../../src/vrrp/checksum.js';
 
-const VECTORS = '/work/shared/vectors';
+const VECTORS = VECTORS_DIR;
 const GARP_HEX =
   'ffffffffffff8eb4ea9424ff080600010800060400018eb4ea9424ffc0a80026ffffffffffffc0a80026';
 const NA_HEX =

@@ -66,7 +66,6 @@ test('GET /status and /metrics on a real loopback socket', async () => {
   board.checkerVerdict('tcp 10.0.0.100:80', '10.0.0.12:80', 'TCP_CHECK 10.0.0.12:80', false);
   board.realServerVerdict('tcp 10.0.0.100:80', '10.0.0.12:80', false, 0);
 
-  metrics.vrrpStateSet('VI_1', 'BACKUP', 150);
   metrics.vrrpTransition('VI_1', 'BACKUP', 'MASTER', 150);
   metrics.advertSent('VI_1', 3);
   metrics.packetDropped('ttl', 2);
@@ -223,7 +222,7 @@ test('a busy port is a coded error, not a crash', async () => {
 
 test('forgetting an instance removes its series', async () => {
   const metrics = new Metrics();
-  metrics.vrrpStateSet('VI_9', 'BACKUP', 100);
+  metrics.vrrpTransition('VI_9', 'INIT', 'BACKUP', 100);
   metrics.forgetInstance('VI_9');
   const fams = parsePrometheusText(await metrics.text());
   assert.equal(fams.get('keepalived_vrrp_state')!.samples.length, 0);

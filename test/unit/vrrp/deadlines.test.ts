@@ -14,7 +14,6 @@ test('a timer fires once, at or after its deadline on the injected clock', async
     ['b', 'a'],
   );
   assert.ok(fired[1][1] >= t0 + 30.4375);
-  assert.equal(d.has('a'), false);
 });
 
 test('a clock slower than setTimeout never loses the timer (early wake-ups re-arm)', async () => {

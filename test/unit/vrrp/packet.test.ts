@@ -1,3 +1,4 @@
+import { VECTORS_DIR } from '../../helpers/shared.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -19,7 +20,7 @@ import {
 import { internetChecksum, IPPROTO_VRRP } from '../../../src/vrrp/checksum.js';
 import { splitIpv4Header } from '../../../src/net/raw-socket.js';
 
-const VECTORS = '/work/shared/vectors';
+const VECTORS = VECTORS_DIR;
 const ETH_HLEN = 14;
 
 /** The VRRP message and IP context of one captured frame, or undefined if it is not VRRP. */
