@@ -192,3 +192,27 @@ export type WeightAdjust = { kind: 'set'; weight: number } | { kind: 'add'; offs
 export function planCheckers(plan: CheckPlan): CheckerPlan[] {
   return plan.virtualServers.flatMap((vs) => vs.realServers.flatMap((rs) => rs.checkers));
 }
+
+/**
+ * A checker's identity across plans (reloads): where it sits and exactly what it probes. A reload
+ * carries a checker's state over only when this is unchanged, as keepalived migrates only checkers
+ * that compare equal.
+ */
+export function checkerKey(
+  vs: VirtualServerPlan,
+  rs: RealServerPlan,
+  checker: CheckerPlan,
+): string {
+  return `${vs.name} -> ${rs.name} ${checker.name} ${JSON.stringify(checker.probe)}`;
+}
+
+/** Checker ids of a plan by checkerKey. */
+export function checkerIdsByKey(plan: CheckPlan): Map<string, number> {
+  const ids = new Map<string, number>();
+  for (const vs of plan.virtualServers) {
+    for (const rs of vs.realServers) {
+      for (const c of rs.checkers) ids.set(checkerKey(vs, rs, c), c.id);
+    }
+  }
+  return ids;
+}

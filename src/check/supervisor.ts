@@ -1,7 +1,8 @@
 // startCheckers(): runs the health checkers in a worker thread (worker.ts) and hands verdict
 // changes to the main thread. If the worker dies (an uncaught exception in a checker, out of
-// memory) it is restarted after a pause (doubling while it keeps dying young), resuming from the last checker states it reported, so a
-// crash neither stalls the main loop nor makes real servers flap back to their start-up state.
+// memory) it is restarted after a pause, doubled while it keeps dying young, and resumes from the
+// last checker states it reported: a crash neither stalls the main loop nor makes real servers
+// flap back to their start-up state.
 
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
@@ -10,7 +11,8 @@ import { emit } from '../observe/events.js';
 import type { Logger, LogOptions } from '../observe/log.js';
 import type { CheckerStates, VirtualServerVerdict } from './engine.js';
 import { planFromConfig } from './from-config.js';
-import type { CheckPlan } from './plan.js';
+import { checkerIdsByKey, type CheckPlan } from './plan.js';
+import type { CheckerState } from './verdict.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 
 export interface StartCheckersOptions {
@@ -25,6 +27,11 @@ export interface StartCheckersOptions {
   restartDelayMs?: number;
   /** The worker module; default worker.js beside this file. */
   workerUrl?: URL;
+  /**
+   * Checker states of the handle this one replaces (its checkerStates()), for a reload: checkers
+   * that are unchanged keep their verdicts instead of starting over.
+   */
+  resume?: Record<string, CheckerState>;
 }
 
 export interface CheckersEvents {
@@ -42,6 +49,8 @@ export interface CheckersHandle extends EventEmitter<CheckersEvents> {
   setLocalAddresses(addresses: string[]): void;
   /** How many times the worker was restarted. */
   readonly restarts: number;
+  /** The last reported state of every checker, by checkerKey (for StartCheckersOptions.resume). */
+  checkerStates(): Record<string, CheckerState>;
   stop(): Promise<void>;
 }
 
@@ -81,12 +90,25 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
     this.plan = plan;
     this.opts = opts;
     this.localAddresses = opts.localAddresses ?? [];
+    for (const [key, id] of checkerIdsByKey(plan)) {
+      const state = opts.resume?.[key];
+      if (state) this.states[id] = state;
+    }
     this.ready = new Promise((resolve) => (this.resolveReady = resolve));
     this.spawn();
   }
 
   verdicts(): VirtualServerVerdict[] {
     return this.plan.virtualServers.flatMap((vs) => this.latest.get(vs.name) ?? []);
+  }
+
+  checkerStates(): Record<string, CheckerState> {
+    const out: Record<string, CheckerState> = {};
+    for (const [key, id] of checkerIdsByKey(this.plan)) {
+      const state = this.states[id];
+      if (state) out[key] = state;
+    }
+    return out;
   }
 
   setLocalAddresses(addresses: string[]): void {

@@ -4,8 +4,16 @@ import { readFileSync } from 'node:fs';
 import { CONFIG_TEST_EXIT, type LoadOptions } from '../config/load.js';
 import { configTest } from './commands/config-test.js';
 import { dumpConfig } from './commands/dump-config.js';
+import { plan } from './commands/plan.js';
+import { runDaemon, type RunOptions } from './commands/run.js';
 import { type CliIo, processIo } from './io.js';
-import { DEFAULT_CONFIG_FILE, UsageError, parseOptions, usage } from './options.js';
+import {
+  DEFAULT_CONFIG_FILE,
+  type ParsedOptions,
+  UsageError,
+  parseOptions,
+  usage,
+} from './options.js';
 
 /** Exit status of a command-line mistake (unknown option, missing command). */
 export const EXIT_USAGE = 1;
@@ -40,31 +48,63 @@ export async function run(argv: string[], io: CliIo, deps: RunDeps = {}): Promis
     io.stdout(`keepalived-ts ${version()}\n`);
     return 0;
   }
-  if (positionals.length > 0) {
-    io.stderr(`keepalived-ts: unexpected argument '${positionals[0]}'\n\n${usage()}`);
+  const [command, ...extra] = positionals;
+  if ((command !== undefined && command !== 'plan') || extra.length > 0) {
+    io.stderr(
+      `keepalived-ts: unexpected argument '${command === 'plan' ? extra[0] : command}'\n\n${usage()}`,
+    );
+    return EXIT_USAGE;
+  }
+  const ipvs = values.ipvs;
+  const logFormat = values['log-format'];
+  if (ipvs !== 'kernel' && ipvs !== 'dry-run') {
+    io.stderr(`keepalived-ts: --ipvs takes kernel or dry-run, not '${String(ipvs)}'\n`);
+    return EXIT_USAGE;
+  }
+  if (logFormat !== 'json' && logFormat !== 'pretty') {
+    io.stderr(`keepalived-ts: --log-format takes json or pretty, not '${String(logFormat)}'\n`);
     return EXIT_USAGE;
   }
   const file = typeof values['use-file'] === 'string' ? values['use-file'] : DEFAULT_CONFIG_FILE;
   const load: LoadOptions = { ...deps.load };
   if (typeof values['config-id'] === 'string') load.configId = values['config-id'];
-  const command = values['dump-config']
-    ? dumpConfig
-    : values['config-test']
-      ? (f: string, l: LoadOptions, o: CliIo) => configTest(f, l, o, values.strict === true)
-      : undefined;
-  if (command) {
-    try {
-      return command(file, load, io);
-    } catch (e) {
-      // Findings are diagnostics; an exception means the host itself could not be examined.
-      io.stderr(`keepalived-ts: cannot check the configuration: ${(e as Error).message}\n`);
-      return CONFIG_TEST_EXIT.cannotRun;
-    }
+  try {
+    if (command === 'plan') return await plan(file, load, io, ipvs);
+    if (values['dump-config']) return dumpConfig(file, load, io);
+    if (values['config-test']) return configTest(file, load, io, values.strict === true);
+  } catch (e) {
+    // Findings are diagnostics; an exception means the host could not be examined (no IPVS, no /sys).
+    io.stderr(`keepalived-ts: ${(e as Error).message}\n`);
+    return CONFIG_TEST_EXIT.cannotRun;
   }
-  io.stderr(
-    `keepalived-ts: nothing to do - give -t or --dump-config (the daemon is not available yet)\n\n${usage()}`,
-  );
-  return EXIT_USAGE;
+  return runDaemon(daemonOptions(values, file, ipvs, logFormat));
+}
+
+/** keepalived's flags mapped onto the daemon's options: -P alone = VRRP only, -C alone = checkers. */
+function daemonOptions(
+  values: ParsedOptions,
+  configFile: string,
+  ipvs: RunOptions['ipvs'],
+  logFormat: RunOptions['logFormat'],
+): RunOptions {
+  const str = (name: string) => (typeof values[name] === 'string' ? values[name] : undefined);
+  return {
+    configFile,
+    configId: str('config-id'),
+    vrrp: !values.check || values.vrrp === true,
+    check: !values.vrrp || values.check === true,
+    logDetail: values['log-detail'] === true,
+    logFormat,
+    logFile: str('log-file'),
+    pidFile: str('pid'),
+    vrrpPidFile: str('vrrp_pid'),
+    checkersPidFile: str('checkers_pid'),
+    ipvs,
+    status: str('status'),
+    releaseVips: values['dont-release-vrrp'] !== true,
+    releaseIpvs: values['dont-release-ipvs'] !== true,
+    version: version(),
+  };
 }
 
 export async function main(argv: string[]): Promise<void> {

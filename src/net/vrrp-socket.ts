@@ -37,8 +37,6 @@ export interface ReceivedAdvert {
 export interface VrrpSocketOptions {
   family: Family;
   ifname: string;
-  /** Multicast group to join (omit for unicast-only use). */
-  group?: string;
   /** Called for every packet dropped before reaching an instance. */
   onDrop: (reason: SocketDropReason, source: string | undefined, detail: string) => void;
 }
@@ -67,6 +65,7 @@ export class VrrpSocket {
   readonly ifindex: number;
   private readonly sock: RawIpSocket;
   private readonly handlers = new Map<number, (r: ReceivedAdvert) => void>();
+  private readonly groups = new Set<string>();
   private ipId = 0;
 
   constructor(private readonly opts: VrrpSocketOptions) {
@@ -98,7 +97,13 @@ export class VrrpSocket {
       s.setUnicastTtl(VRRP_TTL);
       s.setTos(VRRP_TOS);
     }
-    if (this.opts.group) s.joinMulticast(this.opts.group, this.ifindex);
+  }
+
+  /** Join a multicast group on the interface (once; unicast-only sockets join none). */
+  joinGroup(group: string): void {
+    if (this.groups.has(group)) return;
+    this.sock.joinMulticast(group, this.ifindex);
+    this.groups.add(group);
   }
 
   /** Receive adverts for `vrid` (one instance per VRID and socket). */

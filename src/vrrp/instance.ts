@@ -13,6 +13,7 @@ import {
   type FsmConfig,
   type FsmEvent,
   type FsmState,
+  type GarpReason,
   type NotifyState,
   type StepResult,
   type TimerName,
@@ -63,7 +64,7 @@ const NOTIFY_TIMEOUT_MS = 30_000;
 
 export class VrrpInstance {
   readonly name: string;
-  readonly cfg: FsmConfig;
+  private config: FsmConfig;
   private fsm: FsmState;
   private readonly timers: Deadlines<TimerName>;
   /** VIP and GARP work, in the order the machine asked for it. */
@@ -81,19 +82,49 @@ export class VrrpInstance {
    * apply sync-group rules around them; it must end in `apply`.
    */
   constructor(
-    readonly spec: InstanceSpec,
+    private current: InstanceSpec,
     primaryAddress: string,
     private readonly io: InstanceIo,
     private readonly route: (instance: VrrpInstance, event: FsmEvent) => void,
   ) {
-    this.name = spec.name;
-    this.cfg = { ...spec.fsm, primaryAddress };
-    this.fsm = initialState(this.cfg);
+    this.name = current.name;
+    this.config = { ...current.fsm, primaryAddress };
+    this.fsm = initialState(this.config);
     this.timers = new Deadlines(io.clock, (timer) => this.route(this, { type: 'timer', timer }));
   }
 
   get state(): FsmState {
     return this.fsm;
+  }
+
+  get spec(): InstanceSpec {
+    return this.current;
+  }
+
+  get cfg(): FsmConfig {
+    return this.config;
+  }
+
+  /**
+   * Take a reloaded spec (same VRID, interface, family and version) and keep the state, as
+   * keepalived keeps a surviving instance's state. A MASTER moves only the VIPs that changed,
+   * announces the new ones and re-advertises at once, so backups learn the new settings.
+   */
+  reconfigure(spec: InstanceSpec, primaryAddress: string): void {
+    const key = (v: VipSpec) => `${v.address}/${v.prefixLength}/${v.dev}`;
+    const before = new Map(
+      [...this.current.vips, ...this.current.excludedVips].map((v) => [key(v), v]),
+    );
+    const after = new Map([...spec.vips, ...spec.excludedVips].map((v) => [key(v), v]));
+    this.current = spec;
+    this.config = { ...spec.fsm, primaryAddress };
+    if (this.fsm.state !== 'MASTER') return;
+    const gone = [...before].filter(([k]) => !after.has(k)).map(([, v]) => v);
+    const added = [...after].filter(([k]) => !before.has(k)).map(([, v]) => v);
+    this.queueAddresses('del', gone);
+    this.queueAddresses('add', added);
+    if (added.length > 0) this.queueAnnounce(added, 'takeover', this.config.garpMasterRepeat);
+    this.sendAdvert(this.fsm.effectivePriority);
   }
 
   start(): void {
@@ -193,26 +224,14 @@ export class VrrpInstance {
             'no_accept is not enforced: packets to the VIPs are accepted (no firewall rules installed)',
           );
         }
-        this.queueAddresses('add');
+        this.queueAddresses('add', this.allVips());
         break;
       case 'delVips':
-        if (!this.keepVips) this.queueAddresses('del');
+        if (!this.keepVips) this.queueAddresses('del', this.allVips());
         break;
-      case 'garp': {
-        const vips = [...this.spec.vips, ...this.spec.excludedVips];
-        this.addressQueue = this.addressQueue.then(async () => {
-          try {
-            await this.io.announcer.announce(vips, a.count);
-            this.io.observer.garpSent(this.name, a.reason, a.count);
-          } catch (err) {
-            this.io.observer.log.error(
-              { instance: this.name, err },
-              'sending gratuitous ARP / NA failed',
-            );
-          }
-        });
+      case 'garp':
+        this.queueAnnounce(this.allVips(), a.reason, a.count);
         break;
-      }
       case 'setTimer':
         this.timers.set(a.timer, a.at);
         break;
@@ -252,8 +271,25 @@ export class VrrpInstance {
     }
   }
 
-  private queueAddresses(op: 'add' | 'del'): void {
-    const vips = [...this.spec.vips, ...this.spec.excludedVips];
+  private allVips(): VipSpec[] {
+    return [...this.current.vips, ...this.current.excludedVips];
+  }
+
+  private queueAnnounce(vips: VipSpec[], reason: GarpReason, count: number): void {
+    this.addressQueue = this.addressQueue.then(async () => {
+      try {
+        await this.io.announcer.announce(vips, count);
+        this.io.observer.garpSent(this.name, reason, count);
+      } catch (err) {
+        this.io.observer.log.error(
+          { instance: this.name, err },
+          'sending gratuitous ARP / NA failed',
+        );
+      }
+    });
+  }
+
+  private queueAddresses(op: 'add' | 'del', vips: VipSpec[]): void {
     this.addressQueue = this.addressQueue.then(async () => {
       for (const vip of vips) {
         const address = `${vip.address}/${vip.prefixLength}`;

@@ -1,18 +1,15 @@
 // The VRRP side of the daemon: every instance of a config, their shared sockets, trackers and
-// sync groups. `startVrrp(spec, io)` starts it; `stop()` shuts every instance down the keepalived
-// way (masters send priority 0, VIPs removed, STOP notified).
+// sync groups. `startVrrp(spec, io)` starts it; `reload(spec)` applies a new config in place the
+// keepalived way (surviving instances keep their state, a master re-advertises and moves only the
+// VIPs that changed); `stop()` shuts every instance down (masters send priority 0, VIPs removed,
+// STOP notified).
 import { networkInterfaces } from 'node:os';
 import type { Observer } from '../observe/observer.js';
 import { VrrpSocket } from '../net/vrrp-socket.js';
 import { KtsError } from '../errors.js';
 import type { FsmEvent, VrrpState } from './fsm.js';
 import { monotonicClock, type Clock } from './deadlines.js';
-import {
-  VrrpInstance,
-  type AddressManager,
-  type VipAnnouncer,
-  type InstanceIo,
-} from './instance.js';
+import { VrrpInstance, type AddressManager, type VipAnnouncer } from './instance.js';
 import { ScriptRunner } from './script-runner.js';
 import type { InstanceSpec, ScriptSpec, SyncGroupSpec, VrrpSpec } from './spec.js';
 import { syncFaults, syncTransitions } from './sync-group.js';
@@ -44,6 +41,12 @@ export interface InstanceStatus {
 export interface VrrpRuntime {
   status(): InstanceStatus[];
   /**
+   * Apply a reloaded configuration: removed instances stop, new ones start, changed ones keep
+   * their state and take the new settings (a MASTER re-advertises and adds / removes only the
+   * VIPs that changed). An instance whose VRID, interface, family or version changed restarts.
+   */
+  reload(spec: VrrpSpec): Promise<void>;
+  /**
    * Priority-0 adverts from masters, VIPs removed (kept with `releaseVips: false`, keepalived's
    * -V), STOP notified; sockets closed.
    */
@@ -67,159 +70,233 @@ function primaryAddress(spec: InstanceSpec, vipAddresses: Set<string>): string {
   return found.address;
 }
 
-export async function startVrrp(spec: VrrpSpec, opts: VrrpRuntimeOptions): Promise<VrrpRuntime> {
-  const { observer } = opts;
-  const sockets = new Map<string, VrrpSocket>();
-  const instances = new Map<string, VrrpInstance>();
-  const groups = new Map<string, SyncGroupSpec>(spec.syncGroups.map((g) => [g.name, g]));
-  const vipAddresses = new Set(
-    spec.instances.flatMap((i) => [...i.vips, ...i.excludedVips].map((v) => v.address)),
-  );
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+const socketKey = (s: InstanceSpec) => `${s.interface}/${s.family}`;
+/** Settings an instance cannot change in place: it is stopped and started again. */
+const identity = (s: InstanceSpec) => [s.vrid, s.interface, s.family, s.version];
 
-  const socketFor = (inst: InstanceSpec): VrrpSocket => {
-    const key = `${inst.interface}/${inst.family}`;
-    let sock = sockets.get(key);
-    if (!sock) {
-      const multicast = spec.instances.find(
-        (o) =>
-          o.interface === inst.interface && o.family === inst.family && o.unicastPeers.length === 0,
-      );
-      sock = new VrrpSocket({
-        family: inst.family,
-        ifname: inst.interface,
-        group: multicast?.mcastGroup,
-        onDrop: (reason, source) => observer.packetDropped(reason, undefined, source),
-      });
-      sockets.set(key, sock);
+class Runtime implements VrrpRuntime {
+  private readonly observer: Observer;
+  private readonly clock: Clock;
+  private readonly sockets = new Map<string, VrrpSocket>();
+  private readonly instances = new Map<string, VrrpInstance>();
+  private groups = new Map<string, SyncGroupSpec>();
+  /** vrrp_scripts run once each, however many instances track them. */
+  private readonly runners = new Map<string, ScriptRunner>();
+  /** Link state of every interface an instance follows (its own, track_interface). */
+  private readonly linkUp = new Map<string, boolean>();
+  private readonly linkWatch: { close(): void };
+  private vipAddresses = new Set<string>();
+  private stopping: Promise<void> | undefined;
+
+  constructor(private readonly opts: VrrpRuntimeOptions) {
+    this.observer = opts.observer;
+    this.clock = opts.clock ?? monotonicClock;
+    this.linkWatch = opts.links.watch((ifname, running) => this.onLink(ifname, running));
+  }
+
+  status(): InstanceStatus[] {
+    return [...this.instances.values()].map((i) => ({
+      name: i.name,
+      state: i.state.state,
+      priority: i.state.effectivePriority,
+      faults: i.state.faults,
+    }));
+  }
+
+  async reload(spec: VrrpSpec): Promise<void> {
+    this.groups = new Map(spec.syncGroups.map((g) => [g.name, g]));
+    this.vipAddresses = new Set(
+      spec.instances.flatMap((i) => [...i.vips, ...i.excludedVips].map((v) => v.address)),
+    );
+    const next = new Map(spec.instances.map((s) => [s.name, s]));
+    const removed = [...this.instances.values()].filter((i) => {
+      const s = next.get(i.name);
+      return !s || !same(identity(s), identity(i.spec));
+    });
+    for (const inst of removed) this.instances.delete(inst.name);
+    await Promise.all(removed.map((i) => i.stop()));
+    await this.refreshLinks(spec.instances);
+    this.refreshRunners(spec.instances);
+    const started: VrrpInstance[] = [];
+    for (const s of spec.instances) {
+      const inst = this.instances.get(s.name);
+      if (!inst) {
+        started.push(this.create(s));
+      } else if (!same(inst.spec, s)) {
+        inst.reconfigure(s, primaryAddress(s, this.vipAddresses));
+        this.primaryLink(inst);
+        this.retrack(inst);
+      }
     }
-    return sock;
-  };
+    for (const inst of started) {
+      this.primaryLink(inst);
+      this.retrack(inst);
+    }
+    for (const inst of started) inst.start();
+    this.closeIdleSockets();
+  }
+
+  stop(opts = { releaseVips: true }): Promise<void> {
+    this.stopping ??= (async () => {
+      for (const r of this.runners.values()) r.stop();
+      this.linkWatch.close();
+      await Promise.all([...this.instances.values()].map((i) => i.stop(opts)));
+      for (const s of this.sockets.values()) s.close();
+    })();
+    return this.stopping;
+  }
+
+  private create(s: InstanceSpec): VrrpInstance {
+    let sock = this.sockets.get(socketKey(s));
+    if (!sock) {
+      sock = new VrrpSocket({
+        family: s.family,
+        ifname: s.interface,
+        onDrop: (reason, source) => this.observer.packetDropped(reason, undefined, source),
+      });
+      this.sockets.set(socketKey(s), sock);
+    }
+    if (s.unicastPeers.length === 0) sock.joinGroup(s.mcastGroup);
+    const io = {
+      channel: sock,
+      addresses: this.opts.addresses,
+      announcer: this.opts.announcer,
+      observer: this.observer,
+      clock: this.clock,
+    };
+    const inst = new VrrpInstance(s, primaryAddress(s, this.vipAddresses), io, (i, ev) =>
+      this.dispatch(i, ev),
+    );
+    this.instances.set(s.name, inst);
+    return inst;
+  }
+
+  private closeIdleSockets(): void {
+    const used = new Set([...this.instances.values()].map((i) => socketKey(i.spec)));
+    for (const [key, sock] of this.sockets) {
+      if (used.has(key)) continue;
+      sock.close();
+      this.sockets.delete(key);
+    }
+  }
 
   /** Step one instance, then move its sync group along (group-caused steps do not propagate). */
-  const dispatch = (inst: VrrpInstance, event: FsmEvent, fromGroup = false): void => {
+  private dispatch(inst: VrrpInstance, event: FsmEvent, fromGroup = false): void {
     const result = inst.apply(event);
-    const group = inst.spec.syncGroup === undefined ? undefined : groups.get(inst.spec.syncGroup);
+    const group =
+      inst.spec.syncGroup === undefined ? undefined : this.groups.get(inst.spec.syncGroup);
     if (!group) return;
     const members = () =>
       group.members.flatMap((n) => {
-        const m = instances.get(n);
+        const m = this.instances.get(n);
         return m ? [{ name: n, state: m.state }] : [];
       });
     const directives = fromGroup ? [] : syncTransitions(group.name, inst.name, members(), result);
     directives.push(...syncFaults(group.name, members()));
     for (const d of directives) {
-      const target = instances.get(d.instance);
-      if (target) dispatch(target, d.event, true);
+      const target = this.instances.get(d.instance);
+      if (target) this.dispatch(target, d.event, true);
     }
-  };
-
-  for (const s of spec.instances) {
-    const io: InstanceIo = {
-      channel: socketFor(s),
-      addresses: opts.addresses,
-      announcer: opts.announcer,
-      observer,
-      clock: opts.clock ?? monotonicClock,
-    };
-    instances.set(s.name, new VrrpInstance(s, primaryAddress(s, vipAddresses), io, dispatch));
   }
 
-  // Link state of every interface an instance follows: its own (unless dont_track_primary) and
-  // its track_interface entries.
-  const linkUp = new Map<string, boolean>();
-  const watched = new Set(
-    spec.instances.flatMap((i) => [
-      ...(i.trackPrimary ? [i.interface] : []),
-      ...i.trackInterfaces.map((t) => t.name),
-    ]),
-  );
-  for (const name of watched) linkUp.set(name, await opts.links.running(name));
-
-  // vrrp_scripts run once each, however many instances track them.
-  const runners = new Map<string, ScriptRunner>();
-  const trackersOf = (inst: VrrpInstance): TrackerStatus[] => [
-    ...inst.spec.trackScripts.map((t) => ({
-      name: `script:${t.script.name}`,
-      up: runners.get(t.script.name)?.up ?? !t.script.initFail,
-      weight: t.weight,
-      reverse: t.reverse,
-    })),
-    ...inst.spec.trackInterfaces.map((t) => ({
-      name: `interface:${t.name}`,
-      up: linkUp.get(t.name) ?? false,
-      weight: t.weight,
-      reverse: t.reverse,
-    })),
-  ];
-  const retrack = (inst: VrrpInstance): void => {
-    const { priority, faults } = trackedPriority(inst.spec.fsm.priority, trackersOf(inst));
-    if (priority !== inst.state.effectivePriority) dispatch(inst, { type: 'priority', priority });
-    const tracked = new Set(trackersOf(inst).map((t) => t.name));
-    for (const f of inst.state.faults) {
-      if (tracked.has(f) && !faults.includes(f)) dispatch(inst, { type: 'unfault', source: f });
-    }
-    for (const f of faults)
-      if (!inst.state.faults.includes(f)) dispatch(inst, { type: 'fault', source: f });
-  };
-  const scriptSpecs = new Map<string, ScriptSpec>();
-  for (const s of spec.instances)
-    for (const t of s.trackScripts) scriptSpecs.set(t.script.name, t.script);
-  for (const [name, script] of scriptSpecs) {
-    runners.set(
-      name,
-      new ScriptRunner(script, (up) => {
-        observer.log.info(
-          { script: name, up },
-          `vrrp_script ${name} is now ${up ? 'OK' : 'failing'}`,
-        );
-        for (const inst of instances.values()) {
-          if (inst.spec.trackScripts.some((t) => t.script.name === name)) retrack(inst);
-        }
-      }),
+  private async refreshLinks(specs: InstanceSpec[]): Promise<void> {
+    const watched = new Set(
+      specs.flatMap((i) => [
+        ...(i.trackPrimary ? [i.interface] : []),
+        ...i.trackInterfaces.map((t) => t.name),
+      ]),
     );
+    for (const name of this.linkUp.keys()) if (!watched.has(name)) this.linkUp.delete(name);
+    for (const name of watched) {
+      if (!this.linkUp.has(name)) this.linkUp.set(name, await this.opts.links.running(name));
+    }
   }
 
-  const primaryLink = (inst: VrrpInstance): void => {
-    if (!inst.spec.trackPrimary) return;
-    dispatch(inst, { type: 'interface', up: linkUp.get(inst.spec.interface) ?? false });
-  };
-  const linkWatch = opts.links.watch((ifname, running) => {
-    if (!watched.has(ifname) || linkUp.get(ifname) === running) return;
-    linkUp.set(ifname, running);
-    observer.log.info(
+  private onLink(ifname: string, running: boolean): void {
+    if (!this.linkUp.has(ifname) || this.linkUp.get(ifname) === running) return;
+    this.linkUp.set(ifname, running);
+    this.observer.log.info(
       { interface: ifname, running },
       `interface ${ifname} is ${running ? 'up' : 'down'}`,
     );
-    for (const inst of instances.values()) {
-      if (inst.spec.interface === ifname) primaryLink(inst);
-      if (inst.spec.trackInterfaces.some((t) => t.name === ifname)) retrack(inst);
+    for (const inst of this.instances.values()) {
+      if (inst.spec.interface === ifname) this.primaryLink(inst);
+      if (inst.spec.trackInterfaces.some((t) => t.name === ifname)) this.retrack(inst);
     }
-  });
-
-  for (const inst of instances.values()) {
-    primaryLink(inst);
-    retrack(inst);
   }
-  for (const inst of instances.values()) inst.start();
-  for (const r of runners.values()) r.start();
 
-  let stopping: Promise<void> | undefined;
-  return {
-    status: () =>
-      [...instances.values()].map((i) => ({
-        name: i.name,
-        state: i.state.state,
-        priority: i.state.effectivePriority,
-        faults: i.state.faults,
+  private primaryLink(inst: VrrpInstance): void {
+    const up = !inst.spec.trackPrimary || (this.linkUp.get(inst.spec.interface) ?? false);
+    this.dispatch(inst, { type: 'interface', up });
+  }
+
+  /** Keeps runners whose script is unchanged (and their verdicts); replaces the others. */
+  private refreshRunners(specs: InstanceSpec[]): void {
+    const wanted = new Map<string, ScriptSpec>();
+    for (const s of specs) for (const t of s.trackScripts) wanted.set(t.script.name, t.script);
+    for (const [name, runner] of this.runners) {
+      if (same(wanted.get(name), runner.spec)) continue;
+      runner.stop();
+      this.runners.delete(name);
+    }
+    for (const [name, script] of wanted) {
+      if (this.runners.has(name)) continue;
+      const runner = new ScriptRunner(script, (up) => {
+        this.observer.log.info(
+          { script: name, up },
+          `vrrp_script ${name} is now ${up ? 'OK' : 'failing'}`,
+        );
+        for (const inst of this.instances.values()) {
+          if (inst.spec.trackScripts.some((t) => t.script.name === name)) this.retrack(inst);
+        }
+      });
+      this.runners.set(name, runner);
+      runner.start();
+    }
+  }
+
+  private trackersOf(inst: VrrpInstance): TrackerStatus[] {
+    return [
+      ...inst.spec.trackScripts.map((t) => ({
+        name: `script:${t.script.name}`,
+        up: this.runners.get(t.script.name)?.up ?? !t.script.initFail,
+        weight: t.weight,
+        reverse: t.reverse,
       })),
-    stop: (stopOpts = { releaseVips: true }) => {
-      stopping ??= (async () => {
-        for (const r of runners.values()) r.stop();
-        linkWatch.close();
-        await Promise.all([...instances.values()].map((i) => i.stop(stopOpts)));
-        for (const s of sockets.values()) s.close();
-      })();
-      return stopping;
-    },
-  };
+      ...inst.spec.trackInterfaces.map((t) => ({
+        name: `interface:${t.name}`,
+        up: this.linkUp.get(t.name) ?? false,
+        weight: t.weight,
+        reverse: t.reverse,
+      })),
+    ];
+  }
+
+  /** Effective priority and tracker faults from the trackers' current verdicts. */
+  private retrack(inst: VrrpInstance): void {
+    const trackers = this.trackersOf(inst);
+    const { priority, faults } = trackedPriority(inst.spec.fsm.priority, trackers);
+    if (priority !== inst.state.effectivePriority)
+      this.dispatch(inst, { type: 'priority', priority });
+    // Fault sources of trackers: current ones, and those of trackers a reload removed.
+    for (const f of inst.state.faults) {
+      const tracker = f.startsWith('script:') || f.startsWith('interface:');
+      if (tracker && !faults.includes(f)) this.dispatch(inst, { type: 'unfault', source: f });
+    }
+    for (const f of faults) {
+      if (!inst.state.faults.includes(f)) this.dispatch(inst, { type: 'fault', source: f });
+    }
+  }
+}
+
+export async function startVrrp(spec: VrrpSpec, opts: VrrpRuntimeOptions): Promise<VrrpRuntime> {
+  const runtime = new Runtime(opts);
+  try {
+    await runtime.reload(spec);
+  } catch (err) {
+    await runtime.stop();
+    throw err;
+  }
+  return runtime;
 }

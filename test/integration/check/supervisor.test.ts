@@ -125,3 +125,40 @@ test('a crashing checker worker is restarted without touching the main loop or t
     await handle.stop();
   }
 });
+
+test('a reload resumes unchanged checkers instead of starting them over', async () => {
+  const down = await closedTcpPort();
+  const other = await closedTcpPort();
+  const before = buildPlan({ realServers: [{ port: down, timing: { delayLoopMs: 100 } }] });
+  const { log } = captureLog();
+  const first = startCheckers(before, { log, workerLog: { level: 'silent' } });
+  let resume;
+  try {
+    await first.ready;
+    await until(() => first.verdicts()[0]!.realServers[0]!.alive === false);
+    resume = first.checkerStates();
+  } finally {
+    await first.stop();
+  }
+  assert.deepEqual(
+    Object.values(resume).map((s) => s.up),
+    [false],
+  );
+  // The reloaded plan adds a server; the known one stays down from the first verdict on.
+  const after = buildPlan({
+    realServers: [
+      { port: down, timing: { delayLoopMs: 100 } },
+      { port: other, timing: { delayLoopMs: 100 } },
+    ],
+  });
+  const second = startCheckers(after, { log, workerLog: { level: 'silent' }, resume });
+  try {
+    const verdicts = await second.ready;
+    assert.deepEqual(
+      verdicts[0]!.realServers.map((r) => r.alive),
+      [false, true],
+    );
+  } finally {
+    await second.stop();
+  }
+});
