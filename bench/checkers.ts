@@ -9,13 +9,16 @@
 // share those ports through connect_ip/connect_port, as a big pool of identical backends would.
 // Checks hold one socket each for well under a millisecond, so the checker side needs few fds.
 //
-//   node dist/bench/checkers.js [--quick] [--json]
+//   node dist/bench/checkers.js [--quick] [--worker] [--json]
+// --worker runs the checkers through startCheckers() (their own thread, as the daemon does) instead
+// of a CheckRunner on the bench's thread; CPU figures then cover both threads.
 
 import { fork } from 'node:child_process';
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CheckRunner } from '../src/check/runner.js';
 import { CheckScheduler } from '../src/check/scheduler.js';
+import { startCheckers } from '../src/check/supervisor.js';
 import type { CheckPlan, RealServerPlan } from '../src/check/plan.js';
 import { createLogger } from '../src/observe/log.js';
 
@@ -31,7 +34,7 @@ if (process.argv[2] === '--serve') {
 function serve(ports: number[]): void {
   let listening = 0;
   for (const port of ports) {
-    const server = net.createServer((s) => s.destroy());
+    const server = net.createServer({ pauseOnConnect: true }, (s) => s.destroy());
     server.listen({ port, host: '127.0.0.1', backlog: 4096 }, () => {
       if (++listening === ports.length) process.send?.('listening');
     });
@@ -43,14 +46,17 @@ interface Figures {
   schedulerNsPerCycle: Record<string, number>;
   realServers: number;
   ports: number;
+  /** 'worker': through startCheckers() as the daemon runs them; else a CheckRunner in-process. */
+  mode: 'worker' | 'in-process';
   configuredChecksPerSec: number;
   achievedChecksPerSec: number;
   cpuMicrosPerCheck: number;
   cpuPercentOfOneCore: number;
   rssMiB: number;
   checkLatencyMeanMs: number;
-  latenessMeanMs: number;
-  latenessMaxMs: number;
+  /** How late runs start against their due time (in-process mode only). */
+  latenessMeanMs?: number;
+  latenessMaxMs?: number;
   down: LatencySummary;
   up: LatencySummary;
 }
@@ -66,6 +72,7 @@ interface LatencySummary {
 
 async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
+  const inWorker = process.argv.includes('--worker');
   const realServers = quick ? 1000 : 10_000;
   const portCount = quick ? 100 : 1000;
   const basePort = 20000 + (process.pid % 1000) * 10;
@@ -85,29 +92,22 @@ async function main(): Promise<void> {
   const plan = benchPlan(realServers, ports);
   const rsDownAt = new Map<string, number>();
   const rsUpAt = new Map<string, number>();
-  const log = createLogger({
-    destination: {
-      write(line: string) {
-        if (line.includes('"event":"rs.')) {
-          const rec = JSON.parse(line) as { event: string; realServer: string };
-          (rec.event === 'rs.down' ? rsDownAt : rsUpAt).set(rec.realServer, performance.now());
-        }
-      },
-    },
-  });
-  const runner = new CheckRunner(plan, { log });
-  runner.start();
+  const onRealServer = (name: string, alive: boolean) =>
+    (alive ? rsUpAt : rsDownAt).set(name, performance.now());
+  const harness = inWorker
+    ? await workerHarness(plan, onRealServer)
+    : await inProcessHarness(plan, onRealServer);
 
   // Let the spread-out first runs settle (1 s + warmup 0..1 s), then measure a steady window.
   await sleep(2500);
   const cpu0 = process.cpuUsage();
-  const stats0 = runner.stats();
+  const counts0 = harness.counts();
   const t0 = performance.now();
   await sleep(steadyMs);
   const elapsed = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const stats1 = runner.stats();
-  const checks = stats1.checks - stats0.checks;
+  const counts1 = harness.counts();
+  const checks = counts1.checks - counts0.checks;
   const rssMiB = process.memoryUsage().rss / 2 ** 20;
 
   // A quarter of the servers (one child process) goes away, then comes back.
@@ -123,23 +123,26 @@ async function main(): Promise<void> {
   const backAt = performance.now();
   await sleep(3000);
 
-  await runner.stop();
+  await harness.stop();
   for (const s of [restarted, ...servers.slice(1)]) s.child.kill('SIGKILL');
 
   const timing = plan.virtualServers[0]!.realServers[0]!.checkers[0]!.timing;
-  const lateness = stats1.latenessMaxMs;
   const figures: Figures = {
     schedulerNsPerCycle,
     realServers,
     ports: portCount,
+    mode: inWorker ? 'worker' : 'in-process',
     configuredChecksPerSec: realServers / (timing.delayLoopMs / 1000),
     achievedChecksPerSec: round((checks / elapsed) * 1000),
     cpuMicrosPerCheck: round((cpu.user + cpu.system) / checks),
     cpuPercentOfOneCore: round(((cpu.user + cpu.system) / 1000 / elapsed) * 100),
     rssMiB: round(rssMiB),
-    checkLatencyMeanMs: round((stats1.latencySumMs - stats0.latencySumMs) / Math.max(1, checks)),
-    latenessMeanMs: round((stats1.latenessSumMs - stats0.latenessSumMs) / Math.max(1, checks)),
-    latenessMaxMs: round(lateness),
+    checkLatencyMeanMs: round((counts1.latencySumMs - counts0.latencySumMs) / Math.max(1, checks)),
+    latenessMeanMs:
+      counts1.latenessSumMs === undefined
+        ? undefined
+        : round((counts1.latenessSumMs - (counts0.latenessSumMs ?? 0)) / Math.max(1, checks)),
+    latenessMaxMs: counts1.latenessMaxMs === undefined ? undefined : round(counts1.latenessMaxMs),
     down: summarize(affected, rsDownAt, killedAt, timing.delayLoopMs + timing.delayBeforeRetryMs),
     up: summarize(affected, rsUpAt, backAt, timing.delayLoopMs),
   };
@@ -169,6 +172,75 @@ function schedulerCost(n: number): number {
   const t0 = process.hrtime.bigint();
   const cycles = cycle(1_000_000);
   return round(Number(process.hrtime.bigint() - t0) / cycles);
+}
+
+interface Counts {
+  checks: number;
+  latencySumMs: number;
+  latenessSumMs?: number;
+  latenessMaxMs?: number;
+}
+
+interface Harness {
+  counts(): Counts;
+  stop(): Promise<void>;
+}
+
+/** A CheckRunner on this thread; real-server changes read from its rs.up / rs.down events. */
+async function inProcessHarness(
+  plan: CheckPlan,
+  onRealServer: (name: string, alive: boolean) => void,
+): Promise<Harness> {
+  const log = createLogger({
+    destination: {
+      write(line: string) {
+        if (!line.includes('"event":"rs.')) return;
+        const rec = JSON.parse(line) as { event: string; realServer: string };
+        onRealServer(rec.realServer, rec.event === 'rs.up');
+      },
+    },
+  });
+  const runner = new CheckRunner(plan, { log });
+  await runner.start();
+  return {
+    counts: () => {
+      const s = runner.stats();
+      return {
+        checks: s.checks,
+        latencySumMs: s.latencySumMs,
+        latenessSumMs: s.latenessSumMs,
+        latenessMaxMs: s.latenessMaxMs,
+      };
+    },
+    stop: () => runner.stop(),
+  };
+}
+
+/** startCheckers(): the worker thread, verdict events and check batches, as the daemon uses it. */
+async function workerHarness(
+  plan: CheckPlan,
+  onRealServer: (name: string, alive: boolean) => void,
+): Promise<Harness> {
+  const handle = startCheckers(plan, {
+    log: createLogger({ level: 'silent' }),
+    workerLog: { level: 'silent' },
+  });
+  const alive = new Map<string, boolean>();
+  const counts: Counts = { checks: 0, latencySumMs: 0 };
+  handle.on('checks', (batch) => {
+    counts.checks += batch.length;
+    for (const c of batch) counts.latencySumMs += c.latencyMs;
+  });
+  handle.on('verdict', (v) => {
+    for (const rs of v.realServers) {
+      if (alive.get(rs.realServer) !== rs.alive) {
+        if (alive.has(rs.realServer)) onRealServer(rs.realServer, rs.alive);
+        alive.set(rs.realServer, rs.alive);
+      }
+    }
+  });
+  await handle.ready;
+  return { counts: () => ({ ...counts }), stop: () => handle.stop() };
 }
 
 function benchPlan(count: number, ports: number[]): CheckPlan {
@@ -268,12 +340,12 @@ function report(f: Figures): void {
     .join(', ');
   const lines = [
     `scheduler cost per check cycle (take + reschedule): ${sched}`,
-    `checkers benchmark: ${f.realServers} real servers (TCP_CHECK, delay_loop 1 s) on ${f.ports} loopback ports`,
+    `checkers benchmark (${f.mode}): ${f.realServers} real servers (TCP_CHECK, delay_loop 1 s) on ${f.ports} loopback ports`,
     `  checks/s        configured ${f.configuredChecksPerSec}, achieved ${f.achievedChecksPerSec}`,
     `  CPU             ${f.cpuMicrosPerCheck} µs per check (${f.cpuPercentOfOneCore}% of one core, whole process)`,
     `  RSS             ${f.rssMiB} MiB`,
     `  check latency   mean ${f.checkLatencyMeanMs} ms (connect on loopback)`,
-    `  run lateness    mean ${f.latenessMeanMs} ms, max ${f.latenessMaxMs} ms`,
+    `  run lateness    ${f.latenessMeanMs === undefined ? 'n/a (inside the worker)' : `mean ${f.latenessMeanMs} ms, max ${f.latenessMaxMs} ms`}`,
     `  down detection  ${f.down.detected}/${f.down.affected} seen; p50 ${f.down.p50Ms} ms, p99 ${f.down.p99Ms} ms, max ${f.down.maxMs} ms (bound ${f.down.boundMs} ms + lateness)`,
     `  up detection    ${f.up.detected}/${f.up.affected} seen; p50 ${f.up.p50Ms} ms, p99 ${f.up.p99Ms} ms, max ${f.up.maxMs} ms (bound ${f.up.boundMs} ms + lateness)`,
   ];

@@ -23,15 +23,18 @@ function stats(ms: number[]): Stats {
 
 const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
 
-function timeRuns(trials: number, warmup: number, run: () => void): Stats {
-  for (let i = 0; i < warmup; i++) run();
-  const ms: number[] = [];
-  for (let i = 0; i < trials; i++) {
+/** Times `run`: the first call (cold: JIT not warmed up), then `trials` after `warmup` more. */
+function timeRuns(trials: number, warmup: number, run: () => void): Stats & { first: number } {
+  const time = (): number => {
     const t0 = performance.now();
     run();
-    ms.push(performance.now() - t0);
-  }
-  return stats(ms);
+    return performance.now() - t0;
+  };
+  const first = time();
+  for (let i = 0; i < warmup; i++) run();
+  const ms: number[] = [];
+  for (let i = 0; i < trials; i++) ms.push(time());
+  return { ...stats(ms), first };
 }
 
 function keepalivedPath(): string | undefined {
@@ -72,7 +75,7 @@ function main(): void {
       `keepalived-ts syntax stage (${trials} trials, ${warmup} warm-up): ` +
         `min ${fmt(ours.min)}, median ${fmt(ours.median)}, max ${fmt(ours.max)}; ` +
         `${Math.round(lines / (ours.median / 1000)).toLocaleString('en')} lines/s; ` +
-        `${statements} top-level statements`,
+        `${statements} top-level statements; first (cold) parse ${fmt(ours.first)}`,
     );
 
     const keepalived = keepalivedPath();

@@ -18,7 +18,7 @@ export function passed(reason: string, startedAt: number): ProbeResult {
   return { ok: true, reason, latencyMs: elapsedMs(startedAt) };
 }
 
-export function elapsedMs(startedAt: number): number {
+function elapsedMs(startedAt: number): number {
   return Math.round((performance.now() - startedAt) * 1000) / 1000;
 }
 

@@ -24,7 +24,7 @@ import type {
   VirtualServerPlan,
 } from './plan.js';
 
-/** FILE_CHECK polls its file at this interval (keepalived reacts to inotify events at once). */
+/** FILE_CHECK re-reads its file this often, besides on change (runner.ts watches it). */
 export const FILE_CHECK_POLL_MS = 1000;
 
 const ms = (seconds: number) => Math.round(seconds * 1000);
@@ -111,6 +111,7 @@ export function planFromConfig(config: KeepalivedConfig): {
               digest: u.digest,
               statusCodes: u.statusCodes,
               virtualhost: u.virtualhost,
+              ...(u.regex !== undefined ? { regex: u.regex, regexNoMatch: u.regexNoMatch } : {}),
             })),
             httpProtocol: checker.httpProtocol ?? '1.0',
             virtualhost,

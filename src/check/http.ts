@@ -19,6 +19,8 @@ import type { Endpoint, HttpProbe, HttpUrlSpec, ProbeResult, TlsClientOptions } 
 
 /** Largest response header accepted before the body. */
 const MAX_HEADER_BYTES = 64 * 1024;
+/** How much of the body a `regex` looks at. */
+const MAX_REGEX_BODY_BYTES = 1024 * 1024;
 
 export async function runHttpCheck(spec: HttpProbe): Promise<ProbeResult> {
   const startedAt = performance.now();
@@ -57,7 +59,7 @@ async function getUrl(spec: HttpProbe, url: HttpUrlSpec): Promise<Step<number>> 
     socket = secured.value;
   }
   socket.write(buildRequest(spec, url));
-  const response = new ResponseReader();
+  const response = new ResponseReader(url.regex !== undefined);
   const read = await converse(socket, spec.endpoint.timeoutMs, {
     onData: (chunk) => response.push(chunk),
     onEnd: () => response.end(),
@@ -67,6 +69,15 @@ async function getUrl(spec: HttpProbe, url: HttpUrlSpec): Promise<Step<number>> 
   if (!statusAccepted(status, url.statusCodes)) return { ok: false, reason: `status ${status}` };
   if (url.digest && url.digest.toLowerCase() !== digest) {
     return { ok: false, reason: `digest ${digest} != ${url.digest.toLowerCase()}` };
+  }
+  if (url.regex !== undefined) {
+    const matched = new RegExp(url.regex).test(read.value.body ?? '');
+    if (matched === (url.regexNoMatch ?? false)) {
+      return {
+        ok: false,
+        reason: matched ? 'regex matched (regex_no_match)' : 'regex not matched',
+      };
+    }
   }
   return { ok: true, value: status };
 }
@@ -115,6 +126,8 @@ interface Response {
   status: number;
   /** MD5 of the bytes after the header, lower-case hex. */
   digest: string;
+  /** The body as latin1 text (first MAX_REGEX_BODY_BYTES), when asked to keep it. */
+  body?: string;
 }
 
 /** Incremental HTTP/1.x response reader: status line and header, then the body into MD5. */
@@ -125,6 +138,13 @@ export class ResponseReader {
   private contentLength: number | undefined;
   private bodyBytes = 0;
   private readonly md5 = createHash('md5');
+  private readonly kept: Buffer[] | undefined;
+  private keptBytes = 0;
+
+  /** `keepBody`: also keep the body's start for a regex. */
+  constructor(keepBody = false) {
+    this.kept = keepBody ? [] : undefined;
+  }
 
   /** Feeds a chunk; returns a final step when the response is complete or malformed. */
   push(chunk: Buffer): Step<Response> | undefined {
@@ -147,6 +167,11 @@ export class ResponseReader {
     }
     this.md5.update(chunk);
     this.bodyBytes += chunk.length;
+    if (this.kept && this.keptBytes < MAX_REGEX_BODY_BYTES) {
+      const part = chunk.subarray(0, MAX_REGEX_BODY_BYTES - this.keptBytes);
+      this.kept.push(part);
+      this.keptBytes += part.length;
+    }
     if (this.contentLength !== undefined && this.bodyBytes >= this.contentLength) return this.end();
     return undefined;
   }
@@ -159,7 +184,9 @@ export class ResponseReader {
         reason: this.headerBytes === 0 ? 'no data received' : 'incomplete response header',
       };
     }
-    return { ok: true, value: { status: this.status, digest: this.md5.digest('hex') } };
+    const value: Response = { status: this.status, digest: this.md5.digest('hex') };
+    if (this.kept) value.body = Buffer.concat(this.kept).toString('latin1');
+    return { ok: true, value };
   }
 }
 

@@ -31,6 +31,10 @@ export interface HttpUrlSpec {
   statusCodes: Array<[number, number]>;
   /** Host header for this URL (overrides the checker's). */
   virtualhost?: string;
+  /** `regex`: the body must match (JavaScript syntax; keepalived uses PCRE2). */
+  regex?: string;
+  /** `regex_no_match`: the body must not match `regex`. */
+  regexNoMatch?: boolean;
 }
 
 export interface TlsClientOptions {
@@ -107,8 +111,6 @@ export interface FileProbe {
 
 export type ProbeSpec =
   TcpProbe | HttpProbe | MiscProbe | SmtpProbe | DnsProbe | UdpProbe | PingProbe | FileProbe;
-
-export type ProbeType = ProbeSpec['type'];
 
 /** A checker's loop timing (keepalived.md §3.9). */
 export interface CheckerTimingMs {

@@ -3,6 +3,8 @@
 // quorum scripts, verdict callbacks. ha_suspend is a predicate the owner keeps current.
 
 import { spawn } from 'node:child_process';
+import { readFileSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { Logger } from '../observe/log.js';
 import { emit } from '../observe/events.js';
 import {
@@ -11,14 +13,33 @@ import {
   type CheckerStates,
   type VirtualServerVerdict,
 } from './engine.js';
-import type { CheckPlan, ProbeResult, ProbeSpec } from './plan.js';
+import type { CheckPlan, CheckerPlan, ProbeResult, ProbeSpec } from './plan.js';
 import { planCheckers } from './plan.js';
 import { runProbe } from './probe.js';
 import { CheckScheduler, firstRunDelayMs } from './scheduler.js';
 import type { CheckerState } from './verdict.js';
 
-/** Default cap on checks in flight; each holds a socket or a child process. */
-export const DEFAULT_MAX_CONCURRENT = 2000;
+/** Cap on checks in flight when the fd limit cannot be read; each holds a socket or a child. */
+export const FALLBACK_MAX_CONCURRENT = 2000;
+
+/**
+ * Checks in flight allowed by default: half the soft RLIMIT_NOFILE (the rest is for everything
+ * else). A cap well below what slow servers need (connect_timeout × checks per second) delays
+ * checks, so it follows the fd limit rather than a fixed guess.
+ */
+export function defaultMaxConcurrent(limits = readLimits()): number {
+  const m = /^Max open files\s+(\d+|unlimited)/m.exec(limits ?? '');
+  if (!m) return FALLBACK_MAX_CONCURRENT;
+  return m[1] === 'unlimited' ? 65536 : Math.max(16, Math.floor(Number(m[1]) / 2));
+}
+
+function readLimits(): string | undefined {
+  try {
+    return readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return undefined;
+  }
+}
 
 export interface RunnerOptions {
   log: Logger;
@@ -35,6 +56,8 @@ export interface RunnerOptions {
   onVerdict?: (verdict: VirtualServerVerdict) => void;
   /** A checker's persistent state changed (verdict, first run, dynamic weight). */
   onCheckerState?: (id: number, state: CheckerState) => void;
+  /** Every completed probe run (for metrics). */
+  onCheck?: (id: number, result: ProbeResult) => void;
   /** Runs a probe; the real ones unless a harness measures around them. */
   probe?: (spec: ProbeSpec) => Promise<ProbeResult>;
 }
@@ -61,6 +84,7 @@ export class CheckRunner {
   private timerAt = Infinity;
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly watchers: FSWatcher[] = [];
   private readonly statsValue: RunnerStats = {
     checks: 0,
     failures: 0,
@@ -74,19 +98,31 @@ export class CheckRunner {
     this.opts = opts;
     this.engine = new CheckEngine(plan, opts.resume);
     this.scheduler = new CheckScheduler({
-      maxConcurrent: opts.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
+      maxConcurrent: opts.maxConcurrent ?? defaultMaxConcurrent(),
     });
     this.now = opts.now ?? (() => performance.now());
   }
 
-  /** Queues every checker's first run and reports the start-up quorum. */
-  start(): void {
+  /**
+   * Reports the start-up quorum, reads the tracked files (keepalived knows a FILE_CHECK's state
+   * before it programs IPVS, so these do not wait for the bootstrap delay), then queues every
+   * other checker's first run. Resolves once the verdicts reflect the files.
+   */
+  async start(): Promise<void> {
     const random = this.opts.random ?? Math.random;
+    this.carryOut(this.engine.startActions());
+    const checkers = planCheckers(this.engine.plan);
+    const files = checkers.filter((c) => c.probe.type === 'FILE_CHECK');
+    const probe = this.opts.probe ?? runProbe;
+    const results = await Promise.all(files.map((c) => probe(c.probe)));
+    if (this.stopped) return;
+    this.watchTrackedFiles(files);
     const t0 = this.now();
-    for (const c of planCheckers(this.engine.plan)) {
+    files.forEach((c, i) => this.scheduler.schedule(c.id, t0 + this.record(c.id, results[i]!)));
+    for (const c of checkers) {
+      if (c.probe.type === 'FILE_CHECK') continue;
       this.scheduler.schedule(c.id, t0 + firstRunDelayMs(c.timing.warmupMs, random));
     }
-    this.carryOut(this.engine.startActions());
     this.arm();
   }
 
@@ -94,6 +130,7 @@ export class CheckRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    for (const w of this.watchers) w.close();
     await Promise.all(this.inFlight);
   }
 
@@ -109,13 +146,42 @@ export class CheckRunner {
   runSoon(virtualServer: string): void {
     const vs = this.engine.plan.virtualServers.find((v) => v.name === virtualServer);
     if (!vs) return;
+    this.runNow(vs.realServers.flatMap((rs) => rs.checkers.map((c) => c.id)));
+  }
+
+  private runNow(ids: number[]): void {
+    if (this.stopped) return;
     const now = this.now();
-    for (const rs of vs.realServers) {
-      for (const c of rs.checkers) {
-        if (!this.scheduler.isRunning(c.id)) this.scheduler.schedule(c.id, now);
-      }
+    for (const id of ids) {
+      if (!this.scheduler.isRunning(id)) this.scheduler.schedule(id, now);
     }
     this.arm();
+  }
+
+  /**
+   * Tracked files are also watched (keepalived follows them with inotify): a change is looked at
+   * at once instead of at the next poll. One watcher per directory, so renames over the file count.
+   */
+  private watchTrackedFiles(files: CheckerPlan[]): void {
+    const byDir = new Map<string, Map<string, number[]>>();
+    for (const c of files) {
+      if (c.probe.type !== 'FILE_CHECK') continue;
+      const names = byDir.get(dirname(c.probe.path)) ?? new Map<string, number[]>();
+      byDir.set(dirname(c.probe.path), names);
+      names.set(basename(c.probe.path), [...(names.get(basename(c.probe.path)) ?? []), c.id]);
+    }
+    for (const [dir, names] of byDir) {
+      try {
+        const watcher = watch(dir, (_event, name) => {
+          const ids = name === null ? [...names.values()].flat() : names.get(String(name));
+          if (ids) this.runNow(ids);
+        });
+        watcher.on('error', () => watcher.close());
+        this.watchers.push(watcher);
+      } catch {
+        // A missing directory: the poll still reads the file (as 0) every second.
+      }
+    }
   }
 
   private arm(): void {
@@ -154,8 +220,16 @@ export class CheckRunner {
   }
 
   private complete(id: number, result: ProbeResult): void {
+    const delayMs = this.record(id, result);
+    this.scheduler.finish(id, this.now() + delayMs);
+    this.arm();
+  }
+
+  /** Counts a result, applies it and carries out what it changed; returns the delay to the next run. */
+  private record(id: number, result: ProbeResult): number {
     this.statsValue.checks += 1;
     this.statsValue.latencySumMs += result.latencyMs;
+    this.opts.onCheck?.(id, result);
     if (!result.ok) this.statsValue.failures += 1;
     const before = this.engine.checkerState(id);
     const { delayMs, actions } = this.engine.apply(id, result);
@@ -181,8 +255,7 @@ export class CheckRunner {
       this.opts.onCheckerState(id, after);
     }
     this.carryOut(actions);
-    this.scheduler.finish(id, this.now() + delayMs);
-    this.arm();
+    return delayMs;
   }
 
   private carryOut(actions: CheckAction[]): void {

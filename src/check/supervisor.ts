@@ -34,7 +34,18 @@ export interface StartCheckersOptions {
   resume?: Record<string, CheckerState>;
 }
 
+/** One completed probe run, as metrics count it. */
+export interface CheckSample {
+  virtualServer: string;
+  realServer: string;
+  checker: string;
+  ok: boolean;
+  latencyMs: number;
+}
+
 export interface CheckersEvents {
+  /** Probe runs, in batches (about one per second while checks run). */
+  checks: [CheckSample[]];
   /** A virtual server's verdict changed (or was first reported). */
   verdict: [VirtualServerVerdict];
   /** The worker died and a new one is starting. */
@@ -81,6 +92,9 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
   private worker: Worker | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
+  /** Names of each checker id, built when first needed. */
+  private located:
+    Array<{ virtualServer: string; realServer: string; checker: string }> | undefined;
   /** Crashes in a row, each sooner than STABLE_RUN_MS after its start. */
   private quickCrashes = 0;
   private resolveReady!: (v: VirtualServerVerdict[]) => void;
@@ -184,9 +198,23 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
       case 'checker-state':
         this.states[m.id] = m.state;
         break;
+      case 'checks':
+        if (this.listenerCount('checks') > 0) this.emit('checks', this.samples(m));
+        break;
       case 'stopped':
         break;
     }
+  }
+
+  private samples(m: Extract<FromWorker, { type: 'checks' }>): CheckSample[] {
+    this.located ??= locateCheckers(this.plan);
+    const out: CheckSample[] = [];
+    m.ids.forEach((id, i) => {
+      const where = this.located![id];
+      if (!where) return;
+      out.push({ ...where, ok: m.ok[i] === 1, latencyMs: m.latencyMs[i]! });
+    });
+    return out;
   }
 
   /** Keeps the verdict and reports it if it differs from the last one (a restart repeats them). */
@@ -196,4 +224,18 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
     this.latest.set(v.virtualServer, v);
     this.emit('verdict', v);
   }
+}
+
+function locateCheckers(
+  plan: CheckPlan,
+): Array<{ virtualServer: string; realServer: string; checker: string }> {
+  const out: Array<{ virtualServer: string; realServer: string; checker: string }> = [];
+  for (const vs of plan.virtualServers) {
+    for (const rs of vs.realServers) {
+      for (const c of rs.checkers) {
+        out[c.id] = { virtualServer: vs.name, realServer: rs.name, checker: c.name };
+      }
+    }
+  }
+  return out;
 }

@@ -28,7 +28,47 @@ export type FromWorker =
   | { type: 'ready'; verdicts: VirtualServerVerdict[] }
   | { type: 'verdict'; verdict: VirtualServerVerdict }
   | { type: 'checker-state'; id: number; state: CheckerState }
+  | {
+      type: 'checks';
+      /** Completed runs since the last batch: checker id, pass/fail, latency (ms). */
+      ids: Int32Array;
+      ok: Uint8Array;
+      latencyMs: Float64Array;
+    }
   | { type: 'stopped' };
+
+/** Probe runs are reported in batches this often: one message, not one per check. */
+export const CHECK_BATCH_MS = 1000;
+
+/** Collects probe runs and posts them as one transferable batch. */
+class CheckBatch {
+  private ids: number[] = [];
+  private ok: number[] = [];
+  private latency: number[] = [];
+
+  add(id: number, ok: boolean, latencyMs: number): void {
+    this.ids.push(id);
+    this.ok.push(ok ? 1 : 0);
+    this.latency.push(latencyMs);
+  }
+
+  flush(port: MessagePort): void {
+    if (this.ids.length === 0) return;
+    const ids = Int32Array.from(this.ids);
+    const ok = Uint8Array.from(this.ok);
+    const latencyMs = Float64Array.from(this.latency);
+    const m: FromWorker = { type: 'checks', ids, ok, latencyMs };
+    // Freshly made typed arrays own plain ArrayBuffers: hand them over instead of copying.
+    port.postMessage(m, [
+      ids.buffer as ArrayBuffer,
+      ok.buffer as ArrayBuffer,
+      latencyMs.buffer as ArrayBuffer,
+    ]);
+    this.ids = [];
+    this.ok = [];
+    this.latency = [];
+  }
+}
 
 export function serveCheckers(port: MessagePort, init: WorkerInit): void {
   const post = (m: FromWorker) => port.postMessage(m);
@@ -36,6 +76,8 @@ export function serveCheckers(port: MessagePort, init: WorkerInit): void {
     component: 'check',
   });
   let local = new Set(init.localAddresses);
+  const batch = new CheckBatch();
+  const flusher = setInterval(() => batch.flush(port), CHECK_BATCH_MS);
   const runner = new CheckRunner(init.plan, {
     log,
     resume: init.resume,
@@ -43,6 +85,7 @@ export function serveCheckers(port: MessagePort, init: WorkerInit): void {
     isAddressLocal: (address) => local.has(address),
     onVerdict: (verdict) => post({ type: 'verdict', verdict }),
     onCheckerState: (id, state) => post({ type: 'checker-state', id, state }),
+    onCheck: (id, result) => batch.add(id, result.ok, result.latencyMs),
   });
   port.on('message', (m: ToWorker) => {
     if (m.type === 'addresses') {
@@ -54,13 +97,14 @@ export function serveCheckers(port: MessagePort, init: WorkerInit): void {
       }
     } else {
       void runner.stop().then(() => {
+        clearInterval(flusher);
+        batch.flush(port);
         post({ type: 'stopped' });
         port.close();
       });
     }
   });
-  runner.start();
-  post({ type: 'ready', verdicts: runner.verdicts() });
+  void runner.start().then(() => post({ type: 'ready', verdicts: runner.verdicts() }));
 }
 
 if (

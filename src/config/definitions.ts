@@ -219,11 +219,17 @@ export interface MultilineStart {
 
 export interface Substituted {
   line: SourceLine;
-  /** False when nothing was substituted (or the result would be too long: keepalived then gives up). */
+  /** False when nothing was substituted, or when `aborted`. */
   found: boolean;
   /** True when substitution was cut off by MAX_SUBSTITUTIONS_PER_LINE. */
   looped: boolean;
   multilineStarts: MultilineStart[];
+  /**
+   * True when the result would have been too long. keepalived then gives up mid-way: the line
+   * keeps the substitutions made so far, and multi-line definitions met so far have already
+   * saved the expansion in progress (see Preprocessor.startMultilines).
+   */
+  aborted: boolean;
 }
 
 /**
@@ -268,7 +274,10 @@ export function substitute(
     if (def.multiline) {
       const lines = def.value.split(DEF_LINE_END);
       replacement = lines[0];
-      multilineStarts.push({ rest: lines.slice(1), pos: posAt(current(), cur) });
+      // A ~SEQ variable reusing a multi-line name keeps the flag with a one-line value (where
+      // keepalived reads past the end of the value): treat that as a plain value.
+      if (lines.length > 1)
+        multilineStarts.push({ rest: lines.slice(1), pos: posAt(current(), cur) });
     } else {
       replacement = def.compute ? def.compute(use.params) : def.value;
     }
@@ -279,7 +288,7 @@ export function substitute(
         message: `Parameter substitution on line '${text}' would exceed maximum line length`,
         pos: posAt(current(), cur),
       });
-      return { line: current(), found: false, looped, multilineStarts: [] };
+      return { line: current(), found: false, looped, multilineStarts, aborted: true };
     }
     cols ??= columnsOf(line);
     const col = cols[cur] ?? line.col;
@@ -289,5 +298,5 @@ export function substitute(
     if (replacement.length > 0 && value[skipBlanks(value, 0)] === '~') break;
     cur = text.indexOf('$', cur);
   }
-  return { line: current(), found, looped, multilineStarts };
+  return { line: current(), found, looped, multilineStarts, aborted: false };
 }

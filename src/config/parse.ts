@@ -3,6 +3,7 @@
 // statements and blocks. Pure apart from reading files; findings go into `diagnostics`.
 import { hostname } from 'node:os';
 import nearley from 'nearley';
+import { KtsError } from '../errors.js';
 import type { ConfigTree, SourcePos, Statement } from './ast.js';
 import type { Diagnostic } from './diagnostic.js';
 import { glob as globFiles, readConfigFile, type GlobResult } from './include.js';
@@ -76,7 +77,10 @@ function run(opts: ParseOptions, open: (pre: Preprocessor) => void): ParseResult
   // The token stream is balanced by construction, and the grammar is unambiguous on balanced
   // streams; anything else is a bug in this module, not in the configuration.
   if (parser.results.length !== 1)
-    throw new Error(`keepalived grammar: ${parser.results.length} parses instead of 1`);
+    throw new KtsError(
+      'grammar-ambiguous',
+      `keepalived grammar: ${parser.results.length} parses instead of 1`,
+    );
   const statements = statementsOf(parser.results[0] as StatementList);
   return { tree: { statements, files: pre.files }, diagnostics };
 }

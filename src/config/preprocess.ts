@@ -263,8 +263,8 @@ export class Preprocessor {
       }
       if (buf.text[0] === '~' || !buf.text.includes('$')) return buf;
       const result = substitute(buf, this.defs, (d) => void this.diagnostics.push(d));
+      this.startMultilines(result.multilineStarts, result.aborted);
       if (!result.found) return result.line;
-      this.startMultilines(result.multilineStarts);
       const { line, openQuote } = decomment(result.line);
       if (openQuote >= 0) this.diagnostics.push(unmatchedQuote(line, openQuote));
       if (result.looped || !(line.text[0] === '@' || line.text.includes('$'))) return line;
@@ -282,14 +282,21 @@ export class Preprocessor {
     return result.multilineStarts.length > 0 ? undefined : result.line.text;
   }
 
-  private startMultilines(starts: MultilineStart[]): void {
+  /**
+   * Applies the multi-line definitions met by one substitution, as `replace_param` does: each
+   * saves the expansion in progress (a position: the saved copy no longer moves) and becomes the
+   * one in progress. An aborted substitution keeps the saves but not the last switch, so the
+   * expansion in progress goes on and is later replayed from where it was saved.
+   */
+  private startMultilines(starts: MultilineStart[], aborted: boolean): void {
+    let local = this.multiline;
     for (const start of starts) {
-      if (start.rest.length === 0) continue;
-      if (this.multiline)
-        this.multilineStack.push({ expansion: this.multiline, seqDepth: this.multilineSeqDepth });
-      this.multiline = { rest: start.rest, index: 0, pos: start.pos };
+      if (local)
+        this.multilineStack.push({ expansion: { ...local }, seqDepth: this.multilineSeqDepth });
       this.multilineSeqDepth = this.seqs.length;
+      local = { rest: start.rest, index: 0, pos: start.pos };
     }
+    if (!aborted && starts.length > 0) this.multiline = local;
   }
 
   private nextMultilineLine(ml: MultilineExpansion): SourceLine {

@@ -51,7 +51,10 @@ function refuse(op: IpvsOp, errno: number): NetlinkError {
   return new NetlinkError(`dry-run ${describeOp(op)}`, errno, 0);
 }
 
-/** An in-memory IPVS table that behaves like the kernel's for the operations we send. */
+/**
+ * An in-memory IPVS table that behaves like the kernel's for the operations we send: the table of
+ * `--ipvs dry-run` (applyOps logs each operation with dryRun: true) and of tests.
+ */
 export class DryRunBackend implements IpvsBackend {
   readonly dryRun = true;
   private readonly table: IpvsTable;
@@ -87,14 +90,14 @@ export class DryRunBackend implements IpvsBackend {
         if (at >= 0) throw refuse(op, constants.errno.EEXIST);
         entry.destinations.push(structuredClone(op.dest));
         return;
-      case 'dest.edit':
+      case 'dest.edit': {
         if (at < 0) throw refuse(op, constants.errno.ENOENT);
         // An edit changes settings; the connections the kernel counts stay as they are.
-        entry.destinations[at] = {
-          ...structuredClone(op.dest),
-          connections: entry.destinations[at].connections,
-        };
+        const { connections } = entry.destinations[at];
+        const { connections: _asked, ...settings } = structuredClone(op.dest);
+        entry.destinations[at] = connections ? { ...settings, connections } : settings;
         return;
+      }
       case 'dest.del':
         if (at < 0) throw refuse(op, constants.errno.ENOENT);
         entry.destinations.splice(at, 1);
@@ -144,7 +147,7 @@ function logFields(op: IpvsOp) {
 /**
  * Destination operations of one service sent before waiting for their answers. The kernel handles
  * a generic netlink request inside sendmsg, so requests take effect in the order sent; the window
- * only bounds the ACKs queued on our socket (each costs ~1 KiB of the 208 KiB receive buffer).
+ * only bounds the ACKs queued on our socket's receive buffer (each takes about 1 KiB of it).
  */
 export const APPLY_WINDOW = 64;
 
@@ -162,18 +165,21 @@ export async function applyOps(
   const result: ApplyResult = { applied: 0, failed: [] };
   const failedServices = new Set<string>();
   const applyOne = async (op: IpvsOp) => {
-    const fields = { event: `ipvs.${op.kind}`, ...logFields(op), dryRun: backend.dryRun };
+    const fields = () => ({ event: `ipvs.${op.kind}`, ...logFields(op), dryRun: backend.dryRun });
     try {
       const outcome = await applyAdopting(backend, op);
       result.applied += 1;
-      log.info({ ...fields, adopted: outcome === 'adopted' }, describeOp(op));
+      // Building the text costs more than the request under emulation: only when it is written.
+      if (log.isLevelEnabled('info')) {
+        log.info({ ...fields(), adopted: outcome === 'adopted' }, describeOp(op));
+      }
     } catch (err) {
       const error = err as Error;
       result.failed.push({ op, error });
       if (op.kind === 'service.add') failedServices.add(serviceId(op.service.key));
       const code = (err as { code?: string }).code;
       log.error(
-        { ...fields, event: 'ipvs.op.failed', op: op.kind, code, err: error.message },
+        { ...fields(), event: 'ipvs.op.failed', op: op.kind, code, err: error.message },
         `${describeOp(op)}: ${error.message}`,
       );
     }

@@ -10,9 +10,14 @@
 //   await ipvs.flush()
 //   ipvs.close()
 // Refusals are NetlinkError (code = errno name, op = "IPVS_CMD_NEW_SERVICE tcp 10.0.0.1:80").
+// A request that times out or finds the socket overrun rejects with NetlinkSocketError, and the
+// socket is replaced before the next request (a wedged netlink socket hung moby/ipvs and
+// kube-proxy for good: ipvs-netlink.md §1.7).
 import { KtsError } from '../errors.js';
 import { NETLINK_GENERIC, NLM_F_DUMP } from '../netlink/constants.js';
 import { resolveFamily } from '../netlink/genl.js';
+import { NetlinkSocketError } from '../netlink/errors.js';
+import type { NetlinkMessage } from '../netlink/message.js';
 import { NetlinkSocket, type NetlinkSocketOptions } from '../netlink/socket.js';
 import {
   decodeDestinationMessage,
@@ -45,41 +50,107 @@ import {
   type ServiceKey,
 } from './types.js';
 
-export type IpvsClientOptions = Pick<NetlinkSocketOptions, 'timeoutMs' | 'netns'>;
+export interface IpvsClientOptions extends Pick<NetlinkSocketOptions, 'timeoutMs' | 'netns'> {
+  /** Opens each netlink socket; default a NETLINK_GENERIC socket (tests: a fake kernel). */
+  openSocket?: (opts: NetlinkSocketOptions) => NetlinkSocket;
+}
+
+const openGenericSocket = (opts: NetlinkSocketOptions) => NetlinkSocket.open(NETLINK_GENERIC, opts);
+
+interface Connection {
+  nl: NetlinkSocket;
+  /** The dynamic generic netlink id of the IPVS family in this kernel. */
+  familyId: number;
+}
+
+/** Opens a generic netlink socket and resolves the IPVS family on it. */
+async function connect(opts: IpvsClientOptions): Promise<Connection> {
+  const { openSocket = openGenericSocket, ...socketOpts } = opts;
+  const nl = openSocket(socketOpts);
+  try {
+    const family = await resolveFamily(nl, IPVS_GENL_NAME);
+    return { nl, familyId: family.id };
+  } catch (err) {
+    nl.close();
+    if (err instanceof KtsError && err.code === 'GENL_FAMILY_NOT_FOUND') {
+      throw new KtsError('ENOIPVS', 'this kernel has no IPVS; load ip_vs (modprobe ip_vs)', {
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
 
 export class IpvsClient {
   /** The last dump issued: a netlink socket runs one dump at a time (EBUSY otherwise). */
   private dumpChain: Promise<unknown> = Promise.resolve();
+  private current: Connection | undefined;
+  private reconnecting: Promise<Connection> | undefined;
+  private closed = false;
 
   private constructor(
-    private readonly nl: NetlinkSocket,
-    /** The dynamic generic netlink id of the IPVS family in this kernel. */
-    readonly familyId: number,
-  ) {}
+    private readonly opts: IpvsClientOptions,
+    first: Connection,
+  ) {
+    this.current = first;
+  }
 
-  /** Opens a generic netlink socket and resolves the IPVS family. */
+  /** Opens a generic netlink socket and resolves the IPVS family (KtsError ENOIPVS: none). */
   static async open(opts: IpvsClientOptions = {}): Promise<IpvsClient> {
-    const nl = NetlinkSocket.open(NETLINK_GENERIC, opts);
-    try {
-      const family = await resolveFamily(nl, IPVS_GENL_NAME);
-      return new IpvsClient(nl, family.id);
-    } catch (err) {
-      nl.close();
-      if (err instanceof KtsError && err.code === 'GENL_FAMILY_NOT_FOUND') {
-        throw new KtsError('ENOIPVS', 'this kernel has no IPVS; load ip_vs (modprobe ip_vs)', {
-          cause: err,
-        });
-      }
-      throw err;
-    }
+    return new IpvsClient(opts, await connect(opts));
   }
 
   close(): void {
-    this.nl.close();
+    this.closed = true;
+    this.current?.nl.close();
+    this.current = undefined;
   }
 
-  private send(cmd: number, op: string, parts?: IpvsMessageParts, flags = 0) {
-    return this.nl.request(this.familyId, flags, ipvsMessage(cmd, parts), op);
+  private reconnect(): Promise<Connection> {
+    if (this.closed) {
+      return Promise.reject(new NetlinkSocketError('NETLINK_CLOSED', 'IPVS client closed'));
+    }
+    this.reconnecting ??= connect(this.opts).then(
+      (c) => {
+        this.reconnecting = undefined;
+        if (this.closed) {
+          c.nl.close();
+          throw new NetlinkSocketError('NETLINK_CLOSED', 'IPVS client closed');
+        }
+        this.current = c;
+        return c;
+      },
+      (err: unknown) => {
+        this.reconnecting = undefined;
+        throw err;
+      },
+    );
+    return this.reconnecting;
+  }
+
+  private send(
+    cmd: number,
+    op: string,
+    parts?: IpvsMessageParts,
+    flags = 0,
+  ): Promise<NetlinkMessage[]> {
+    const payload = ipvsMessage(cmd, parts);
+    const request = async (c: Connection) => {
+      try {
+        return await c.nl.request(c.familyId, flags, payload, op);
+      } catch (err) {
+        // Timeouts and overruns leave the socket in doubt: replace it. A dump interrupted by a
+        // concurrent table change is only a stale read; the socket is fine.
+        const doubtful =
+          err instanceof NetlinkSocketError && err.code !== 'NETLINK_DUMP_INTERRUPTED';
+        if (doubtful && this.current === c) {
+          c.nl.close();
+          this.current = undefined;
+        }
+        throw err;
+      }
+    };
+    return this.current ? request(this.current) : this.reconnect().then(request);
   }
 
   /** Runs a dump after every dump issued before it has finished. */

@@ -17,6 +17,7 @@
 import { KtsError } from '../errors.js';
 import { AF_INET, AF_INET6 } from '../net/constants.js';
 import { AttributeDecoder, AttributeEncoder, readU32, writeU32 } from '../netlink/attr.js';
+import { NLA_F_NESTED } from '../netlink/constants.js';
 import { NetlinkDecodeError } from '../netlink/errors.js';
 import { decodeGenl, encodeGenl } from '../netlink/genl.js';
 import { addressBytes, formatAddress } from '../vrrp/address.js';
@@ -192,6 +193,22 @@ function encodeNetmask(netmask: string, family: Family): Buffer {
 function decodeNetmask(raw: Buffer, family: Family): string {
   if (raw.length !== 4) throw new NetlinkDecodeError(`netmask of ${raw.length} bytes`);
   return family === 4 ? formatAddress(raw) : String(readU32(raw, 0));
+}
+
+/**
+ * The attributes of a service key, encoded once per key object: a reconcile pass sends the same
+ * key with every destination of the service. Keys are treated as immutable values.
+ */
+const encodedKeys = new WeakMap<ServiceKey, Buffer>();
+function serviceKeyAttrs(key: ServiceKey): Buffer {
+  let bytes = encodedKeys.get(key);
+  if (!bytes) {
+    const e = new AttributeEncoder();
+    putServiceKey(e, key);
+    bytes = e.encode();
+    encodedKeys.set(key, bytes);
+  }
+  return bytes;
 }
 
 function putService(e: AttributeEncoder, s: Service): void {
@@ -427,7 +444,7 @@ export function ipvsMessage(cmd: number, parts: IpvsMessageParts = {}): Buffer {
   const e = new AttributeEncoder();
   const { service, serviceKey, destination, destinationKey } = parts;
   if (service) e.nested(IPVS_CMD_ATTR_SERVICE, (n) => putService(n, service));
-  else if (serviceKey) e.nested(IPVS_CMD_ATTR_SERVICE, (n) => putServiceKey(n, serviceKey));
+  else if (serviceKey) e.bytes(IPVS_CMD_ATTR_SERVICE | NLA_F_NESTED, serviceKeyAttrs(serviceKey));
   if (destination) e.nested(IPVS_CMD_ATTR_DEST, (n) => putDestination(n, destination));
   else if (destinationKey) {
     e.nested(IPVS_CMD_ATTR_DEST, (n) => putDestinationKey(n, destinationKey));

@@ -32,6 +32,8 @@ export interface ReceivedAdvert {
   advert: VrrpAdvert;
   source: string;
   checksumForm: ChecksumForm;
+  /** IPv4 TTL / IPv6 hop limit it arrived with. */
+  ttl: number;
 }
 
 export interface VrrpSocketOptions {
@@ -142,6 +144,11 @@ export class VrrpSocket {
       this.opts.onDrop('interface', m.source, `arrived on ifindex ${m.ifindex}`);
       return;
     }
+    // The destination (IPV6_PKTINFO for IPv6) feeds the pseudo-header and the TTL rule.
+    if (m.destination === '') {
+      this.opts.onDrop('ip', m.source, 'no destination address');
+      return;
+    }
     const multicast = isMulticast(m.destination);
     // RFC 5798 §7.1: multicast adverts must arrive with TTL / hop limit 255. keepalived checks
     // unicast ones only when min_ttl / max_ttl is configured.
@@ -159,6 +166,11 @@ export class VrrpSocket {
       this.opts.onDrop('vrid', m.source, `VRID ${d.value.advert.vrid} is not ours`);
       return;
     }
-    handler({ advert: d.value.advert, source: m.source, checksumForm: d.value.checksumForm });
+    handler({
+      advert: d.value.advert,
+      source: m.source,
+      checksumForm: d.value.checksumForm,
+      ttl: m.ttl,
+    });
   }
 }

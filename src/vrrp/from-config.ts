@@ -16,6 +16,7 @@ import type {
   InstanceSpec,
   NotifySpec,
   ScriptSpec,
+  UnicastPeerSpec,
   VipSpec,
   VrrpSpec,
 } from './spec.js';
@@ -84,7 +85,14 @@ function instanceSpec(cfg: KeepalivedConfig, inst: VrrpInstance): InstanceSpec {
     family: inst.family,
     interface: dev,
     mcastGroup: inst.mcastDstIp ?? (inst.family === 4 ? gd.vrrpMcastGroup4 : gd.vrrpMcastGroup6),
-    unicastPeers: inst.unicastPeers.map((p) => p.address),
+    unicastPeers: inst.unicastPeers.map((p) => {
+      const peer: UnicastPeerSpec = { address: p.address };
+      if (p.minTtl !== undefined) peer.minTtl = p.minTtl;
+      if (p.maxTtl !== undefined) peer.maxTtl = p.maxTtl;
+      return peer;
+    }),
+    checkAdvertAddresses: !inst.skipCheckAdvAddr,
+    startupDelayMs: ms(gd.vrrpStartupDelay),
     v3ChecksumAsV2: inst.v3ChecksumAsV2 || gd.v3ChecksumAsV2,
     fsm: {
       version: inst.version,

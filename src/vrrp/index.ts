@@ -7,12 +7,30 @@ import { Rtnetlink } from '../netlink/rtnetlink.js';
 import type { Observer } from '../observe/observer.js';
 import { vrrpSpecFromConfig } from './from-config.js';
 import { LinkAnnouncer } from './link-announcer.js';
-import { startVrrp, type LinkMonitor, type VrrpRuntime } from './runtime.js';
+import {
+  startVrrp,
+  type InstanceStatus,
+  type LinkMonitor,
+  type VrrpSpecRuntime,
+} from './runtime.js';
 import { NetlinkAddressManager } from './vip-addresses.js';
 
-export type { VrrpRuntime, InstanceStatus } from './runtime.js';
+export type { InstanceStatus } from './runtime.js';
 export { startVrrp } from './runtime.js';
 export { vrrpSpecFromConfig } from './from-config.js';
+
+/** The running VRRP side, as the daemon drives it. */
+export interface VrrpRuntime {
+  status(): InstanceStatus[];
+  /**
+   * Apply a reloaded configuration in place (SIGHUP): surviving instances keep their state, a
+   * MASTER re-advertises and moves only the VIPs that changed; removed instances stop, new ones
+   * start. An instance whose VRID, interface, family or version changed is restarted.
+   */
+  reload(config: KeepalivedConfig): Promise<void>;
+  /** Masters send priority 0; VIPs removed unless `releaseVips` is false (-V); STOP notified. */
+  stop(opts?: { releaseVips: boolean }): Promise<void>;
+}
 
 export interface RunVrrpOptions {
   observer: Observer;
@@ -41,12 +59,15 @@ export async function runVrrp(
 ): Promise<VrrpRuntime> {
   const rt = Rtnetlink.open();
   const frames = Announcer.open();
-  let runtime: VrrpRuntime;
+  let runtime: VrrpSpecRuntime;
   try {
     runtime = await startVrrp(vrrpSpecFromConfig(config), {
       observer: opts.observer,
       addresses: new NetlinkAddressManager(rt),
-      announcer: new LinkAnnouncer(frames, rt),
+      announcer: new LinkAnnouncer(frames, rt, {
+        garpIntervalMs: Math.round(config.globalDefs.vrrpGarpInterval * 1000),
+        gnaIntervalMs: Math.round(config.globalDefs.vrrpGnaInterval * 1000),
+      }),
       links: rtnetlinkLinks(rt),
     });
   } catch (err) {
@@ -56,6 +77,7 @@ export async function runVrrp(
   }
   return {
     status: () => runtime.status(),
+    reload: (next) => runtime.reload(vrrpSpecFromConfig(next)),
     stop: async (stopOpts) => {
       await runtime.stop(stopOpts);
       frames.close();

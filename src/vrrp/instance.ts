@@ -14,11 +14,10 @@ import {
   type FsmEvent,
   type FsmState,
   type GarpReason,
-  type NotifyState,
   type StepResult,
   type TimerName,
 } from './fsm.js';
-import { runCommand } from './command.js';
+import { Notifier } from './notify.js';
 import { Deadlines, type Clock } from './deadlines.js';
 import {
   passAuthData,
@@ -27,7 +26,7 @@ import {
   type ChecksumForm,
   type VrrpAdvert,
 } from './packet.js';
-import type { CommandSpec, InstanceSpec, VipSpec } from './spec.js';
+import type { InstanceSpec, VipSpec } from './spec.js';
 import { advertDropReason } from './validate.js';
 
 /** Installs and removes addresses; resolves whether anything changed. */
@@ -45,7 +44,12 @@ export interface VipAnnouncer {
 export interface AdvertChannel {
   register(
     vrid: number,
-    handler: (r: { advert: VrrpAdvert; source: string; checksumForm: ChecksumForm }) => void,
+    handler: (r: {
+      advert: VrrpAdvert;
+      source: string;
+      ttl: number;
+      checksumForm: ChecksumForm;
+    }) => void,
   ): void;
   unregister(vrid: number): void;
   send(advert: VrrpAdvert, src: string, dst: string, v3ChecksumAsV2: boolean): void;
@@ -59,9 +63,6 @@ export interface InstanceIo {
   clock: Clock;
 }
 
-/** Notify scripts are not expected to run long; one that does is killed so the queue moves on. */
-const NOTIFY_TIMEOUT_MS = 30_000;
-
 export class VrrpInstance {
   readonly name: string;
   private config: FsmConfig;
@@ -69,11 +70,12 @@ export class VrrpInstance {
   private readonly timers: Deadlines<TimerName>;
   /** VIP and GARP work, in the order the machine asked for it. */
   private addressQueue: Promise<void> = Promise.resolve();
-  private notifyQueue: Promise<void> = Promise.resolve();
+  private readonly notifier: Notifier;
   private warnedNoAccept = false;
   /** Set by stop() with -V (--dont-release-vrrp): VIPs stay where they are. */
   private keepVips = false;
   private masterAddress: string | undefined;
+  private startupDelay: NodeJS.Timeout | undefined;
   /** VRRPv3/IPv4 checksum form each peer uses, logged when first seen and on change. */
   private readonly peerChecksum = new Map<string, ChecksumForm>();
 
@@ -90,6 +92,7 @@ export class VrrpInstance {
     this.name = current.name;
     this.config = { ...current.fsm, primaryAddress };
     this.fsm = initialState(this.config);
+    this.notifier = new Notifier('INSTANCE', current.name, io.observer, current.notify);
     this.timers = new Deadlines(io.clock, (timer) => this.route(this, { type: 'timer', timer }));
   }
 
@@ -118,6 +121,7 @@ export class VrrpInstance {
     const after = new Map([...spec.vips, ...spec.excludedVips].map((v) => [key(v), v]));
     this.current = spec;
     this.config = { ...spec.fsm, primaryAddress };
+    this.notifier.update(spec.notify);
     if (this.fsm.state !== 'MASTER') return;
     const gone = [...before].filter(([k]) => !after.has(k)).map(([, v]) => v);
     const added = [...after].filter(([k]) => !before.has(k)).map(([, v]) => v);
@@ -128,8 +132,8 @@ export class VrrpInstance {
   }
 
   start(): void {
-    this.io.channel.register(this.spec.vrid, ({ advert, source, checksumForm }) => {
-      const reason = advertDropReason(this.spec, advert, source);
+    this.io.channel.register(this.spec.vrid, ({ advert, source, ttl, checksumForm }) => {
+      const reason = advertDropReason(this.spec, advert, source, ttl);
       if (reason) {
         this.io.observer.packetDropped(reason, this.name, source);
         return;
@@ -143,7 +147,15 @@ export class VrrpInstance {
         intervalCs: advert.intervalCs,
       });
     });
-    this.route(this, { type: 'startup' });
+    // vrrp_startup_delay: adverts heard meanwhile are discarded (the machine is still in INIT).
+    if (this.spec.startupDelayMs > 0) {
+      this.startupDelay = setTimeout(
+        () => this.route(this, { type: 'startup' }),
+        this.spec.startupDelayMs,
+      );
+    } else {
+      this.route(this, { type: 'startup' });
+    }
   }
 
   /**
@@ -152,11 +164,12 @@ export class VrrpInstance {
    */
   async stop(opts: { releaseVips: boolean } = { releaseVips: true }): Promise<void> {
     this.keepVips = !opts.releaseVips;
+    clearTimeout(this.startupDelay);
     this.route(this, { type: 'shutdown' });
     this.io.channel.unregister(this.spec.vrid);
     this.timers.cancelAll();
     await this.addressQueue;
-    await this.notifyQueue;
+    await this.notifier.idle();
   }
 
   /** Step the machine on `event` now and carry out its actions. */
@@ -239,7 +252,7 @@ export class VrrpInstance {
         this.timers.cancel(a.timer);
         break;
       case 'notify':
-        this.queueNotify(a.state, a.priority);
+        this.notifier.notify(a.state, a.priority);
         break;
       case 'discard':
         if (a.kind === 'interval') this.io.observer.packetDropped('interval', this.name);
@@ -260,7 +273,9 @@ export class VrrpInstance {
       authData: v2 ? passAuthData(this.spec.authPass ?? '') : Buffer.alloc(0),
     };
     const targets =
-      this.spec.unicastPeers.length > 0 ? this.spec.unicastPeers : [this.spec.mcastGroup];
+      this.spec.unicastPeers.length > 0
+        ? this.spec.unicastPeers.map((p) => p.address)
+        : [this.spec.mcastGroup];
     for (const dst of targets) {
       try {
         this.io.channel.send(advert, this.cfg.primaryAddress, dst, this.spec.v3ChecksumAsV2);
@@ -308,38 +323,5 @@ export class VrrpInstance {
         }
       }
     });
-  }
-
-  private queueNotify(state: NotifyState, priority: number): void {
-    const n = this.spec.notify;
-    const specific: Record<NotifyState, CommandSpec | undefined> = {
-      MASTER: n.master,
-      BACKUP: n.backup,
-      FAULT: n.fault,
-      STOP: n.stop,
-    };
-    const runs: Array<[CommandSpec, string[]]> = [];
-    const own = specific[state];
-    if (own) runs.push([own, []]);
-    if (n.generic) runs.push([n.generic, ['INSTANCE', this.name, state, String(priority)]]);
-    for (const [cmd, args] of runs) {
-      this.notifyQueue = this.notifyQueue.then(async () => {
-        this.io.observer.notifyRun({
-          script: cmd.command,
-          argv: [...cmd.argv, ...args],
-          kind: 'vrrp',
-          instance: this.name,
-          state,
-        });
-        const r = await runCommand(cmd, args, NOTIFY_TIMEOUT_MS);
-        if (r.code === 0) return;
-        const failed: Parameters<Observer['notifyFailed']>[0] = { script: cmd.command };
-        if (r.code !== null) failed.exitCode = r.code;
-        if (r.signal) failed.signal = r.signal;
-        if (r.spawnError) failed.error = r.spawnError;
-        else if (r.timedOut) failed.error = `killed after ${NOTIFY_TIMEOUT_MS} ms`;
-        this.io.observer.notifyFailed(failed);
-      });
-    }
   }
 }

@@ -7,9 +7,10 @@ import { networkInterfaces } from 'node:os';
 import type { Observer } from '../observe/observer.js';
 import { VrrpSocket } from '../net/vrrp-socket.js';
 import { KtsError } from '../errors.js';
-import type { FsmEvent, VrrpState } from './fsm.js';
+import type { FsmEvent, NotifyState, VrrpState } from './fsm.js';
 import { monotonicClock, type Clock } from './deadlines.js';
 import { VrrpInstance, type AddressManager, type VipAnnouncer } from './instance.js';
+import { Notifier } from './notify.js';
 import { ScriptRunner } from './script-runner.js';
 import type { InstanceSpec, ScriptSpec, SyncGroupSpec, VrrpSpec } from './spec.js';
 import { syncFaults, syncTransitions } from './sync-group.js';
@@ -38,7 +39,8 @@ export interface InstanceStatus {
   faults: string[];
 }
 
-export interface VrrpRuntime {
+/** The runtime driven by specs (spec.ts); index.ts wraps it for the config model. */
+export interface VrrpSpecRuntime {
   status(): InstanceStatus[];
   /**
    * Apply a reloaded configuration: removed instances stop, new ones start, changed ones keep
@@ -75,12 +77,14 @@ const socketKey = (s: InstanceSpec) => `${s.interface}/${s.family}`;
 /** Settings an instance cannot change in place: it is stopped and started again. */
 const identity = (s: InstanceSpec) => [s.vrid, s.interface, s.family, s.version];
 
-class Runtime implements VrrpRuntime {
+class Runtime implements VrrpSpecRuntime {
   private readonly observer: Observer;
   private readonly clock: Clock;
   private readonly sockets = new Map<string, VrrpSocket>();
   private readonly instances = new Map<string, VrrpInstance>();
   private groups = new Map<string, SyncGroupSpec>();
+  /** Per sync group: its notifier and the state it last reported. */
+  private readonly groupNotify = new Map<string, { notifier: Notifier; state?: NotifyState }>();
   /** vrrp_scripts run once each, however many instances track them. */
   private readonly runners = new Map<string, ScriptRunner>();
   /** Link state of every interface an instance follows (its own, track_interface). */
@@ -106,6 +110,17 @@ class Runtime implements VrrpRuntime {
 
   async reload(spec: VrrpSpec): Promise<void> {
     this.groups = new Map(spec.syncGroups.map((g) => [g.name, g]));
+    for (const name of this.groupNotify.keys()) {
+      if (!this.groups.has(name)) this.groupNotify.delete(name);
+    }
+    for (const g of spec.syncGroups) {
+      const known = this.groupNotify.get(g.name);
+      if (known) known.notifier.update(g.notify);
+      else
+        this.groupNotify.set(g.name, {
+          notifier: new Notifier('GROUP', g.name, this.observer, g.notify),
+        });
+    }
     this.vipAddresses = new Set(
       spec.instances.flatMap((i) => [...i.vips, ...i.excludedVips].map((v) => v.address)),
     );
@@ -143,6 +158,7 @@ class Runtime implements VrrpRuntime {
       this.linkWatch.close();
       await Promise.all([...this.instances.values()].map((i) => i.stop(opts)));
       for (const s of this.sockets.values()) s.close();
+      await Promise.all([...this.groupNotify.values()].map((g) => g.notifier.idle()));
     })();
     return this.stopping;
   }
@@ -198,6 +214,22 @@ class Runtime implements VrrpRuntime {
       const target = this.instances.get(d.instance);
       if (target) this.dispatch(target, d.event, true);
     }
+    if (!fromGroup)
+      this.notifyGroup(
+        group,
+        members().map((m) => m.state.state),
+      );
+  }
+
+  /** A sync group reports a state (priority 0, as keepalived) once all its members share it. */
+  private notifyGroup(group: SyncGroupSpec, states: VrrpState[]): void {
+    const entry = this.groupNotify.get(group.name);
+    const state = states[0];
+    if (!entry || states.some((s) => s !== state)) return;
+    if (state !== 'MASTER' && state !== 'BACKUP' && state !== 'FAULT' && state !== 'STOP') return;
+    if (entry.state === state) return;
+    entry.state = state;
+    entry.notifier.notify(state, 0);
   }
 
   private async refreshLinks(specs: InstanceSpec[]): Promise<void> {
@@ -290,7 +322,10 @@ class Runtime implements VrrpRuntime {
   }
 }
 
-export async function startVrrp(spec: VrrpSpec, opts: VrrpRuntimeOptions): Promise<VrrpRuntime> {
+export async function startVrrp(
+  spec: VrrpSpec,
+  opts: VrrpRuntimeOptions,
+): Promise<VrrpSpecRuntime> {
   const runtime = new Runtime(opts);
   try {
     await runtime.reload(spec);

@@ -55,6 +55,13 @@ export interface TrackedInterfaceSpec {
   reverse: boolean;
 }
 
+export interface UnicastPeerSpec {
+  address: string;
+  /** Accept adverts from this peer only with a TTL in min..max (unset: any TTL). */
+  minTtl?: number;
+  maxTtl?: number;
+}
+
 export interface InstanceSpec {
   name: string;
   vrid: number;
@@ -65,7 +72,11 @@ export interface InstanceSpec {
   sourceAddress?: string;
   /** Multicast group, unless `unicastPeers` is non-empty. */
   mcastGroup: string;
-  unicastPeers: string[];
+  unicastPeers: UnicastPeerSpec[];
+  /** Drop adverts whose address list differs from ours (off with skip_check_adv_addr). */
+  checkAdvertAddresses: boolean;
+  /** vrrp_startup_delay: wait this long before the instance starts (keepalived.md §3.5). */
+  startupDelayMs: number;
   /** PASS password (v2 only); absent = no authentication. */
   authPass?: string;
   v3ChecksumAsV2: boolean;

@@ -4,7 +4,8 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { release } from 'node:os';
 import { buildConfig } from '../../src/config/build/config.js';
 import { parseConfigText } from '../../src/config/parse.js';
 import { KernelBackend, applyOps } from '../../src/ipvs/backend.js';
@@ -126,6 +127,9 @@ test(
             tunnelPort: 6080,
             tunnelFlags: 1,
           }),
+          // An IPv4 tunnel endpoint behind an IPv6 service: only IPVS_DEST_ATTR_ADDR_FAMILY
+          // tells the kernel (and our decoder) that these 4 address bytes are IPv4.
+          dest(4, '10.0.1.6', 53, { method: 'tun' }),
         ],
       },
       {
@@ -167,6 +171,7 @@ test(
       'SCTP 10.0.0.2:3868 lc persistent 60',
       '  -> 10.0.1.4:3868                Masq    1      0          0',
       'UDP  [2001:db8::1]:53 sh (sh-fallback,sh-port) ops',
+      '  -> 10.0.1.6:53                  Tunnel  1      0          0',
       '  -> [2001:db8::2]:53             Tunnel  1      0          0',
       'FWM  7 mh (mh-port)',
       '  -> 10.0.1.5:0                   Route   1      0          0',
@@ -202,7 +207,7 @@ test(
 );
 
 test(
-  'every scheduler of the 6.1 kernel loads on demand; an unknown one is refused with ENOENT',
+  'every scheduler and the sip persistence engine load on demand; an unknown one is ENOENT',
   { skip },
   async (t) => {
     const { client } = await namespace(t);
@@ -221,14 +226,32 @@ test(
       'ovf',
       'mh',
     ];
+    // twos arrived after 6.1: tested where the guest kernel has it.
+    const twos = readdirSync(`/lib/modules/${release()}/kernel/net/netfilter/ipvs`).some((f) =>
+      f.startsWith('ip_vs_twos.'),
+    );
+    if (twos) schedulers.push('twos');
     for (const [i, scheduler] of schedulers.entries()) {
       await client.addService(svc({ kind: 'fwmark', family: 4, fwmark: i + 1 }, scheduler));
     }
+    const sip = svc(
+      { kind: 'addr', family: 4, protocol: 'udp', address: '10.0.0.5', port: 5060 },
+      'rr',
+      {
+        flags: 1,
+        timeout: 90,
+        persistenceEngine: 'sip',
+      },
+    );
+    await client.addService(sip);
     const read = await client.listServices();
-    assert.deepEqual(read.map((s) => s.scheduler).sort(), [...schedulers].sort());
-    // twos arrived after 6.1: the kernel answers "no such scheduler".
+    assert.deepEqual(read.map((s) => s.scheduler).sort(), [...schedulers, 'rr'].sort());
+    assert.deepEqual(
+      read.find((s) => s.key.kind === 'addr'),
+      sip,
+    );
     await assert.rejects(
-      client.addService(svc({ kind: 'fwmark', family: 4, fwmark: 99 }, 'twos')),
+      client.addService(svc({ kind: 'fwmark', family: 4, fwmark: 99 }, 'nosuch')),
       {
         name: 'NetlinkError',
         code: 'ENOENT',
@@ -367,5 +390,26 @@ test(
       '-a -t 192.0.2.1:22 -r 192.0.2.2:22 -g -w 1',
       '-a -t [fd00::1]:443 -r [fd00::2]:443 -i -w 1 --tun-type ipip',
     ]);
+  },
+);
+
+test(
+  'a socket in doubt is replaced, in the same namespace, before the next request',
+  { skip },
+  async (t) => {
+    const { client } = await namespace(t);
+    const key: ServiceKey = { kind: 'fwmark', family: 4, fwmark: 42 };
+    await client.addService(svc(key, 'rr'));
+    // Stand-in for a wedged socket: the one in use stops working under the client.
+    const internals = client as unknown as { current: { nl: { close(): void } } };
+    internals.current.nl.close();
+    await assert.rejects(client.getInfo(), { name: 'NetlinkSocketError', code: 'NETLINK_CLOSED' });
+    assert.deepEqual(
+      (await client.listServices()).map((s) => s.key),
+      [key],
+      'the new socket talks to the same namespace',
+    );
+    client.close();
+    await assert.rejects(client.getInfo(), { code: 'NETLINK_CLOSED' });
   },
 );

@@ -2,7 +2,6 @@
 // the path a real server's failure takes to the table, with real servers on loopback.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import { startCheckers } from '../../../src/check/supervisor.js';
 import type { RealServerState } from '../../../src/check/verdict.js';
@@ -12,7 +11,7 @@ import { desiredTable } from '../../../src/ipvs/desired.js';
 import { diff } from '../../../src/ipvs/reconcile.js';
 import { destinationName } from '../../../src/ipvs/types.js';
 import { captureLog } from '../../fixtures/check/log-capture.js';
-import { closedTcpPort, tcpServer } from '../../fixtures/check/servers.js';
+import { closedTcpPort, tcpServer, relisten } from '../../fixtures/check/servers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -102,7 +101,7 @@ virtual_server 10.0.0.1 80 {
     await web.close();
     await until({ [`127.0.0.2:${spare}`]: 0, '10.0.0.9:80': 1 });
     // It comes back: the pool returns and the sorry server leaves.
-    const back = net.createServer().listen(web.port, '127.0.0.1');
+    const back = relisten(web.port);
     try {
       await until({ [`127.0.0.1:${web.port}`]: 4, [`127.0.0.2:${spare}`]: 0 });
     } finally {

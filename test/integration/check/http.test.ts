@@ -103,6 +103,14 @@ describe('HTTP_GET on loopback', () => {
     assert.deepEqual([r.ok, r.reason], [false, '/status/404: status 404']);
   });
 
+  test('regex and regex_no_match judge the body', async () => {
+    assert.equal((await runHttpCheck(probe([url('/ok', { regex: 'real\\s+server' })]))).ok, true);
+    const miss = await runHttpCheck(probe([url('/ok', { regex: '^error' })]));
+    assert.deepEqual([miss.ok, miss.reason], [false, 'regex not matched']);
+    const no = await runHttpCheck(probe([url('/ok', { regex: 'hello', regexNoMatch: true })]));
+    assert.deepEqual([no.ok, no.reason], [false, 'regex matched (regex_no_match)']);
+  });
+
   test('virtualhost and http_protocol 1.1 shape the request', async () => {
     const r = await runHttpCheck(
       probe([url('/ok', { virtualhost: 'www.example.test' })], { httpProtocol: '1.1' }),

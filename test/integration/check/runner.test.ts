@@ -1,11 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { validateEvent } from '../../../src/observe/events.js';
 import { CheckRunner } from '../../../src/check/runner.js';
 import { buildPlan } from '../../fixtures/check/plans.js';
 import { captureLog, events } from '../../fixtures/check/log-capture.js';
-import { tcpServer } from '../../fixtures/check/servers.js';
+import { tcpServer, relisten } from '../../fixtures/check/servers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -29,7 +31,7 @@ test('a real server going away and coming back: events, verdicts, retries', asyn
     log,
     onVerdict: (v) => verdicts.push(v.realServers[0]!.alive),
   });
-  runner.start();
+  await runner.start();
   try {
     await until(() => runner.stats().checks >= 2);
     assert.deepEqual(events(lines), [], 'a passing start is silent');
@@ -44,7 +46,7 @@ test('a real server going away and coming back: events, verdicts, retries', asyn
     assert.equal(down.realServer, `127.0.0.1:${port}`);
     assert.equal(down.checker, 'TCP_CHECK');
     assert.equal(down.reason, 'ECONNREFUSED');
-    const again = net.createServer().listen(port, '127.0.0.1');
+    const again = relisten(port);
     try {
       await until(() => events(lines).includes('check.up'));
       assert.deepEqual(events(lines).slice(3), ['check.up', 'rs.up', 'quorum.up']);
@@ -67,7 +69,7 @@ test('ha_suspend: checkers of a virtual server whose address is not local do not
   let local = false;
   const { log } = captureLog();
   const runner = new CheckRunner(plan, { log, isAddressLocal: () => local });
-  runner.start();
+  await runner.start();
   try {
     await until(() => runner.stats().suspended >= 1);
     assert.equal(runner.stats().checks, 0);
@@ -98,7 +100,7 @@ test('the concurrency cap holds under a burst of due checks', async () => {
       return { ok: true, reason: 'fine', latencyMs: 5 };
     },
   });
-  runner.start();
+  await runner.start();
   try {
     await until(() => runner.stats().checks >= 50);
     assert.equal(peak, 4);
@@ -118,7 +120,7 @@ test('log_all_failures logs each failure being retried before the verdict', asyn
   plan.virtualServers[0]!.realServers[0]!.checkers[0]!.logAllFailures = true;
   const { log, lines } = captureLog();
   const runner = new CheckRunner(plan, { log });
-  runner.start();
+  await runner.start();
   try {
     await until(() => runner.stats().checks >= 1);
     await server.close();
@@ -128,5 +130,47 @@ test('log_all_failures logs each failure being retried before the verdict', asyn
     assert.equal(retried[0]!.reason, 'ECONNREFUSED');
   } finally {
     await runner.stop();
+  }
+});
+
+test('FILE_CHECK: the file decides before the first verdict; changes are seen at once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kts-check-runner-'));
+  const path = join(dir, 'state');
+  writeFileSync(path, '1\n');
+  const plan = buildPlan({
+    realServers: [
+      {
+        port: 1,
+        weight: 10,
+        probes: [{ type: 'FILE_CHECK', path, weight: 0, reverse: false }],
+        timing: { delayLoopMs: 60_000, retry: 0 },
+      },
+      {
+        port: 2,
+        weight: 10,
+        probes: [{ type: 'FILE_CHECK', path, weight: 5, reverse: true }],
+        timing: { delayLoopMs: 60_000, retry: 0 },
+      },
+    ],
+  });
+  const { log } = captureLog();
+  const runner = new CheckRunner(plan, { log });
+  await runner.start();
+  try {
+    const rs = () => runner.verdicts()[0]!.realServers.map((r) => [r.alive, r.weight]);
+    assert.deepEqual(rs(), [
+      [false, 10],
+      [true, 5],
+    ]);
+    // The poll is a minute away: only the watch can notice this in time.
+    writeFileSync(path, '0\n');
+    await until(() => runner.verdicts()[0]!.realServers[0]!.alive, 1000);
+    assert.deepEqual(rs(), [
+      [true, 10],
+      [true, 10],
+    ]);
+  } finally {
+    await runner.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

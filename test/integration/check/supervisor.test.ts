@@ -1,15 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCheckers } from '../../../src/check/supervisor.js';
+import { startCheckers, type CheckSample } from '../../../src/check/supervisor.js';
 import type { VirtualServerVerdict } from '../../../src/check/engine.js';
 import { tableWeight } from '../../../src/check/verdict.js';
 import { buildPlan } from '../../fixtures/check/plans.js';
 import { captureLog, events } from '../../fixtures/check/log-capture.js';
-import { closedTcpPort, tcpServer } from '../../fixtures/check/servers.js';
+import { closedTcpPort, tcpServer, relisten } from '../../fixtures/check/servers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -53,6 +52,8 @@ test('checkers in a worker: verdicts reach the main thread and drive a table', a
   );
   const { log } = captureLog();
   const handle = startCheckers(plan, { log, workerLog: { destination: logPath } });
+  const samples: CheckSample[] = [];
+  handle.on('checks', (batch) => samples.push(...batch));
   try {
     const first = await handle.ready;
     // At start every server without alpha is alive (keepalived adds them all at once).
@@ -74,6 +75,12 @@ test('checkers in a worker: verdicts reach the main thread and drive a table', a
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     assert.ok(events(logged).includes('check.down'));
+    // Probe runs reach the main thread in batches, named for metrics.
+    await until(() => samples.some((x) => x.virtualServer === 'tcp 10.0.0.1:80' && !x.ok));
+    const sample = samples.find((x) => x.virtualServer === 'tcp 10.0.0.1:80')!;
+    assert.equal(sample.realServer, `127.0.0.1:${server.port}`);
+    assert.equal(sample.checker, 'TCP_CHECK');
+    assert.ok(sample.latencyMs >= 0);
   } finally {
     await handle.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -112,7 +119,7 @@ test('a crashing checker worker is restarted without touching the main loop or t
     // The restarted worker resumes from the reported states: still down, no flap back up.
     await sleep(600);
     assert.deepEqual(verdicts, [true, false]);
-    const back = net.createServer().listen(port, '127.0.0.1');
+    const back = relisten(port);
     try {
       await until(() => verdicts.at(-1) === true);
     } finally {
@@ -160,5 +167,24 @@ test('a reload resumes unchanged checkers instead of starting them over', async 
     );
   } finally {
     await second.stop();
+  }
+});
+
+test('ha_suspend in the worker: checks wait until the address is local', async () => {
+  const port = await closedTcpPort();
+  const plan = buildPlan({
+    haSuspendAddress: '10.9.9.9',
+    realServers: [{ port, timing: { delayLoopMs: 100 } }],
+  });
+  const { log } = captureLog();
+  const handle = startCheckers(plan, { log, workerLog: { level: 'silent' } });
+  try {
+    await handle.ready;
+    await sleep(1500); // past the first due run: suspended, so still in its start state
+    assert.equal(handle.verdicts()[0]!.realServers[0]!.alive, true);
+    handle.setLocalAddresses(['10.9.9.9']);
+    await until(() => !handle.verdicts()[0]!.realServers[0]!.alive, 2000);
+  } finally {
+    await handle.stop();
   }
 });

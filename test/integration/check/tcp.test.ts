@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { runTcpCheck } from '../../../src/check/tcp.js';
 import { closedTcpPort, endpoint, tcpServer, type Running } from '../../fixtures/check/servers.js';
 import {
@@ -40,6 +41,21 @@ describe('TCP_CHECK on loopback', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     assert.equal(peers.at(-1), '127.0.0.2');
   });
+});
+
+test('TCP_CHECK over IPv6 loopback', async () => {
+  const server = net.createServer((s) => s.on('error', () => undefined));
+  await new Promise<void>((resolve) => server.listen(0, '::1', resolve));
+  try {
+    const { port } = server.address() as net.AddressInfo;
+    const r = await runTcpCheck({
+      type: 'TCP_CHECK',
+      endpoint: { address: '::1', port, family: 6, timeoutMs: 1000 },
+    });
+    assert.deepEqual([r.ok, r.reason], [true, 'connected']);
+  } finally {
+    server.close();
+  }
 });
 
 describe('TCP_CHECK timeout (namespace)', { skip: netnsSkip() }, () => {

@@ -1,7 +1,8 @@
 // Our node as MASTER of VI_1 (v2, PASS) and VI_6 (v3/IPv6) on d2, alone; the test injects crafted
 // adverts from d1's namespace with a raw socket (testbeds.md §C.5 lists how keepalived reacts to
 // the same packets). Every bad advert must be dropped and counted with its reason, leaving the
-// instance MASTER; a valid higher-priority advert must make it BACKUP at once.
+// instance MASTER; a valid higher-priority advert must make it BACKUP at once. Also checks the
+// takeover GARP burst captured on d1 (bytes and vrrp_garp_interval pacing) and the notify order.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
@@ -15,7 +16,8 @@ import {
   type RunningNode,
 } from '../../helpers/vrrp-nodes.js';
 import { RawIpSocket } from '../../../src/net/raw-socket.js';
-import { IP_HDRINCL, IPPROTO_IP } from '../../../src/net/constants.js';
+import { ETH_P_ARP, IP_HDRINCL, IPPROTO_IP } from '../../../src/net/constants.js';
+import { PacketSocket } from '../../../src/net/packet-socket.js';
 import { IPPROTO_VRRP } from '../../../src/vrrp/checksum.js';
 import {
   encodeAdvert,
@@ -35,6 +37,7 @@ const config = (notify: string) => `
 global_defs {
     enable_script_security
     script_user root
+    vrrp_garp_interval 0.02
 }
 vrrp_instance VI_1 {
     state BACKUP
@@ -69,6 +72,8 @@ let files: ReturnType<typeof scratchDir>;
 let node: RunningNode;
 let v4: RawIpSocket;
 let v6: RawIpSocket;
+let arp: PacketSocket;
+const garps: Array<{ at: number; frame: Buffer }> = [];
 
 before(() => {
   if (skip) return;
@@ -82,6 +87,11 @@ before(() => {
   v4.bindToDevice('eth0');
   v4.setMulticastIf(ifindex);
   v4.setOption(IPPROTO_IP, IP_HDRINCL, 1);
+  arp = PacketSocket.open(ETH_P_ARP, { ifindex, netns: path });
+  arp.onFrame(
+    (f) => garps.push({ at: performance.now(), frame: Buffer.from(f.frame) }),
+    () => undefined,
+  );
   v6 = RawIpSocket.open(6, IPPROTO_VRRP, { netns: path });
   v6.bindToDevice('eth0');
   v6.setMulticastIf(ifindex);
@@ -92,6 +102,7 @@ after(async () => {
   if (skip) return;
   v4.close();
   v6.close();
+  arp.close();
   await node?.stop();
   bed.teardown();
   files.cleanup();
@@ -153,6 +164,18 @@ test(
       6000,
       'd2 to become MASTER of both instances',
     );
+    // The takeover burst on the wire: 5 GARPs exactly as keepalived's (vectors/README.md, with
+    // d2's MAC), paced by vrrp_garp_interval 0.02.
+    await waitUntil(() => garps.length >= 5, 2000, 'five gratuitous ARPs');
+    const mac = bed.nodes.d2.mac.replaceAll(':', '');
+    const expectedFrame = `ffffffffffff${mac}08060001080006040001${mac}c0a80026ffffffffffffc0a80026`;
+    assert.deepEqual(
+      garps.slice(0, 5).map((g) => g.frame.toString('hex')),
+      new Array<string>(5).fill(expectedFrame),
+    );
+    const gaps = garps.slice(1, 5).map((g, i) => g.at - garps[i].at);
+    t.diagnostic(`GARP gaps: ${gaps.map((g) => g.toFixed(1)).join(', ')} ms`);
+    assert.ok(Math.min(...gaps) >= 15, 'paced by vrrp_garp_interval');
     const cases: Array<[string, () => void]> = [
       ['ttl', () => send4(v2Advert, { ttl: 64 })],
       ['auth', () => send4({ ...v2Advert, authData: passAuthData('9999') })],

@@ -3,9 +3,11 @@
 //    VI_1 in FAULT and the group pulls VI_2 into FAULT too; both VIPs go. The script passing again
 //    brings both back to BACKUP and then MASTER together.
 //  - VI_3 tracks a weight-20 script: its effective priority follows the script.
+// The group's generic notify script reports the group's transitions. Then a reload (SIGHUP)
+// that changes one instance, removes one and adds one.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
 import { createTestbed, type Testbed } from '../../helpers/netns.js';
 import {
@@ -35,7 +37,7 @@ after(async () => {
   files.cleanup();
 });
 
-const config = (healthy: string, boost: string) => `
+const config = (healthy: string, boost: string, notify: string) => `
 global_defs {
     enable_script_security
     script_user root
@@ -55,6 +57,7 @@ vrrp_sync_group G {
         VI_1
         VI_2
     }
+    notify ${notify}
 }
 vrrp_instance VI_1 {
     interface eth0
@@ -96,8 +99,11 @@ test(
   async (t) => {
     const healthy = `${files.dir}/healthy`;
     const boost = `${files.dir}/boost`;
+    const notifyLog = `${files.dir}/notify.log`;
+    const notify = files.write('notify.sh', `#!/bin/sh\necho "$*" >> ${notifyLog}\n`);
+    chmodSync(notify, 0o755);
     writeFileSync(healthy, '');
-    const n = startOurs(bed, 'd1', files.write('d1.conf', config(healthy, boost)));
+    const n = startOurs(bed, 'd1', files.write('d1.conf', config(healthy, boost, notify)));
     node = n;
     try {
       await waitUntil(
@@ -151,9 +157,70 @@ test(
         groupMasters().map((e) => String(e.reason).startsWith('sync group G')),
         [false, true, false, true],
       );
+      // The group's own notify: once all members share a state, with GROUP and priority 0.
+      const expected = [
+        'GROUP G BACKUP 0',
+        'GROUP G MASTER 0',
+        'GROUP G FAULT 0',
+        'GROUP G BACKUP 0',
+        'GROUP G MASTER 0',
+      ];
+      const lines = () => readFileSync(notifyLog, 'utf8').trim().split('\n');
+      await waitUntil(() => lines().length >= expected.length, 2000, 'the group notify script');
+      assert.deepEqual(lines(), expected);
     } catch (err) {
       t.diagnostic(n.dump());
       throw err;
     }
   },
 );
+
+const instance = (name: string, vrid: number, priority: number, vips: string[]) => `
+vrrp_instance ${name} {
+    interface eth0
+    virtual_router_id ${vrid}
+    priority ${priority}
+    virtual_ipaddress {
+${vips.map((v) => `        ${v}\n`).join('')}    }
+}
+`;
+
+test('reload (SIGHUP) keeps surviving instances, moves only changed VIPs', { skip }, async (t) => {
+  await node?.stop();
+  const conf = files.write(
+    'reload.conf',
+    instance('VI_1', 51, 100, ['192.168.0.38']) + instance('VI_2', 53, 100, ['192.168.0.39']),
+  );
+  const n = startOurs(bed, 'd1', conf);
+  node = n;
+  try {
+    await waitUntil(() => has('192.168.0.38') && has('192.168.0.39'), 6000, 'both MASTER');
+    files.write(
+      'reload.conf',
+      instance('VI_1', 51, 150, ['192.168.0.38', '192.168.0.41']) +
+        instance('VI_4', 55, 100, ['192.168.0.42']),
+    );
+    n.signal('SIGHUP');
+    await n.waitForLine(/"msg":"reloaded"/, 3000);
+    await n.waitForLine(/"instance":"VI_2","from":"MASTER","to":"STOP"/, 1000);
+    await n.waitForLine(/"event":"vip.add","instance":"VI_1","address":"192.168.0.41\/32"/, 1000);
+    await n.waitForLine(/"event":"vrrp.priority","instance":"VI_1","from":100,"to":150/, 1000);
+    await waitUntil(() => has('192.168.0.41') && !has('192.168.0.39'), 1000, 'the VIP changes');
+    assert.ok(has('192.168.0.38'), 'the kept VIP stayed');
+    assert.equal(
+      n.events('vrrp.state').filter((e) => e.instance === 'VI_1').length,
+      2,
+      'VI_1 kept its state through the reload',
+    );
+    assert.equal(
+      n.events('vip.del').filter((e) => e.instance === 'VI_1').length,
+      0,
+      'VI_1 removed nothing',
+    );
+    await n.waitForLine(/"instance":"VI_4","from":"INIT","to":"BACKUP"/, 1000);
+    await waitUntil(() => has('192.168.0.42'), 5000, 'the new instance to become MASTER');
+  } catch (err) {
+    t.diagnostic(n.dump());
+    throw err;
+  }
+});

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { CheckEngine, type CheckAction } from '../../../src/check/engine.js';
 import type { ProbeResult } from '../../../src/check/plan.js';
 import { buildPlan, tcpProbe } from '../../fixtures/check/plans.js';
@@ -164,4 +165,61 @@ test('resumed checker states carry over a restart', () => {
 test('an unknown checker id is a RangeError', () => {
   const e = new CheckEngine(buildPlan({ realServers: [{ port: 1 }] }));
   assert.throws(() => e.apply(7, ok), RangeError);
+});
+
+test('property: after any sequence of results, verdicts obey the quorum and all-checkers rules', () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.record({
+          weight: fc.integer({ min: 0, max: 5 }),
+          checkers: fc.integer({ min: 1, max: 3 }),
+        }),
+        {
+          minLength: 1,
+          maxLength: 5,
+        },
+      ),
+      fc.integer({ min: 1, max: 10 }),
+      fc.integer({ min: 0, max: 5 }),
+      fc.boolean(),
+      fc.array(fc.tuple(fc.nat(), fc.boolean(), fc.option(fc.integer({ min: 0, max: 20 }))), {
+        maxLength: 60,
+      }),
+      (servers, quorum, h, alpha, results) => {
+        const plan = buildPlan({
+          quorum,
+          hysteresis: Math.min(h, quorum - 1),
+          sorry: true,
+          realServers: servers.map((s, i) => ({
+            port: i + 1,
+            weight: s.weight,
+            timing: { alpha, retry: 1 },
+            probes: Array.from({ length: s.checkers }, () => tcpProbe(i + 1)),
+          })),
+        });
+        const e = new CheckEngine(plan);
+        const ids = plan.virtualServers[0]!.realServers.flatMap((r) => r.checkers.map((c) => c.id));
+        const q = plan.virtualServers[0]!;
+        for (const [pick, passed, w] of results) {
+          const id = ids[pick % ids.length]!;
+          e.apply(id, {
+            ok: passed,
+            reason: '',
+            latencyMs: 0,
+            weight: w === null ? undefined : { kind: 'set', weight: w },
+          });
+          const v = e.verdicts()[0]!;
+          v.realServers.forEach((rs, j) => {
+            const all = q.realServers[j]!.checkers.every((c) => e.checkerState(c.id).up);
+            assert.equal(rs.alive, all);
+          });
+          const live = v.realServers.reduce((sum, rs) => sum + (rs.alive ? rs.weight : 0), 0);
+          if (v.quorumUp) assert.ok(live > 0 && live >= q.quorum - q.hysteresis, `up at ${live}`);
+          else assert.ok(live < q.quorum + q.hysteresis, `down at ${live}`);
+          assert.equal(v.sorryActive, !v.quorumUp);
+        }
+      },
+    ),
+  );
 });

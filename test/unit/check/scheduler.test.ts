@@ -6,6 +6,7 @@ import {
   CheckScheduler,
   firstRunDelayMs,
 } from '../../../src/check/scheduler.js';
+import { defaultMaxConcurrent, FALLBACK_MAX_CONCURRENT } from '../../../src/check/runner.js';
 
 test('first runs are spread over 1 s + 0..warmup', () => {
   assert.equal(
@@ -100,4 +101,13 @@ test('property: takeDue yields exactly the due ids, sorted by due time', () => {
       },
     ),
   );
+});
+
+test('the default concurrency cap follows the fd limit', () => {
+  const limits = (v: string) =>
+    `Limit                     Soft Limit           Hard Limit           Units\nMax open files            ${v}                ${v}                files\n`;
+  assert.equal(defaultMaxConcurrent(limits('20000')), 10000);
+  assert.equal(defaultMaxConcurrent(limits('1024')), 512);
+  assert.equal(defaultMaxConcurrent(limits('unlimited')), 65536);
+  assert.equal(defaultMaxConcurrent(''), FALLBACK_MAX_CONCURRENT);
 });

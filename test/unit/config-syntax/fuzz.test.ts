@@ -186,9 +186,24 @@ describe('fuzz', () => {
   it('well-formed trees round-trip through any layout, with no diagnostics', () => {
     fc.assert(
       fc.property(fc.array(node(3), { maxLength: 5 }), layout, (nodes, style) => {
-        const r = parseBounded(render(nodes, style));
+        const text = render(nodes, style);
+        const r = parseBounded(text);
         assert.deepEqual(r.diagnostics, []);
         assert.deepEqual(outline(r.tree.statements), expected(nodes));
+        // Every word and brace position points at that word or brace in the source.
+        const lines = text.split('\n');
+        const at = (p: { line: number; col: number }) => lines[p.line - 1].slice(p.col - 1);
+        const check = (ss: Statement[]): void => {
+          for (const s of ss) {
+            for (const w of [s.keyword, ...s.args])
+              assert.ok(at(w.pos).startsWith(w.quoted ? `"${w.text}"` : w.text));
+            if (!s.block) continue;
+            assert.ok(at(s.block.open).startsWith('{'));
+            assert.ok(s.block.close && at(s.block.close).startsWith('}'));
+            check(s.block.statements);
+          }
+        };
+        check(r.tree.statements);
       }),
       { numRuns: 500 },
     );

@@ -2,17 +2,27 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Deadlines, monotonicClock, type Clock } from '../../../src/vrrp/deadlines.js';
 
-test('a timer fires once, at or after its deadline on the injected clock', async () => {
+/** Waits until `cond` holds (polled every 5 ms), failing after a generous 2 s. */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  const end = performance.now() + 2000;
+  while (!cond()) {
+    if (performance.now() > end) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+test('timers fire once each, in deadline order, never before their deadline', async () => {
   const fired: Array<[string, number]> = [];
   const d = new Deadlines<'a' | 'b'>(monotonicClock, (n) => fired.push([n, monotonicClock.now()]));
   const t0 = monotonicClock.now();
   d.set('a', t0 + 30.4375);
   d.set('b', t0 + 10);
-  await new Promise((r) => setTimeout(r, 60));
+  await until(() => fired.length === 2, 'both timers');
   assert.deepEqual(
     fired.map(([n]) => n),
     ['b', 'a'],
   );
+  assert.ok(fired[0][1] >= t0 + 10);
   assert.ok(fired[1][1] >= t0 + 30.4375);
 });
 
@@ -21,15 +31,15 @@ test('a clock slower than setTimeout never loses the timer (early wake-ups re-ar
   const base = performance.now();
   const slow: Clock = { now: () => (performance.now() - base) / 2 };
   const fired: number[] = [];
-  let wakeups = 0;
-  const d = new Deadlines<'x'>({ now: () => (wakeups++, slow.now()) }, () =>
-    fired.push(slow.now()),
-  );
+  let reads = 0;
+  const counting: Clock = { now: () => (reads++, slow.now()) };
+  const d = new Deadlines<'x'>(counting, () => fired.push(slow.now()));
   d.set('x', 20.25);
-  await new Promise((r) => setTimeout(r, 90));
-  assert.equal(fired.length, 1);
+  await until(() => fired.length === 1, 'the timer');
   assert.ok(fired[0] >= 20.25);
-  assert.ok(wakeups > 3, 'it did wake up early and re-arm');
+  assert.ok(reads > 3, 'it woke up early and re-armed');
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(fired.length, 1, 'and fired once');
 });
 
 test('re-arming replaces the deadline; cancel and cancelAll stop delivery', async () => {
@@ -37,13 +47,13 @@ test('re-arming replaces the deadline; cancel and cancelAll stop delivery', asyn
   const d = new Deadlines<'a' | 'b' | 'c'>(monotonicClock, (n) => fired.push(n));
   const now = monotonicClock.now();
   d.set('a', now + 5);
-  d.set('a', now + 25);
+  d.set('a', now + 60);
   d.set('b', now + 5);
   d.cancel('b');
   d.set('c', now + 5);
-  await new Promise((r) => setTimeout(r, 15));
+  await until(() => fired.length === 1, 'c');
   assert.deepEqual(fired, ['c']);
   d.cancelAll();
-  await new Promise((r) => setTimeout(r, 30));
+  await new Promise((r) => setTimeout(r, 80));
   assert.deepEqual(fired, ['c']);
 });

@@ -116,6 +116,8 @@ test('the seed instance maps to the runtime spec with keepalived defaults', () =
   assert.deepEqual(i.notify.generic?.argv, ['/usr/local/bin/notify.sh']);
   assert.deepEqual(i.notify.master?.argv, ['/usr/local/bin/master.sh', 'a', 'b']);
   assert.equal(i.trackPrimary, true);
+  assert.equal(i.checkAdvertAddresses, true);
+  assert.equal(i.startupDelayMs, 0);
 });
 
 test('sync-group members lose weighted trackers unless sync_group_tracking_weight', () => {
@@ -175,14 +177,13 @@ test('v2 intervals are whole seconds, v3 intervals centiseconds within 12 bits',
   assert.equal(advertIntervalCs(3, 60), 4095);
 });
 
-test('per-instance advert checks: version, auth, unicast peer, address list', () => {
-  const inst = {
+test('per-instance advert checks: version, auth, unicast peer and TTL, address list', () => {
+  const inst: Parameters<typeof advertDropReason>[0] = {
     version: 2 as const,
     authPass: '1111',
     unicastPeers: [],
-    vips: [
-      { address: '192.168.0.38', prefixLength: 32, family: 4 as const, dev: 'eth0', noDad: false },
-    ],
+    checkAdvertAddresses: true,
+    vips: [{ address: '192.168.0.38', prefixLength: 32, family: 4, dev: 'eth0', noDad: false }],
   };
   const advert: VrrpAdvert = {
     version: 2,
@@ -194,17 +195,25 @@ test('per-instance advert checks: version, auth, unicast peer, address list', ()
     authData: passAuthData('1111'),
   };
   const src = '192.168.0.48';
-  assert.equal(advertDropReason(inst, advert, src), undefined);
-  assert.equal(advertDropReason(inst, { ...advert, version: 3 }, src), 'version');
-  assert.equal(advertDropReason(inst, { ...advert, authData: passAuthData('9999') }, src), 'auth');
-  assert.equal(advertDropReason(inst, { ...advert, authType: VRRP_AUTH_NONE }, src), 'auth');
+  const check = (i: typeof inst, a: VrrpAdvert, from = src, ttl = 255) =>
+    advertDropReason(i, a, from, ttl);
+  assert.equal(check(inst, advert), undefined);
+  assert.equal(check(inst, { ...advert, version: 3 }), 'version');
+  assert.equal(check(inst, { ...advert, authData: passAuthData('9999') }), 'auth');
+  assert.equal(check(inst, { ...advert, authType: VRRP_AUTH_NONE }), 'auth');
+  assert.equal(check(inst, { ...advert, addresses: ['192.168.0.39'] }), 'addresses');
   assert.equal(
-    advertDropReason(inst, { ...advert, addresses: ['192.168.0.39'] }, src),
-    'addresses',
+    check({ ...inst, checkAdvertAddresses: false }, { ...advert, addresses: ['192.168.0.39'] }),
+    undefined,
+    'skip_check_adv_addr',
   );
   // A priority-0 advert is honoured whatever it lists (the master is leaving).
-  assert.equal(advertDropReason(inst, { ...advert, priority: 0, addresses: [] }, src), undefined);
-  const unicast = { ...inst, unicastPeers: ['192.168.0.58'] };
-  assert.equal(advertDropReason(unicast, advert, src), 'peer');
-  assert.equal(advertDropReason(unicast, advert, '192.168.0.58'), undefined);
+  assert.equal(check(inst, { ...advert, priority: 0, addresses: [] }), undefined);
+  const unicast = { ...inst, unicastPeers: [{ address: '192.168.0.58', minTtl: 250 }] };
+  assert.equal(check(unicast, advert), 'peer');
+  assert.equal(check(unicast, advert, '192.168.0.58'), undefined);
+  assert.equal(check(unicast, advert, '192.168.0.58', 64), 'ttl');
+  // Without min_ttl / max_ttl a unicast peer's TTL is not checked (keepalived).
+  const anyTtl = { ...inst, unicastPeers: [{ address: '192.168.0.58' }] };
+  assert.equal(check(anyTtl, advert, '192.168.0.58', 64), undefined);
 });

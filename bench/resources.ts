@@ -1,0 +1,279 @@
+// Memory and CPU of keepalived-ts against keepalived running the same VRRP configuration
+// (`-P`, VRRP only), each alone as MASTER in a namespace of its own testbed, one after the other
+// so they never compete for the CPU. Scenarios:
+//   idle    one instance, advert_int 1, VRRPv2 PASS (the tutorial layout, testbeds.md §C.1)
+//   loaded  VRRPv3, 10 instances at advert_int 0.1: 100 adverts/s sent
+// A bare `node` process waiting on a timer is measured too in the idle scenario: the floor any
+// Node daemon starts from.
+// Each trial starts the daemon, waits until it holds every VIP, lets the takeover settle (GARP
+// repeat after 5 s, first compilations), then samples every process in the namespace over a
+// window: RSS and RssAnon from /proc/PID/status and PSS from smaps_rollup (median of the samples;
+// PSS is the fair sum over keepalived's parent and child, which share pages), and CPU from
+// time on CPU of all their threads from /proc/PID/task/*/schedstat.
+//   node dist/bench/resources.js [--quick] [--trials N] [--json]
+//        [--impl ours|keepalived|node] [--scenario idle|loaded] [--node-flags "--flag ..."]
+// --node-flags passes V8/Node flags to keepalived-ts's node, to measure their effect on memory.
+import type { ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createTestbed } from '../test/helpers/netns.js';
+import { holdsVip, scratchDir } from '../test/helpers/vrrp-nodes.js';
+import { benchArgs } from './lib/args.js';
+import { formatSummary, ratioLine, type Unit } from './lib/format.js';
+import { machineLine } from './lib/machine.js';
+import { namespacePids, sampleGroup } from './lib/proc.js';
+import { median, summarize, type Summary } from './lib/stats.js';
+import { runTrials } from './lib/trials.js';
+
+type Impl = 'ours' | 'keepalived' | 'node';
+type Scenario = 'idle' | 'loaded';
+
+const MIB: Unit = { name: 'MiB', decimals: 1 };
+const CPU: Unit = { name: '% of one core', decimals: 3 };
+
+const shared = benchArgs();
+const { values } = parseArgs({
+  options: {
+    impl: { type: 'string' },
+    scenario: { type: 'string' },
+    'node-flags': { type: 'string', default: '' },
+  },
+  strict: false,
+});
+const quick = shared.quick;
+const trials = shared.trials ?? (quick ? 1 : 3);
+/** Seconds after the daemon holds its VIPs before sampling, and the sampling window. */
+const settleSeconds = quick ? 1 : 6;
+const windowSeconds = quick ? 2 : 15;
+const SAMPLE_EVERY_MS = 500;
+/** Bound per (scenario, implementation): trials stop starting once it is spent. */
+const boundMs = quick ? 30_000 : 150_000;
+const nodeFlags = String(values['node-flags']).split(/\s+/).filter(Boolean);
+
+const SCENARIOS: Record<Scenario, { instances: number; advertInt: number; version: 2 | 3 }> = {
+  idle: { instances: 1, advertInt: 1, version: 2 },
+  loaded: { instances: 10, advertInt: 0.1, version: 3 },
+};
+
+/** Instance i: VRID 51+i, VIP 192.168.0.(38+i)/32. */
+const vip = (i: number) => `192.168.0.${38 + i}`;
+
+function configFor(scenario: Scenario): string {
+  const s = SCENARIOS[scenario];
+  const auth =
+    s.version === 2
+      ? '    authentication {\n        auth_type PASS\n        auth_pass 1111\n    }\n'
+      : '';
+  const instances = Array.from(
+    { length: s.instances },
+    (_, i) =>
+      `vrrp_instance VI_${i + 1} {\n    state MASTER\n    interface eth0\n` +
+      `    virtual_router_id ${51 + i}\n    priority 100\n    advert_int ${s.advertInt}\n${auth}` +
+      `    virtual_ipaddress {\n        ${vip(i)}\n    }\n}\n`,
+  );
+  return (s.version === 3 ? 'global_defs {\n    vrrp_version 3\n}\n' : '') + instances.join('');
+}
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+
+const bed = createTestbed('res', [{ name: 'd1', ipv4: '192.168.0.48/24' }]);
+const files = scratchDir('bench-res');
+let current: ChildProcess | undefined;
+
+function teardown(): void {
+  if (current?.pid !== undefined) signalGroup(current, 'SIGKILL');
+  bed.teardown();
+  files.cleanup();
+}
+// The suite runner sends SIGTERM when the time bound passes: leave no namespace behind.
+for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(sig, () => {
+    teardown();
+    process.exit(1);
+  });
+}
+
+function signalGroup(proc: ChildProcess, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-(proc.pid as number), sig);
+  } catch {
+    // already gone
+  }
+}
+
+function launch(impl: Impl, config: string): ChildProcess {
+  const pid = (n: string) => `${files.dir}/${n}.pid`;
+  const [cmd, args] =
+    impl === 'keepalived'
+      ? [
+          'keepalived',
+          ['-P', '-n', '-l', '-f', config, '-p', pid('main'), '-r', pid('vrrp'), '-c', pid('chk')],
+        ]
+      : impl === 'ours'
+        ? [
+            process.execPath,
+            [
+              ...nodeFlags,
+              '--input-type=module',
+              '-e',
+              `import(${JSON.stringify(MAIN)}).then((m) => m.main(process.argv.slice(1)))`,
+              '--',
+              '-P',
+              '-n',
+              '-l',
+              '-f',
+              config,
+            ],
+          ]
+        : [process.execPath, ['-e', 'setInterval(() => {}, 1000)']];
+  return bed.spawn('d1', cmd, args, { stdio: 'ignore' });
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  const exited = new Promise((r) => proc.once('exit', r));
+  if (proc.exitCode === null && proc.signalCode === null) {
+    signalGroup(proc, 'SIGTERM');
+    const late = await Promise.race([exited.then(() => false), sleep(5000).then(() => true)]);
+    if (late) signalGroup(proc, 'SIGKILL');
+  }
+  // Anything else the daemon started in the namespace (scripts, keepalived's child).
+  for (const pid of namespacePids(bed.nodes.d1.ns)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+async function waitForVips(proc: ChildProcess, count: number): Promise<void> {
+  const deadline = performance.now() + 15_000;
+  while (![...Array(count).keys()].every((i) => holdsVip(bed, 'd1', `${vip(i)}/32`))) {
+    if (proc.exitCode !== null) throw new Error(`daemon exited with status ${proc.exitCode}`);
+    if (performance.now() > deadline) throw new Error('daemon did not take its VIPs in 15 s');
+    await sleep(50);
+  }
+}
+
+interface TrialFigures {
+  processes: number;
+  rssMiB: number;
+  pssMiB: number;
+  anonMiB: number;
+  cpuPercent: number;
+}
+
+async function measureOnce(impl: Impl, scenario: Scenario, config: string): Promise<TrialFigures> {
+  const proc = launch(impl, config);
+  current = proc;
+  try {
+    if (impl === 'node') await sleep(1000);
+    else await waitForVips(proc, SCENARIOS[scenario].instances);
+    await sleep(settleSeconds * 1000);
+    const pids = namespacePids(bed.nodes.d1.ns);
+    const first = sampleGroup(pids);
+    const samples = [first];
+    const t0 = performance.now();
+    while (performance.now() - t0 < windowSeconds * 1000) {
+      await sleep(SAMPLE_EVERY_MS);
+      samples.push(sampleGroup(pids));
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    const last = samples[samples.length - 1];
+    const mid = (pick: (m: (typeof first)['memory']) => number) =>
+      median(samples.map((s) => pick(s.memory)).sort((a, b) => a - b)) / 1024;
+    return {
+      processes: last.processes,
+      rssMiB: mid((m) => m.rss),
+      pssMiB: mid((m) => m.pss),
+      anonMiB: mid((m) => m.anon),
+      cpuPercent: ((last.cpuNs - first.cpuNs) / 1e9 / seconds) * 100,
+    };
+  } finally {
+    await stop(proc);
+    current = undefined;
+  }
+}
+
+interface Figures {
+  processes: number;
+  rssMiB: Summary;
+  pssMiB: Summary;
+  anonMiB: Summary;
+  cpuPercent: Summary;
+}
+
+async function measure(impl: Impl, scenario: Scenario): Promise<Figures> {
+  const config = files.write(`${scenario}.conf`, configFor(scenario));
+  const per: TrialFigures[] = [];
+  await runTrials({ warmup: 0, trials, timeBoundMs: boundMs }, async () => {
+    per.push(await measureOnce(impl, scenario, config));
+  });
+  const of = (pick: (f: TrialFigures) => number) => summarize(per.map(pick));
+  return {
+    processes: per[per.length - 1].processes,
+    rssMiB: of((f) => f.rssMiB),
+    pssMiB: of((f) => f.pssMiB),
+    anonMiB: of((f) => f.anonMiB),
+    cpuPercent: of((f) => f.cpuPercent),
+  };
+}
+
+const IMPL_NAMES: Record<Impl, string> = {
+  ours: 'keepalived-ts',
+  keepalived: 'keepalived',
+  node: 'bare node',
+};
+
+function print(impl: Impl, scenario: Scenario, f: Figures): void {
+  console.log(`${scenario}, ${IMPL_NAMES[impl]} (${f.processes} process(es)), per-trial medians:`);
+  console.log(`  RSS  ${formatSummary(f.rssMiB, MIB)}`);
+  console.log(`  PSS  ${formatSummary(f.pssMiB, MIB)}`);
+  console.log(`  anon ${formatSummary(f.anonMiB, MIB)}`);
+  console.log(`  CPU  ${formatSummary(f.cpuPercent, CPU)}`);
+}
+
+async function main(): Promise<void> {
+  console.log(machineLine());
+  console.log(
+    `${trials} trial(s), ${settleSeconds} s settle, ${windowSeconds} s window` +
+      (nodeFlags.length > 0 ? `, keepalived-ts node flags: ${nodeFlags.join(' ')}` : ''),
+  );
+  const impls: Impl[] =
+    typeof values.impl === 'string' ? [values.impl as Impl] : ['keepalived', 'ours', 'node'];
+  const scenarios: Scenario[] =
+    typeof values.scenario === 'string' ? [values.scenario as Scenario] : ['idle', 'loaded'];
+  const results: Partial<Record<Scenario, Partial<Record<Impl, Figures>>>> = {};
+  for (const scenario of scenarios) {
+    const row: Partial<Record<Impl, Figures>> = {};
+    results[scenario] = row;
+    for (const impl of impls) {
+      // The bare node floor only means something next to the idle daemon.
+      if (impl === 'node' && scenario !== 'idle') continue;
+      row[impl] = await measure(impl, scenario);
+      print(impl, scenario, row[impl]);
+    }
+  }
+  for (const scenario of scenarios) {
+    const ours = results[scenario]?.ours;
+    const theirs = results[scenario]?.keepalived;
+    if (!ours || !theirs) continue;
+    const pairs: Array<[string, keyof Omit<Figures, 'processes'>, Unit]> = [
+      ['RSS', 'rssMiB', MIB],
+      ['PSS', 'pssMiB', MIB],
+      ['CPU', 'cpuPercent', CPU],
+    ];
+    for (const [what, key, unit] of pairs)
+      console.log(
+        ratioLine(`${scenario} ${what}`, ours[key].median, 'keepalived', theirs[key].median, unit),
+      );
+  }
+  if (shared.json) console.log(JSON.stringify({ nodeFlags, results }));
+}
+
+try {
+  await main();
+} finally {
+  teardown();
+}
