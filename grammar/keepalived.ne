@@ -6,7 +6,7 @@
 
 @{%
 import type { Statement } from './ast.js';
-import { statementLexer, statementsOf, type StatementList } from './lexer.js';
+import { statementLexer, statementsOf, withBlock, type StatementList } from './lexer.js';
 %}
 
 @lexer statementLexer
@@ -18,15 +18,11 @@ config -> statements {% id %}
 statements -> null {% () => null %}
   | statements run {% ([prev, run]): StatementList => ({ prev, run }) %}
 
-# A run of statements without blocks, or one statement with its block.
+# A run of statements (blocks without nested blocks are built by the tokenizer and come inside
+# runs), or one statement with its block.
 run -> %stmts {% ([t]) => t.statements %}
   | %open statements %close {%
-      ([open, list, close]): Statement[] => [{
-        ...open.statement,
-        block: {
-          statements: statementsOf(list),
-          open: open.open,
-          ...(close.pos ? { close: close.pos } : {}),
-        },
-      }]
+      ([open, list, close]): Statement[] => [
+        withBlock(open.statement, statementsOf(list), open.open, close.pos),
+      ]
     %}

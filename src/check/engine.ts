@@ -7,6 +7,7 @@ import type {
   CheckerPlan,
   ProbeResult,
   RealServerPlan,
+  ScriptPlan,
   VirtualServerPlan,
 } from './plan.js';
 import { planCheckers } from './plan.js';
@@ -76,7 +77,7 @@ export type CheckAction =
       realServer?: string;
       /** Which keyword the command came from. */
       keyword: 'notify_up' | 'notify_down' | 'quorum_up' | 'quorum_down';
-      argv: string[];
+      script: ScriptPlan;
     };
 
 /** Checker states by checker id, to carry state over a restart of the checker side. */
@@ -267,7 +268,7 @@ function notify(
   vs: VirtualServerPlan,
   rs: RealServerPlan | undefined,
   keyword: 'notify_up' | 'notify_down' | 'quorum_up' | 'quorum_down',
-  argv: string[],
+  script: ScriptPlan,
 ): CheckAction {
-  return { type: 'notify', virtualServer: vs.name, realServer: rs?.name, keyword, argv };
+  return { type: 'notify', virtualServer: vs.name, realServer: rs?.name, keyword, script };
 }

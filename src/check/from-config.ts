@@ -10,6 +10,7 @@ import type {
   CheckerTiming,
   KeepalivedConfig,
   RealServer,
+  ScriptCommand,
   VirtualServer,
 } from '../config/model.js';
 import type { Diagnostic } from '../config/diagnostic.js';
@@ -21,6 +22,7 @@ import type {
   Endpoint,
   ProbeSpec,
   RealServerPlan,
+  ScriptPlan,
   VirtualServerPlan,
 } from './plan.js';
 
@@ -49,6 +51,15 @@ export function planFromConfig(config: KeepalivedConfig): {
 } {
   const diagnostics: Diagnostic[] = [];
   let nextId = 0;
+
+  // A script names its user, else the global script_user applies (keepalived.md §3.10).
+  const scriptOf = (cmd: ScriptCommand): ScriptPlan => {
+    const who = cmd.user !== undefined ? cmd : config.globalDefs.scriptUser;
+    const script: ScriptPlan = { argv: cmd.argv };
+    if (who?.user !== undefined) script.user = who.user;
+    if (who?.group !== undefined) script.group = who.group;
+    return script;
+  };
 
   const timingMs = (t: CheckerTiming): CheckerTimingMs => ({
     delayLoopMs: ms(t.delayLoop),
@@ -130,9 +141,7 @@ export function planFromConfig(config: KeepalivedConfig): {
         return {
           probe: {
             type: 'MISC_CHECK',
-            argv: checker.script.argv,
-            user: checker.script.user,
-            group: checker.script.group,
+            ...scriptOf(checker.script),
             timeoutMs: ms(checker.timeout),
             dynamic: checker.dynamic,
           },
@@ -240,8 +249,8 @@ export function planFromConfig(config: KeepalivedConfig): {
         family: rs.family,
         weight: rs.weight,
         inhibitOnFailure: rs.inhibitOnFailure,
-        notifyUp: rs.notifyUp?.argv,
-        notifyDown: rs.notifyDown?.argv,
+        notifyUp: rs.notifyUp && scriptOf(rs.notifyUp),
+        notifyDown: rs.notifyDown && scriptOf(rs.notifyDown),
         checkers,
       };
     });
@@ -262,8 +271,8 @@ export function planFromConfig(config: KeepalivedConfig): {
       haSuspendAddress,
       quorum: vs.quorum,
       hysteresis: vs.hysteresis,
-      quorumUp: vs.quorumUp?.argv,
-      quorumDown: vs.quorumDown?.argv,
+      quorumUp: vs.quorumUp && scriptOf(vs.quorumUp),
+      quorumDown: vs.quorumDown && scriptOf(vs.quorumDown),
       sorryServer: vs.sorryServer && {
         address: vs.sorryServer.address,
         port: vs.sorryServer.port,

