@@ -15,12 +15,15 @@
 
 import { fork } from 'node:child_process';
 import net from 'node:net';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CheckRunner } from '../src/check/runner.js';
 import { CheckScheduler } from '../src/check/scheduler.js';
 import { startCheckers } from '../src/check/supervisor.js';
 import type { CheckPlan, RealServerPlan } from '../src/check/plan.js';
 import { createLogger } from '../src/observe/log.js';
+import { machineLine } from './lib/machine.js';
+import { summarize } from './lib/stats.js';
 
 const SERVER_PROCESSES = 4;
 
@@ -143,8 +146,8 @@ async function main(): Promise<void> {
         ? undefined
         : round((counts1.latenessSumMs - (counts0.latenessSumMs ?? 0)) / Math.max(1, checks)),
     latenessMaxMs: counts1.latenessMaxMs === undefined ? undefined : round(counts1.latenessMaxMs),
-    down: summarize(affected, rsDownAt, killedAt, timing.delayLoopMs + timing.delayBeforeRetryMs),
-    up: summarize(affected, rsUpAt, backAt, timing.delayLoopMs),
+    down: detection(affected, rsDownAt, killedAt, timing.delayLoopMs + timing.delayBeforeRetryMs),
+    up: detection(affected, rsUpAt, backAt, timing.delayLoopMs),
   };
   if (process.argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify(figures)}\n`);
@@ -311,7 +314,7 @@ async function startServers(
   return { child, ports: new Set(ports) };
 }
 
-function summarize(
+function detection(
   affected: string[],
   seenAt: Map<string, number>,
   since: number,
@@ -320,16 +323,14 @@ function summarize(
   const lat = affected
     .map((rs) => seenAt.get(rs))
     .filter((t): t is number => t !== undefined && t >= since)
-    .map((t) => t - since)
-    .sort((a, b) => a - b);
-  const pick = (q: number) =>
-    round(lat[Math.min(lat.length - 1, Math.floor(q * lat.length))] ?? NaN);
+    .map((t) => t - since);
+  const s = lat.length > 0 ? summarize(lat) : undefined;
   return {
     affected: affected.length,
     detected: lat.length,
-    p50Ms: pick(0.5),
-    p99Ms: pick(0.99),
-    maxMs: round(lat.at(-1) ?? NaN),
+    p50Ms: round(s?.median ?? NaN),
+    p99Ms: round(s?.p99 ?? NaN),
+    maxMs: round(s?.max ?? NaN),
     boundMs,
   };
 }
@@ -339,6 +340,10 @@ function report(f: Figures): void {
     .map(([n, ns]) => `${n}: ${ns} ns`)
     .join(', ');
   const lines = [
+    machineLine(),
+    `load average at the end: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} (figures are for a host shared with whatever else runs)`,
     `scheduler cost per check cycle (take + reschedule): ${sched}`,
     `checkers benchmark (${f.mode}): ${f.realServers} real servers (TCP_CHECK, delay_loop 1 s) on ${f.ports} loopback ports`,
     `  checks/s        configured ${f.configuredChecksPerSec}, achieved ${f.achievedChecksPerSec}`,

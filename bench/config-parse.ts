@@ -1,41 +1,34 @@
-// Benchmark of the configuration syntax stage (preprocess + lex + grammar) on a generated config
-// with 10,000 real servers (~100k lines), against `keepalived -t` on the same file when keepalived
-// is installed. Usage: node dist/bench/config-parse.js [--quick] [--trials N]
-//   --quick: 10 virtual servers x 100 real servers, one trial, no warm-up (for CI).
+// Configuration loading benchmark: a generated keepalived.conf with 10,000 real servers (~100k
+// lines, bench/gen-config.ts), timed against `keepalived -t` on the same file in the same run.
+//   (a) syntax stage in-process: parseConfig (preprocess, lex, grammar)
+//   (b) full load in-process: loadConfig (parse, typed model, validation) — what `-t` does
+//   (c) fresh process: `node bin/keepalived-ts -t -f FILE` (needs dist/, `npm run build`),
+//       wall time including Node's start-up, which `node -e 0` measures alongside
+// keepalived can only be timed as a process: `keepalived -t -l -n -f FILE` with pid files in a
+// temporary directory, wall time. Each round runs every measurement once, in turn, so all share
+// the machine's conditions on a loaded host.
+//   node dist/bench/config-parse.js [--quick] [--trials N] [--json]
+// --quick: 10 virtual servers x 100 real servers, one round, no warm-up (CI keeps it running).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../src/config/load.js';
 import { parseConfig } from '../src/config/parse.js';
 import { DEFAULT_GEN, generateConfig } from './gen-config.js';
+import { benchArgs } from './lib/args.js';
+import { MS, formatSummary, ratioLine } from './lib/format.js';
+import { machineLine } from './lib/machine.js';
+import { summarize, type Summary } from './lib/stats.js';
+import { runTrials } from './lib/trials.js';
 
-interface Stats {
-  min: number;
-  median: number;
-  max: number;
-}
-
-function stats(ms: number[]): Stats {
-  const s = [...ms].sort((a, b) => a - b);
-  return { min: s[0], median: s[Math.floor(s.length / 2)], max: s[s.length - 1] };
-}
-
-const fmt = (ms: number): string => `${ms.toFixed(1)} ms`;
-
-/** Times `run`: the first call (cold: JIT not warmed up), then `trials` after `warmup` more. */
-function timeRuns(trials: number, warmup: number, run: () => void): Stats & { first: number } {
-  const time = (): number => {
-    const t0 = performance.now();
-    run();
-    return performance.now() - t0;
-  };
-  const first = time();
-  for (let i = 0; i < warmup; i++) run();
-  const ms: number[] = [];
-  for (let i = 0; i < trials; i++) ms.push(time());
-  return { ...stats(ms), first };
-}
+/** The config-id: the generated file has no `@` lines, so any fixed value does. */
+const CONFIG_ID = 'bench';
+/** bin/keepalived-ts of this checkout: the bench runs from dist/bench/ (or another outDir). */
+const CLI = fileURLToPath(new URL('../../bin/keepalived-ts', import.meta.url));
+const BUILT_CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
 
 function keepalivedPath(): string | undefined {
   try {
@@ -47,13 +40,35 @@ function keepalivedPath(): string | undefined {
   }
 }
 
-function main(): void {
-  const args = process.argv.slice(2);
-  const quick = args.includes('--quick');
-  const trialsArg = args.indexOf('--trials');
-  const trials = trialsArg >= 0 ? Number(args[trialsArg + 1]) : quick ? 1 : 10;
-  const warmup = quick ? 0 : 3;
-  const gen = quick ? { virtualServers: 10, realServersPerVirtual: 100 } : DEFAULT_GEN;
+/** Wall time of a command run to completion, ms; throws when it does not exit with `status`. */
+function timeProcess(cmd: string, args: string[], status: number): number {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  const ms = performance.now() - t0;
+  if (r.status !== status)
+    throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status} (expected ${status}): ${r.stderr}`);
+  return ms;
+}
+
+/** Wall time of `run`, ms. */
+function timeCall(run: () => void): number {
+  const t0 = performance.now();
+  run();
+  return performance.now() - t0;
+}
+
+interface Measure {
+  label: string;
+  samples: number[];
+  run: () => number;
+}
+
+async function main(): Promise<void> {
+  const args = benchArgs();
+  const trials = args.trials ?? (args.quick ? 1 : 10);
+  const warmup = args.quick ? 0 : 3;
+  const gen = args.quick ? { virtualServers: 10, realServersPerVirtual: 100 } : DEFAULT_GEN;
+  console.log(machineLine());
 
   const dir = mkdtempSync(join(tmpdir(), `kts-bench-config-${process.pid}-`));
   try {
@@ -64,53 +79,127 @@ function main(): void {
     const realServers = gen.virtualServers * gen.realServersPerVirtual;
     console.log(`config: ${realServers} real servers, ${lines} lines, ${text.length} bytes`);
 
-    let statements = 0;
-    const ours = timeRuns(trials, warmup, () => {
-      const r = parseConfig(file, { configId: 'bench' });
-      if (r.diagnostics.length > 0)
-        throw new Error(`unexpected diagnostics: ${r.diagnostics[0].message}`);
-      statements = r.tree.statements.length;
-    });
-    console.log(
-      `keepalived-ts syntax stage (${trials} trials, ${warmup} warm-up): ` +
-        `min ${fmt(ours.min)}, median ${fmt(ours.median)}, max ${fmt(ours.max)}; ` +
-        `${Math.round(lines / (ours.median / 1000)).toLocaleString('en')} lines/s; ` +
-        `${statements} top-level statements; first (cold) parse ${fmt(ours.first)}`,
-    );
+    const parse: Measure = {
+      label: 'keepalived-ts syntax stage (parseConfig, in-process)',
+      samples: [],
+      run: () =>
+        timeCall(() => {
+          const r = parseConfig(file, { configId: CONFIG_ID });
+          if (r.diagnostics.length > 0) throw new Error(`parse: ${r.diagnostics[0].message}`);
+        }),
+    };
+    const load: Measure = {
+      label: 'keepalived-ts full load (loadConfig: parse + model + validate, in-process)',
+      samples: [],
+      run: () =>
+        timeCall(() => {
+          const r = loadConfig(file, { configId: CONFIG_ID });
+          if (r.verdict !== 'ok' || r.diagnostics.length > 0)
+            throw new Error(`load: ${r.verdict}: ${r.diagnostics[0]?.message ?? ''}`);
+          if (r.config.virtualServers.length !== gen.virtualServers)
+            throw new Error(`load: ${r.config.virtualServers.length} virtual servers`);
+        }),
+    };
+    const measures = [parse, load];
+
+    const cliBuilt = existsSync(BUILT_CLI);
+    const fresh: Measure = {
+      label: 'keepalived-ts -t (fresh process: node bin/keepalived-ts -t -f FILE)',
+      samples: [],
+      run: () => timeProcess(process.execPath, [CLI, '-t', '-f', file], 0),
+    };
+    const nodeStart: Measure = {
+      label: 'node start-up (node -e 0, part of the fresh-process figure)',
+      samples: [],
+      run: () => timeProcess(process.execPath, ['-e', '0'], 0),
+    };
+    if (cliBuilt) measures.push(fresh, nodeStart);
+    else console.log(`${BUILT_CLI} not built (npm run build): no fresh-process figure`);
 
     const keepalived = keepalivedPath();
-    if (!keepalived) {
-      console.log('keepalived not installed: no comparison');
-      return;
-    }
-    const pid = (name: string): string => join(dir, name);
-    const cmd = [
-      '-t',
-      '-l',
-      '-n',
-      '-f',
-      file,
-      '-p',
-      pid('keepalived.pid'),
-      '-r',
-      pid('vrrp.pid'),
-      '-c',
-      pid('checkers.pid'),
-    ];
-    let status: number | null = null;
-    const theirs = timeRuns(quick ? 1 : 3, 0, () => {
-      status = spawnSync(keepalived, cmd, { stdio: 'ignore' }).status;
+    const theirs: Measure = {
+      label: 'keepalived -t -l -n -f FILE (fresh process)',
+      samples: [],
+      run: () =>
+        timeProcess(
+          keepalived ?? 'keepalived',
+          [
+            '-t',
+            '-l',
+            '-n',
+            '-f',
+            file,
+            '-p',
+            join(dir, 'keepalived.pid'),
+            '-r',
+            join(dir, 'vrrp.pid'),
+            '-c',
+            join(dir, 'checkers.pid'),
+          ],
+          0,
+        ),
+    };
+    if (keepalived) measures.push(theirs);
+    else console.log('keepalived not installed: no comparison');
+
+    let firstLoad = 0;
+    await runTrials({ warmup, trials }, (trial) => {
+      for (const m of measures) {
+        const ms = m.run();
+        if (trial >= 0) m.samples.push(ms);
+        else if (m === load && trial === -1) firstLoad = ms;
+      }
     });
+
+    const summaries = new Map<Measure, Summary>(measures.map((m) => [m, summarize(m.samples)]));
+    for (const m of measures) console.log(`${m.label}: ${formatSummary(summaries.get(m)!, MS)}`);
+    const perSecond = (m: Measure): number => Math.round(lines / (summaries.get(m)!.median / 1000));
     console.log(
-      `keepalived -t (${quick ? 1 : 3} runs, exit ${status}): min ${fmt(theirs.min)}, ` +
-        `median ${fmt(theirs.median)}, max ${fmt(theirs.max)}`,
+      `throughput (medians): syntax stage ${perSecond(parse).toLocaleString('en')} lines/s, ` +
+        `full load ${perSecond(load).toLocaleString('en')} lines/s` +
+        (warmup > 0
+          ? `; first full load in this process (cold JIT) ${firstLoad.toFixed(1)} ms`
+          : ''),
     );
-    console.log(
-      `ratio keepalived-ts / keepalived -t (medians): ${(ours.median / theirs.median).toFixed(2)}`,
-    );
+
+    const median = (m: Measure): number => summaries.get(m)!.median;
+    if (keepalived) {
+      console.log(
+        ratioLine(
+          'config load, in-process full load vs -t (medians)',
+          median(load),
+          'keepalived -t',
+          median(theirs),
+          MS,
+        ),
+      );
+      console.log(
+        ratioLine(
+          'config syntax stage vs -t (medians)',
+          median(parse),
+          'keepalived -t',
+          median(theirs),
+          MS,
+        ),
+      );
+      if (cliBuilt)
+        console.log(
+          ratioLine(
+            'config -t as a fresh process (medians)',
+            median(fresh),
+            'keepalived -t',
+            median(theirs),
+            MS,
+          ),
+        );
+    }
+    if (args.json) {
+      const figures = Object.fromEntries(measures.map((m) => [m.label, summaries.get(m)]));
+      console.log(JSON.stringify({ lines, realServers, trials, warmup, figures }));
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-main();
+await main();

@@ -17,10 +17,11 @@ import type { ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { createTestbed } from '../test/helpers/netns.js';
+import { createTestbed, spawnIn } from '../test/helpers/netns.js';
+import { ETH_P_IP, etherType, readPcap } from '../test/helpers/pcap.js';
 import { holdsVip, scratchDir } from '../test/helpers/vrrp-nodes.js';
 import { benchArgs } from './lib/args.js';
-import { formatSummary, ratioLine, type Unit } from './lib/format.js';
+import { formatSummary, MS, ratioLine, type Unit } from './lib/format.js';
 import { machineLine } from './lib/machine.js';
 import { namespacePids, sampleGroup } from './lib/proc.js';
 import { median, summarize, type Summary } from './lib/stats.js';
@@ -130,7 +131,7 @@ function launch(impl: Impl, config: string): ChildProcess {
   return bed.spawn('d1', cmd, args, { stdio: 'ignore' });
 }
 
-async function stop(proc: ChildProcess): Promise<void> {
+async function stop(proc: ChildProcess, ns: string): Promise<void> {
   const exited = new Promise((r) => proc.once('exit', r));
   if (proc.exitCode === null && proc.signalCode === null) {
     signalGroup(proc, 'SIGTERM');
@@ -138,7 +139,8 @@ async function stop(proc: ChildProcess): Promise<void> {
     if (late) signalGroup(proc, 'SIGKILL');
   }
   // Anything else the daemon started in the namespace (scripts, keepalived's child).
-  for (const pid of namespacePids(bed.nodes.d1.ns)) {
+  if (ns === bed.sw) return;
+  for (const pid of namespacePids(ns)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -156,8 +158,40 @@ async function waitForVips(proc: ChildProcess, count: number): Promise<void> {
   }
 }
 
+/** IPPROTO_VRRP (netinet/in.h). */
+const IPPROTO_VRRP = 112;
+const ETH_HLEN = 14;
+
+/**
+ * Captures the adverts d1 sends, on its bridge port in the switch namespace (so the capture costs
+ * the daemon nothing), for the advert timing figure: how far each interval between two adverts
+ * of one VRID is from advert_int.
+ */
+function startCapture(file: string): ChildProcess {
+  return spawnIn(bed.sw, 'tcpdump', ['-i', 'v-d1', '-U', '-n', '-w', file, 'ip proto 112'], {
+    stdio: 'ignore',
+  });
+}
+
+/** |interval - advert_int| in ms for every pair of consecutive adverts of each VRID. */
+export function advertErrorsMs(file: string, advertIntMs: number): number[] {
+  const lastByVrid = new Map<number, number>();
+  const errors: number[] = [];
+  for (const { timeUs, frame } of readPcap(file)) {
+    if (etherType(frame) !== ETH_P_IP || frame[ETH_HLEN + 9] !== IPPROTO_VRRP) continue;
+    const ihl = (frame[ETH_HLEN] & 0x0f) * 4;
+    const vrid = frame[ETH_HLEN + ihl + 1];
+    const last = lastByVrid.get(vrid);
+    if (last !== undefined) errors.push(Math.abs((timeUs - last) / 1000 - advertIntMs));
+    lastByVrid.set(vrid, timeUs);
+  }
+  return errors;
+}
+
 interface TrialFigures {
   processes: number;
+  /** p99 over the window of |advert interval - advert_int|, ms; undefined without adverts. */
+  advertErrorP99Ms: number | undefined;
   rssMiB: number;
   pssMiB: number;
   anonMiB: number;
@@ -172,6 +206,8 @@ async function measureOnce(impl: Impl, scenario: Scenario, config: string): Prom
     else await waitForVips(proc, SCENARIOS[scenario].instances);
     await sleep(settleSeconds * 1000);
     const pids = namespacePids(bed.nodes.d1.ns);
+    const pcap = `${files.dir}/${impl}-${scenario}.pcap`;
+    const capture = impl === 'node' ? undefined : startCapture(pcap);
     const first = sampleGroup(pids);
     const samples = [first];
     const t0 = performance.now();
@@ -180,24 +216,28 @@ async function measureOnce(impl: Impl, scenario: Scenario, config: string): Prom
       samples.push(sampleGroup(pids));
     }
     const seconds = (performance.now() - t0) / 1000;
+    if (capture) await stop(capture, bed.sw);
+    const errors = capture ? advertErrorsMs(pcap, SCENARIOS[scenario].advertInt * 1000) : [];
     const last = samples[samples.length - 1];
     const mid = (pick: (m: (typeof first)['memory']) => number) =>
       median(samples.map((s) => pick(s.memory)).sort((a, b) => a - b)) / 1024;
     return {
       processes: last.processes,
+      advertErrorP99Ms: errors.length > 0 ? summarize(errors).p99 : undefined,
       rssMiB: mid((m) => m.rss),
       pssMiB: mid((m) => m.pss),
       anonMiB: mid((m) => m.anon),
       cpuPercent: ((last.cpuNs - first.cpuNs) / 1e9 / seconds) * 100,
     };
   } finally {
-    await stop(proc);
+    await stop(proc, bed.nodes.d1.ns);
     current = undefined;
   }
 }
 
 interface Figures {
   processes: number;
+  advertErrorP99Ms: Summary | undefined;
   rssMiB: Summary;
   pssMiB: Summary;
   anonMiB: Summary;
@@ -211,8 +251,12 @@ async function measure(impl: Impl, scenario: Scenario): Promise<Figures> {
     per.push(await measureOnce(impl, scenario, config));
   });
   const of = (pick: (f: TrialFigures) => number) => summarize(per.map(pick));
+  const advertErrors = per.flatMap((f) =>
+    f.advertErrorP99Ms === undefined ? [] : [f.advertErrorP99Ms],
+  );
   return {
     processes: per[per.length - 1].processes,
+    advertErrorP99Ms: advertErrors.length > 0 ? summarize(advertErrors) : undefined,
     rssMiB: of((f) => f.rssMiB),
     pssMiB: of((f) => f.pssMiB),
     anonMiB: of((f) => f.anonMiB),
@@ -232,6 +276,8 @@ function print(impl: Impl, scenario: Scenario, f: Figures): void {
   console.log(`  PSS  ${formatSummary(f.pssMiB, MIB)}`);
   console.log(`  anon ${formatSummary(f.anonMiB, MIB)}`);
   console.log(`  CPU  ${formatSummary(f.cpuPercent, CPU)}`);
+  if (f.advertErrorP99Ms)
+    console.log(`  advert interval error, p99 per trial: ${formatSummary(f.advertErrorP99Ms, MS)}`);
 }
 
 async function main(): Promise<void> {
@@ -259,7 +305,7 @@ async function main(): Promise<void> {
     const ours = results[scenario]?.ours;
     const theirs = results[scenario]?.keepalived;
     if (!ours || !theirs) continue;
-    const pairs: Array<[string, keyof Omit<Figures, 'processes'>, Unit]> = [
+    const pairs: Array<[string, 'rssMiB' | 'pssMiB' | 'cpuPercent', Unit]> = [
       ['RSS', 'rssMiB', MIB],
       ['PSS', 'pssMiB', MIB],
       ['CPU', 'cpuPercent', CPU],
@@ -267,6 +313,16 @@ async function main(): Promise<void> {
     for (const [what, key, unit] of pairs)
       console.log(
         ratioLine(`${scenario} ${what}`, ours[key].median, 'keepalived', theirs[key].median, unit),
+      );
+    if (ours.advertErrorP99Ms && theirs.advertErrorP99Ms)
+      console.log(
+        ratioLine(
+          `${scenario} advert interval error p99`,
+          ours.advertErrorP99Ms.median,
+          'keepalived',
+          theirs.advertErrorP99Ms.median,
+          MS,
+        ),
       );
   }
   if (shared.json) console.log(JSON.stringify({ nodeFlags, results }));

@@ -3,7 +3,7 @@
 // by a character scan). Every piece of text keeps a map back to the column it was written at,
 // so positions survive comment-escape removal and `$NAME` substitution.
 import type { Lexer as NearleyLexer } from 'nearley';
-import type { SourcePos, Statement, Word } from './ast.js';
+import type { Block, SourcePos, Statement, Word } from './ast.js';
 import type { Diagnostic } from './diagnostic.js';
 
 /** keepalived reads each physical line into a buffer of this size (lib/parser.h MAXBUF). */
@@ -323,7 +323,11 @@ export function withBlock(
   open: SourcePos,
   close: SourcePos | undefined,
 ): Statement {
-  return { ...statement, block: { statements, open, ...(close ? { close } : {}) } };
+  // Literals, not spreads: a spread copy of `statement` plus `block` gets a hidden class of
+  // its own in V8, one per block (20k of them in a 100k-line config).
+  const block: Block = close ? { statements, open, close } : { statements, open };
+  const { keyword, args, raw, pos } = statement;
+  return { keyword, args, raw, pos, block };
 }
 
 /** The lexer named in the grammar; parses use a StatementQueue holding their own tokens. */

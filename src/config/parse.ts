@@ -124,7 +124,12 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
   /** The leaf block is not one: hand its opening to the grammar. */
   const emitLeaf = (l: LeafBlock): void => {
     flush(l.outerRun);
-    tokens.push({ type: 'open', value: l.statement.keyword.text, statement: l.statement, open: l.open });
+    tokens.push({
+      type: 'open',
+      value: l.statement.keyword.text,
+      statement: l.statement,
+      open: l.open,
+    });
   };
   /** The leaf block ends: it joins the enclosing run. */
   const closeLeaf = (l: LeafBlock, close: SourcePos | undefined): void => {
@@ -209,7 +214,9 @@ function toStatement(line: SourceLine, diagnostics: Diagnostic[]): Statement | u
   if (unclosed >= 0 && !quoteLeftOpen(line.text)) diagnostics.push(unmatchedQuote(line, unclosed));
   if (words.length === 0) return undefined;
   const keyword = words[0];
-  words.shift();
+  // slice: an exact-size copy, where the array grown by push keeps spare capacity for as long
+  // as the tree lives (a 100k-line config holds 100k of them).
+  const args = words.slice(1);
   const raw = line.text.slice(skipWhiteSpace(line.text, afterFirst));
-  return { keyword, args: words, raw, pos: keyword.pos };
+  return { keyword, args, raw, pos: keyword.pos };
 }

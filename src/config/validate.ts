@@ -85,6 +85,7 @@ function resolveRefs(
   what: string,
 ): TrackRef[] {
   const kept: TrackRef[] = [];
+  const keptNames = new Set<string>();
   for (const ref of refs) {
     if (!known.has(ref.name)) {
       f.error(
@@ -93,13 +94,16 @@ function resolveRefs(
         `(${owner}) ${what} ${ref.name} not found, ignoring...`,
         didYouMean(ref.name, known),
       );
-    } else if (kept.some((k) => k.name === ref.name)) {
+    } else if (keptNames.has(ref.name)) {
       f.error(
         ref.pos,
         'duplicate-track',
         `(${owner}) duplicate ${what.replace(' ', '_')} ${ref.name} - ignoring`,
       );
-    } else kept.push(ref);
+    } else {
+      kept.push(ref);
+      keptNames.add(ref.name);
+    }
   }
   return kept;
 }
@@ -355,25 +359,25 @@ function checkDuplicateVrids(f: BuildContext, config: KeepalivedConfig): void {
       );
     } else seen.set(key, inst);
   }
-  // Unicast instances conflict when they share a VRID, interface and a peer.
-  const unicast = config.vrrpInstances.filter((i) => i.unicastPeers.length > 0);
-  unicast.forEach((a, i) => {
-    for (const b of unicast.slice(0, i)) {
-      if (
-        a.virtualRouterId !== b.virtualRouterId ||
-        a.interface !== b.interface ||
-        a.family !== b.family
-      )
-        continue;
-      if (a.unicastPeers.some((p) => b.unicastPeers.some((q) => q.address === p.address))) {
+  // Unicast instances conflict when they share a VRID, interface and a peer. Grouped by VRID,
+  // interface and family first, so only instances that could conflict are compared.
+  const unicast = new Map<string, Array<{ inst: VrrpInstance; peers: Set<string> }>>();
+  for (const a of config.vrrpInstances) {
+    if (a.unicastPeers.length === 0) continue;
+    const key = `${a.interface}/${a.family}/${a.virtualRouterId}`;
+    let earlier = unicast.get(key);
+    if (!earlier) unicast.set(key, (earlier = []));
+    for (const b of earlier) {
+      if (a.unicastPeers.some((p) => b.peers.has(p.address))) {
         f.error(
           a.pos,
           'duplicate-vrid',
-          `(${a.name}) duplicate VRID conflict with ${b.name} VRID ${a.virtualRouterId}`,
+          `(${a.name}) duplicate VRID conflict with ${b.inst.name} VRID ${a.virtualRouterId}`,
         );
       }
     }
-  });
+    earlier.push({ inst: a, peers: new Set(a.unicastPeers.map((p) => p.address)) });
+  }
 }
 
 function checkLvsReferences(f: BuildContext, config: KeepalivedConfig): void {

@@ -31,19 +31,16 @@ export class VrrpSide implements Subsystem {
     }
   }
 
-  async apply(config: KeepalivedConfig, plan?: ReloadPlan): Promise<void> {
+  async apply(config: KeepalivedConfig): Promise<void> {
     if (!this.runtime) {
       if (config.vrrpInstances.length > 0)
         this.runtime = await runVrrp(config, { observer: this.observer });
       return;
     }
-    if (!plan || !touched(plan.instances)) return;
-    // Restarting the runtime would send priority-0 adverts and move every VIP: worse than keeping
-    // the running instances until the next restart. Say so plainly.
-    this.observer.log.warn(
-      { subsystem: this.name, changes: plan.changes.filter((c) => c.startsWith('instance ')) },
-      'vrrp: instance changes take effect at the next restart (this runtime cannot reload in place)',
-    );
+    // Always handed over, not only when the plan lists instance changes: sync groups and
+    // global_defs also shape the instances, and the runtime leaves what is unchanged untouched
+    // (surviving instances keep their state and VIPs; only differences are acted on).
+    await this.runtime.reload(config);
   }
 
   async stop(opts: StopOptions): Promise<void> {

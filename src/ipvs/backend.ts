@@ -146,10 +146,11 @@ function logFields(op: IpvsOp) {
 
 /**
  * Destination operations of one service sent before waiting for their answers. The kernel handles
- * a generic netlink request inside sendmsg, so requests take effect in the order sent; the window
- * only bounds the ACKs queued on our socket's receive buffer (each takes about 1 KiB of it).
+ * a generic netlink request inside sendmsg, so requests take effect in the order sent; the client
+ * packs the window's changes into one datagram with one ACK (NetlinkSocket.command). The window
+ * matches the client's requests in flight, which its socket's receive buffer bounds (ipvs/client).
  */
-export const APPLY_WINDOW = 64;
+export const APPLY_WINDOW = 256;
 
 /**
  * Applies operations in order with keepalived's adoption semantics, logging each. A failure is

@@ -57,6 +57,13 @@ export interface IpvsClientOptions extends Pick<NetlinkSocketOptions, 'timeoutMs
 
 const openGenericSocket = (opts: NetlinkSocketOptions) => NetlinkSocket.open(NETLINK_GENERIC, opts);
 
+/**
+ * Requests in flight on an IPVS socket, so changes go out a few hundred per datagram. Each may
+ * come back as an error (about 1 KiB of receive buffer each): 256 fit the 1 MiB buffer we force,
+ * which IPVS's CAP_NET_ADMIN always allows (NativeNetlinkTransport, SO_RCVBUFFORCE).
+ */
+const IPVS_MAX_IN_FLIGHT = 256;
+
 interface Connection {
   nl: NetlinkSocket;
   /** The dynamic generic netlink id of the IPVS family in this kernel. */
@@ -66,7 +73,7 @@ interface Connection {
 /** Opens a generic netlink socket and resolves the IPVS family on it. */
 async function connect(opts: IpvsClientOptions): Promise<Connection> {
   const { openSocket = openGenericSocket, ...socketOpts } = opts;
-  const nl = openSocket(socketOpts);
+  const nl = openSocket({ maxInFlight: IPVS_MAX_IN_FLIGHT, ...socketOpts });
   try {
     const family = await resolveFamily(nl, IPVS_GENL_NAME);
     return { nl, familyId: family.id };
@@ -128,19 +135,14 @@ export class IpvsClient {
     return this.reconnecting;
   }
 
-  private send(
-    cmd: number,
-    op: string,
-    parts?: IpvsMessageParts,
-    flags = 0,
-  ): Promise<NetlinkMessage[]> {
-    const payload = ipvsMessage(cmd, parts);
-    const request = async (c: Connection) => {
-      try {
-        return await c.nl.request(c.familyId, flags, payload, op);
-      } catch (err) {
-        // Timeouts and overruns leave the socket in doubt: replace it. A dump interrupted by a
-        // concurrent table change is only a stale read; the socket is fine.
+  /**
+   * Runs `exchange` on the current connection (opening one if needed). Timeouts and overruns leave
+   * the socket in doubt: it is replaced. A dump interrupted by a concurrent table change is only a
+   * stale read; the socket is fine.
+   */
+  private call<T>(exchange: (c: Connection) => Promise<T>): Promise<T> {
+    const run = (c: Connection) =>
+      exchange(c).catch((err: unknown) => {
         const doubtful =
           err instanceof NetlinkSocketError && err.code !== 'NETLINK_DUMP_INTERRUPTED';
         if (doubtful && this.current === c) {
@@ -148,9 +150,28 @@ export class IpvsClient {
           this.current = undefined;
         }
         throw err;
-      }
-    };
-    return this.current ? request(this.current) : this.reconnect().then(request);
+      });
+    return this.current ? run(this.current) : this.reconnect().then(run);
+  }
+
+  /** A request answered with data (GET_*, dumps). */
+  private send(
+    cmd: number,
+    op: string,
+    parts?: IpvsMessageParts,
+    flags = 0,
+  ): Promise<NetlinkMessage[]> {
+    const payload = ipvsMessage(cmd, parts);
+    return this.call((c) => c.nl.request(c.familyId, flags, payload, op));
+  }
+
+  /**
+   * A change (NEW/SET/DEL_*, FLUSH). Changes made in one turn share a datagram and one ACK
+   * (NetlinkSocket.command): the batching that lets applyOps beat `ipvsadm -R`.
+   */
+  private change(cmd: number, op: string, parts?: IpvsMessageParts): Promise<void> {
+    const payload = ipvsMessage(cmd, parts);
+    return this.call((c) => c.nl.command(c.familyId, 0, payload, op));
   }
 
   /** Runs a dump after every dump issued before it has finished. */
@@ -193,39 +214,39 @@ export class IpvsClient {
   }
 
   async addService(s: Service): Promise<void> {
-    await this.send(IPVS_CMD_NEW_SERVICE, `IPVS_CMD_NEW_SERVICE ${serviceName(s.key)}`, {
+    return this.change(IPVS_CMD_NEW_SERVICE, `IPVS_CMD_NEW_SERVICE ${serviceName(s.key)}`, {
       service: s,
     });
   }
 
   async editService(s: Service): Promise<void> {
-    await this.send(IPVS_CMD_SET_SERVICE, `IPVS_CMD_SET_SERVICE ${serviceName(s.key)}`, {
+    return this.change(IPVS_CMD_SET_SERVICE, `IPVS_CMD_SET_SERVICE ${serviceName(s.key)}`, {
       service: s,
     });
   }
 
   async deleteService(key: ServiceKey): Promise<void> {
-    await this.send(IPVS_CMD_DEL_SERVICE, `IPVS_CMD_DEL_SERVICE ${serviceName(key)}`, {
+    return this.change(IPVS_CMD_DEL_SERVICE, `IPVS_CMD_DEL_SERVICE ${serviceName(key)}`, {
       serviceKey: key,
     });
   }
 
   async addDestination(key: ServiceKey, d: Destination): Promise<void> {
-    await this.send(IPVS_CMD_NEW_DEST, destOp('IPVS_CMD_NEW_DEST', key, d), {
+    return this.change(IPVS_CMD_NEW_DEST, destOp('IPVS_CMD_NEW_DEST', key, d), {
       serviceKey: key,
       destination: d,
     });
   }
 
   async editDestination(key: ServiceKey, d: Destination): Promise<void> {
-    await this.send(IPVS_CMD_SET_DEST, destOp('IPVS_CMD_SET_DEST', key, d), {
+    return this.change(IPVS_CMD_SET_DEST, destOp('IPVS_CMD_SET_DEST', key, d), {
       serviceKey: key,
       destination: d,
     });
   }
 
   async deleteDestination(key: ServiceKey, d: DestinationKey): Promise<void> {
-    await this.send(IPVS_CMD_DEL_DEST, destOp('IPVS_CMD_DEL_DEST', key, d), {
+    return this.change(IPVS_CMD_DEL_DEST, destOp('IPVS_CMD_DEL_DEST', key, d), {
       serviceKey: key,
       destinationKey: d,
     });
@@ -233,7 +254,7 @@ export class IpvsClient {
 
   /** Removes every service (and so every destination) in this network namespace. */
   async flush(): Promise<void> {
-    await this.send(IPVS_CMD_FLUSH, 'IPVS_CMD_FLUSH');
+    return this.change(IPVS_CMD_FLUSH, 'IPVS_CMD_FLUSH');
   }
 }
 

@@ -26,7 +26,7 @@ import type {
   VirtualServerGroup,
 } from '../config/model.js';
 import { KtsError } from '../errors.js';
-import { addressBytes, formatAddress } from '../vrrp/address.js';
+import { addressBytes, formatAddress } from '../net/inet.js';
 import { canonicalAddress } from './codec.js';
 import {
   IP_VS_SVC_F_ONEPACKET,

@@ -18,6 +18,8 @@ export const SOL_SOCKET = 1;
 export const IPPROTO_IP = 0;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_ICMPV6 = 58;
+/** IANA protocol number of VRRP (netinet/in.h). */
+export const IPPROTO_VRRP = 112;
 export const SOL_PACKET = 263;
 
 // ---- SOL_SOCKET options (asm-generic/socket.h) ----

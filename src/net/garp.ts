@@ -1,7 +1,7 @@
 // Gratuitous ARP frames, byte-identical to keepalived's (vectors/garp-takeover-burst.pcap): an ARP
 // *request* broadcast with sender IP = target IP = the VIP and target MAC ff:ff:ff:ff:ff:ff.
 // Pure; send with PacketSocket (see src/net/announce.ts). 42 bytes: veth does not pad.
-import { addressBytes } from '../vrrp/address.js';
+import { addressBytes } from './inet.js';
 import { ETH_ALEN, ETH_P_ARP, ETH_P_IP } from './constants.js';
 
 /** ARPHRD_ETHER (linux/if_arp.h). */

@@ -2,8 +2,7 @@
 // (vectors/unsolicited-na-ipv6.pcap): from the VIP to ff02::1, hop limit 255, ICMPv6 type 136
 // with only the Override flag, the VIP as target and a target link-layer address option.
 // Pure; send with PacketSocket (see src/net/announce.ts). 86 bytes.
-import { internetChecksum } from '../vrrp/checksum.js';
-import { addressBytes } from '../vrrp/address.js';
+import { addressBytes, internetChecksum } from './inet.js';
 import { ETH_ALEN, ETH_HLEN, ETH_P_IPV6, IPPROTO_ICMPV6 } from './constants.js';
 
 /** ND_NEIGHBOR_ADVERT (netinet/icmp6.h). */

@@ -14,7 +14,7 @@
 // or IPV6_HOPLIMIT). Nothing is filtered: checking TTL 255 is the caller's protocol logic.
 import { KtsError } from '../errors.js';
 import { writeU32 } from '../netlink/attr.js';
-import { addressBytes, formatAddress } from '../vrrp/address.js';
+import { addressBytes, formatAddress } from './inet.js';
 import {
   AF_INET,
   AF_INET6,

@@ -9,7 +9,7 @@
 import { isIPv4 } from 'node:net';
 import { KtsError } from '../errors.js';
 import { readU16, readU32, writeU16, writeU32, writeS32, readS32 } from '../netlink/attr.js';
-import { addressBytes, formatAddress } from '../vrrp/address.js';
+import { addressBytes, formatAddress } from './inet.js';
 import { AF_INET, AF_INET6, AF_NETLINK, AF_PACKET, ETH_ALEN } from './constants.js';
 
 export interface InetAddress {

@@ -5,8 +5,8 @@
 // dropped here is reported with a reason so the runtime can count it (`packet.dropped`).
 import { isIPv4 } from 'node:net';
 import { KtsError } from '../errors.js';
-import { addressBytes } from '../vrrp/address.js';
-import { IPPROTO_VRRP } from '../vrrp/checksum.js';
+import { addressBytes } from './inet.js';
+import { IPPROTO_VRRP } from './constants.js';
 import {
   decodeAdvert,
   encodeAdvert,

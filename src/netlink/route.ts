@@ -9,7 +9,7 @@
 // Addresses are text; the family comes from the destination (routes) or from `family` (rules).
 import { isIPv4 } from 'node:net';
 import { AF_INET, AF_INET6 } from '../net/constants.js';
-import { addressBytes, formatAddress } from '../vrrp/address.js';
+import { addressBytes, formatAddress } from '../net/inet.js';
 import { AttributeDecoder, AttributeEncoder, writeS32, writeU16, writeU32 } from './attr.js';
 import {
   FIB_RULE_HDRLEN,

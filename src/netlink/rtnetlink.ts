@@ -24,7 +24,7 @@
 import { isIPv4 } from 'node:net';
 import { AF_INET, AF_INET6, AF_UNSPEC } from '../net/constants.js';
 import { formatMac, parseMac } from '../net/sockaddr.js';
-import { addressBytes, formatAddress } from '../vrrp/address.js';
+import { addressBytes, formatAddress } from '../net/inet.js';
 import {
   AttributeDecoder,
   AttributeEncoder,

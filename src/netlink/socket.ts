@@ -17,13 +17,22 @@
 //   nl.close()   rejects whatever is pending or queued with NETLINK_CLOSED.
 //   new NetlinkSocket(transport, opts)   over any NetlinkTransport (tests use a fake kernel).
 //
-// Requests are independent: up to maxInFlight (8) are sent at once, the rest queue; replies are
-// matched by sequence number. The timeout runs from the send. A request that times out is
-// forgotten; a late reply to it is dropped.
+//   await nl.command(IPVS_FAMILY, 0, payload, 'IPVS_CMD_NEW_DEST ...')
+//       A change answered only by success or an errno: like request(), but it resolves with
+//       nothing and may go without its own ACK (see below).
+//
+// Requests are independent: up to maxInFlight (8) are in flight at once, the rest queue; replies
+// are matched by sequence number. Requests made in the same turn of the event loop are packed
+// into one datagram (the kernel handles its messages in order, each as if sent alone), and a
+// command followed by another message in its datagram is sent without NLM_F_ACK: the kernel
+// answers failures regardless, before it answers anything after, so the next ACK'd message's
+// reply proves the silent ones succeeded. A burst of N commands thus costs one sendmsg and one
+// ACK, not N of each. The timeout runs from the send, one timer per datagram. A request that
+// times out is forgotten; a late reply to it is dropped.
 import { AF_NETLINK, SOCK_RAW, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE } from '../net/constants.js';
 import { NativeSocket, type Received } from '../net/native.js';
 import { decodeSockaddrNl, encodeSockaddrNl } from '../net/sockaddr.js';
-import { readS32 } from './attr.js';
+import { align4, readS32 } from './attr.js';
 import {
   NETLINK_ADD_MEMBERSHIP,
   NETLINK_CAP_ACK,
@@ -31,6 +40,7 @@ import {
   NETLINK_EXT_ACK,
   NLMSG_DONE,
   NLMSG_ERROR,
+  NLMSG_HDRLEN,
   NLMSG_NOOP,
   NLMSG_OVERRUN,
   NLM_F_ACK,
@@ -75,15 +85,6 @@ export interface NetlinkTransport {
   ): void;
   setKeepAlive(alive: boolean): void;
   close(): void;
-}
-
-interface Pending {
-  op: string;
-  replies: NetlinkMessage[];
-  interrupted: boolean;
-  resolve(msgs: NetlinkMessage[]): void;
-  reject(err: Error): void;
-  timer: NodeJS.Timeout;
 }
 
 const KERNEL = encodeSockaddrNl(0, 0);
@@ -157,6 +158,47 @@ const DEFAULT_TIMEOUT_MS = 5000;
  * (ENOBUFS) and replies are lost. A few in flight keep the round trips overlapped and bounded.
  */
 const DEFAULT_MAX_IN_FLIGHT = 8;
+/**
+ * The largest datagram we pack requests into. The kernel refuses one above its send buffer
+ * (netlink_sendmsg: EMSGSIZE past sk_sndbuf - 32, 208 KiB by default) and copies it into one
+ * linear skb; 32 KiB stays far below and already carries a few hundred IPVS requests.
+ */
+const MAX_DATAGRAM_BYTES = 32 * 1024;
+
+/** A request waiting for its turn to be sent. */
+interface Queued {
+  type: number;
+  flags: number;
+  data: Buffer;
+  /** A command: success needs no ACK of its own when a later message of its datagram has one. */
+  command: boolean;
+  timeoutMs: number;
+  pending: Pending;
+}
+
+/** Requests sent together in one datagram: they share one timer. */
+interface Datagram {
+  timer: NodeJS.Timeout | undefined;
+  /** Members not settled yet; the timer is cleared when none is left. */
+  open: number;
+}
+
+interface Pending {
+  op: string;
+  seq: number;
+  timeoutMs: number;
+  replies: NetlinkMessage[];
+  interrupted: boolean;
+  resolve(msgs: NetlinkMessage[]): void;
+  reject(err: Error): void;
+  datagram: Datagram | undefined;
+  /**
+   * Commands sent just before this message, in its datagram, without NLM_F_ACK. The kernel handles
+   * a datagram's messages in order and answers a failure at once, so the first reply to this
+   * message proves that those not answered by then succeeded.
+   */
+  vouchesFor: Pending[] | undefined;
+}
 
 export class NetlinkSocket {
   /** Our port id, assigned by the kernel at bind. */
@@ -164,12 +206,14 @@ export class NetlinkSocket {
   private readonly sock: NetlinkTransport;
   private readonly timeoutMs: number;
   private readonly pending = new Map<number, Pending>();
-  private readonly queued: Array<{ send(): void; reject(err: Error): void; op: string }> = [];
+  private readonly queued: Queued[] = [];
+  private flushScheduled = false;
   private readonly maxInFlight: number;
   private readonly notificationHandlers = new Set<(msg: NetlinkMessage) => void>();
   private readonly overrunHandlers = new Set<(err: Error) => void>();
   private readonly errorHandlers = new Set<(err: Error) => void>();
   private seq = 0;
+  private keptAlive: boolean | undefined;
 
   constructor(transport: NetlinkTransport, opts: NetlinkSocketOptions = {}) {
     this.sock = transport;
@@ -224,6 +268,7 @@ export class NetlinkSocket {
     return () => this.errorHandlers.delete(handler);
   }
 
+  /** A request the kernel answers (with replies, or only its ACK). Always sent with NLM_F_ACK. */
   request(
     type: number,
     flags: number,
@@ -231,56 +276,140 @@ export class NetlinkSocket {
     op: string,
     timeoutMs = this.timeoutMs,
   ): Promise<NetlinkMessage[]> {
-    if (this.sock.isClosed) {
-      return Promise.reject(new NetlinkSocketError('NETLINK_CLOSED', `${op}: socket closed`));
-    }
-    return new Promise<NetlinkMessage[]>((resolve, reject) => {
-      const send = () => this.send(type, flags, data, op, timeoutMs, resolve, reject);
-      if (this.pending.size < this.maxInFlight) send();
-      else this.queued.push({ send, reject: (err) => reject(err), op });
-    });
+    return this.enqueue(type, flags, data, op, timeoutMs, false);
   }
 
-  private send(
+  /**
+   * A change whose only answer is success or an errno (add, delete, set): rejects like request(),
+   * resolves with nothing. Its NLM_F_ACK is left out when a later message of the same datagram
+   * carries one (that message's answer vouches for it), so a burst of commands costs the kernel,
+   * and us, one ACK per datagram instead of one per command.
+   */
+  async command(
+    type: number,
+    flags: number,
+    data: Buffer,
+    op: string,
+    timeoutMs = this.timeoutMs,
+  ): Promise<void> {
+    await this.enqueue(type, flags, data, op, timeoutMs, true);
+  }
+
+  private enqueue(
     type: number,
     flags: number,
     data: Buffer,
     op: string,
     timeoutMs: number,
-    resolve: (msgs: NetlinkMessage[]) => void,
-    reject: (err: Error) => void,
-  ): void {
-    const seq = this.nextSeq();
-    const msg = encodeMessage({
-      type,
-      flags: flags | NLM_F_REQUEST | NLM_F_ACK,
-      seq,
-      pid: this.pid,
-      data,
+    command: boolean,
+  ): Promise<NetlinkMessage[]> {
+    if (this.sock.isClosed) {
+      return Promise.reject(new NetlinkSocketError('NETLINK_CLOSED', `${op}: socket closed`));
+    }
+    return new Promise<NetlinkMessage[]>((resolve, reject) => {
+      const pending: Pending = {
+        op,
+        seq: 0,
+        timeoutMs,
+        replies: [],
+        interrupted: false,
+        resolve,
+        reject,
+        datagram: undefined,
+        vouchesFor: undefined,
+      };
+      this.queued.push({ type, flags, data, command, timeoutMs, pending });
+      this.scheduleFlush();
+      this.updateKeepAlive();
     });
-    const timer = setTimeout(() => {
-      this.settle(seq);
-      reject(new NetlinkSocketError('NETLINK_TIMEOUT', `${op}: no reply in ${timeoutMs} ms`));
-    }, timeoutMs);
-    this.pending.set(seq, { op, replies: [], interrupted: false, resolve, reject, timer });
-    this.updateKeepAlive();
+  }
+
+  /**
+   * Requests made in the same turn go out together: sending waits for the current synchronous
+   * code to finish queueing, then packs the queue into as few datagrams as the window allows.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  private flush(): void {
+    while (!this.sock.isClosed && this.queued.length > 0 && this.pending.size < this.maxInFlight) {
+      this.sendDatagram(this.takeDatagram());
+    }
+  }
+
+  /** The queued requests that fit into the window and into one datagram (at least one). */
+  private takeDatagram(): Queued[] {
+    const room = this.maxInFlight - this.pending.size;
+    let bytes = 0;
+    let count = 0;
+    while (count < room && count < this.queued.length) {
+      const size = NLMSG_HDRLEN + align4(this.queued[count].data.length);
+      if (count > 0 && bytes + size > MAX_DATAGRAM_BYTES) break;
+      bytes += size;
+      count += 1;
+    }
+    return this.queued.splice(0, count);
+  }
+
+  private sendDatagram(members: Queued[]): void {
+    const datagram: Datagram = { timer: undefined, open: members.length };
+    const messages: Buffer[] = [];
+    let unvouched: Pending[] = [];
+    let longest = 0;
+    members.forEach((q, i) => {
+      const p = q.pending;
+      p.seq = this.nextSeq();
+      p.datagram = datagram;
+      this.pending.set(p.seq, p);
+      longest = Math.max(longest, q.timeoutMs);
+      const acked = !q.command || i === members.length - 1;
+      if (acked) {
+        if (unvouched.length > 0) p.vouchesFor = unvouched;
+        unvouched = [];
+      } else unvouched.push(p);
+      messages.push(
+        encodeMessage({
+          type: q.type,
+          flags: q.flags | NLM_F_REQUEST | (acked ? NLM_F_ACK : 0),
+          seq: p.seq,
+          pid: this.pid,
+          data: q.data,
+        }),
+      );
+    });
+    datagram.timer = setTimeout(() => this.timedOut(members), longest);
     try {
-      this.sock.send(msg);
+      this.sock.send(messages.length === 1 ? messages[0] : Buffer.concat(messages));
     } catch (err) {
-      this.settle(seq);
-      reject(err as Error);
+      for (const { pending: p } of members) this.fail(p, err as Error);
+    }
+  }
+
+  /** No answer in time: every member still waiting fails (a late reply is then dropped). */
+  private timedOut(members: Queued[]): void {
+    for (const { pending: p } of members) {
+      if (this.pending.get(p.seq) !== p) continue;
+      this.fail(
+        p,
+        new NetlinkSocketError('NETLINK_TIMEOUT', `${p.op}: no reply in ${p.timeoutMs} ms`),
+      );
     }
   }
 
   close(): void {
     if (this.sock.isClosed) return;
     this.sock.close();
-    for (const [seq, p] of this.pending) {
-      this.settle(seq);
-      p.reject(new NetlinkSocketError('NETLINK_CLOSED', `${p.op}: socket closed`));
+    for (const p of this.pending.values()) {
+      this.fail(p, new NetlinkSocketError('NETLINK_CLOSED', `${p.op}: socket closed`));
     }
-    for (const q of this.queued.splice(0)) {
-      q.reject(new NetlinkSocketError('NETLINK_CLOSED', `${q.op}: socket closed`));
+    for (const { pending: p } of this.queued.splice(0)) {
+      p.reject(new NetlinkSocketError('NETLINK_CLOSED', `${p.op}: socket closed`));
     }
     this.notificationHandlers.clear();
     this.overrunHandlers.clear();
@@ -293,21 +422,29 @@ export class NetlinkSocket {
     return this.seq;
   }
 
-  private settle(seq: number): void {
-    const p = this.pending.get(seq);
-    if (!p) return;
-    clearTimeout(p.timer);
-    this.pending.delete(seq);
-    // Start the next queued request, after the current reply has been handled.
-    const next = this.sock.isClosed ? undefined : this.queued.shift();
-    if (next) queueMicrotask(next.send);
+  /** Forgets a sent request; the caller then resolves or rejects it. */
+  private settle(p: Pending): void {
+    if (!this.pending.delete(p.seq)) return;
+    const datagram = p.datagram;
+    if (datagram && --datagram.open === 0) clearTimeout(datagram.timer);
+    // The window has room again: send what waits, after the current replies have been handled.
+    if (this.queued.length > 0 && !this.sock.isClosed) this.scheduleFlush();
     this.updateKeepAlive();
+  }
+
+  private fail(p: Pending, err: Error): void {
+    this.settle(p);
+    p.reject(err);
   }
 
   /** Keep the process alive only while someone waits for a reply or listens for events. */
   private updateKeepAlive(): void {
     if (this.sock.isClosed) return;
-    this.sock.setKeepAlive(this.pending.size > 0 || this.notificationHandlers.size > 0);
+    const alive =
+      this.pending.size > 0 || this.queued.length > 0 || this.notificationHandlers.size > 0;
+    if (alive === this.keptAlive) return;
+    this.keptAlive = alive;
+    this.sock.setKeepAlive(alive);
   }
 
   private onDatagram(data: Buffer, groups: number, truncated: boolean): void {
@@ -331,17 +468,24 @@ export class NetlinkSocket {
         continue;
       }
       const p = this.pending.get(msg.header.seq);
-      if (p) this.onReply(msg.header.seq, p, msg);
+      if (p) this.onReply(p, msg);
     }
   }
 
-  private onReply(seq: number, p: Pending, msg: NetlinkMessage): void {
+  private onReply(p: Pending, msg: NetlinkMessage): void {
+    if (p.vouchesFor) {
+      for (const earlier of p.vouchesFor) {
+        if (this.pending.get(earlier.seq) !== earlier) continue; // failed on its own reply
+        this.settle(earlier);
+        earlier.resolve(earlier.replies);
+      }
+      p.vouchesFor = undefined;
+    }
     const { type, flags } = msg.header;
     if (flags & NLM_F_DUMP_INTR) p.interrupted = true;
     if (type === NLMSG_NOOP) return;
     if (type === NLMSG_OVERRUN) {
-      this.settle(seq);
-      p.reject(new NetlinkSocketError('NETLINK_OVERRUN', `${p.op}: NLMSG_OVERRUN`));
+      this.fail(p, new NetlinkSocketError('NETLINK_OVERRUN', `${p.op}: NLMSG_OVERRUN`));
       return;
     }
     if (type === NLMSG_ERROR) {
@@ -350,20 +494,17 @@ export class NetlinkSocket {
       try {
         ({ errno, extAck } = decodeErrorMessage(msg));
       } catch (err) {
-        this.settle(seq);
-        p.reject(err as Error);
+        this.fail(p, err as Error);
         return;
       }
-      this.settle(seq);
-      if (errno !== 0) p.reject(new NetlinkError(p.op, errno, seq, extAck));
+      if (errno !== 0) this.fail(p, new NetlinkError(p.op, errno, p.seq, extAck));
       else this.finish(p);
       return;
     }
     if (type === NLMSG_DONE) {
       // A dump that failed midway reports the (negative) errno in the DONE payload.
       const status = msg.data.length >= 4 ? readS32(msg.data, 0) : 0;
-      this.settle(seq);
-      if (status < 0) p.reject(new NetlinkError(p.op, -status, seq));
+      if (status < 0) this.fail(p, new NetlinkError(p.op, -status, p.seq));
       else this.finish(p);
       return;
     }
@@ -371,6 +512,7 @@ export class NetlinkSocket {
   }
 
   private finish(p: Pending): void {
+    this.settle(p);
     if (p.interrupted) {
       // The kernel's table changed during the dump: the result may be inconsistent.
       p.reject(new NetlinkSocketError('NETLINK_DUMP_INTERRUPTED', `${p.op}: dump interrupted`));
@@ -396,9 +538,6 @@ export class NetlinkSocket {
   }
 
   private failAll(err: Error): void {
-    for (const [seq, p] of this.pending) {
-      this.settle(seq);
-      p.reject(err);
-    }
+    for (const p of this.pending.values()) this.fail(p, err);
   }
 }

@@ -1,33 +1,14 @@
-// Internet checksums (RFC 1071) for VRRP, with the pseudo-headers VRRPv3 needs.
-// VRRPv2 and "v3 as v2" (RFC 9568 reading, keepalived's v3_checksum_as_v2) cover the VRRP message
-// only; VRRPv3 over IPv6, and over IPv4 by keepalived's default, prepend a pseudo-header.
+// The pseudo-headers VRRPv3 checksums need (the checksum itself is src/net/inet.ts's
+// internetChecksum). VRRPv2 and "v3 as v2" (RFC 9568 reading, keepalived's v3_checksum_as_v2)
+// cover the VRRP message only; VRRPv3 over IPv6, and over IPv4 by keepalived's default, prepend
+// a pseudo-header.
 import { isIPv4 } from 'node:net';
-import { addressBytes } from './address.js';
+import { IPPROTO_VRRP } from '../net/constants.js';
+import { addressBytes } from '../net/inet.js';
 
-/** IANA protocol number of VRRP (IPPROTO_VRRP in netinet/in.h). */
-export const IPPROTO_VRRP = 112;
-
-/** One's-complement sum of 16-bit big-endian words, not yet folded or inverted. */
-function sumWords(buf: Uint8Array, initial = 0): number {
-  let sum = initial;
-  const even = buf.length & ~1;
-  for (let i = 0; i < even; i += 2) sum += (buf[i] << 8) | buf[i + 1];
-  if (buf.length & 1) sum += buf[buf.length - 1] << 8;
-  return sum;
-}
-
-function fold(sum: number): number {
-  let s = sum;
-  while (s > 0xffff) s = (s & 0xffff) + Math.floor(s / 0x10000);
-  return ~s & 0xffff;
-}
-
-/** The Internet checksum of the concatenation of `parts` (each part starts on an even offset). */
-export function internetChecksum(...parts: Uint8Array[]): number {
-  let sum = 0;
-  for (const p of parts) sum = sumWords(p, sum);
-  return fold(sum);
-}
+// Still imported from here by src/check/ping.ts and test/unit/check/codecs.test.ts (being edited
+// by another engineer); remove once they import src/net/inet.ts.
+export { internetChecksum } from '../net/inet.js';
 
 /**
  * The pseudo-header for an upper-layer checksum: IPv4 (RFC 768 layout: src, dst, zero, protocol,

@@ -3,8 +3,9 @@
 // `VrrpDecodeError` with a stable code, so the socket layer can drop and count it by reason.
 import { isIPv4 } from 'node:net';
 import { KtsError } from '../errors.js';
-import { addressBytes, formatAddress } from './address.js';
-import { internetChecksum, IPPROTO_VRRP, pseudoHeader } from './checksum.js';
+import { IPPROTO_VRRP } from '../net/constants.js';
+import { addressBytes, formatAddress, internetChecksum } from '../net/inet.js';
+import { pseudoHeader } from './checksum.js';
 
 export const VRRP_VERSION_2 = 2;
 export const VRRP_VERSION_3 = 3;

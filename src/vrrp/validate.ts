@@ -1,6 +1,6 @@
 // The per-instance checks keepalived applies to a well-formed advert before its state machine
 // sees it (vrrp.c: vrrp_check_packet). Pure; the reason names the `packet.dropped` counter.
-import { formatAddress, addressBytes } from './address.js';
+import { formatAddress, addressBytes } from '../net/inet.js';
 import { passAuthData, VRRP_AUTH_NONE, VRRP_AUTH_PASS, type VrrpAdvert } from './packet.js';
 import type { InstanceSpec } from './spec.js';
 

@@ -1,7 +1,7 @@
 // VIPs installed and removed over rtnetlink (`ip addr add ADDR/LEN dev DEV [brd] [scope] [label]`
 // without the fork). Idempotent the way keepalived needs it: adding a present address and
 // removing an absent one are not errors, they just report "nothing changed".
-import { addressBytes, formatAddress } from './address.js';
+import { addressBytes, formatAddress } from '../net/inet.js';
 import type { AddressManager } from './instance.js';
 import type { VipSpec } from './spec.js';
 import { ifNameToIndex } from '../net/native.js';

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateEvent } from '../../../src/observe/events.js';
 import { CheckRunner } from '../../../src/check/runner.js';
 import { buildPlan } from '../../fixtures/check/plans.js';
 import { captureLog, events } from '../../fixtures/check/log-capture.js';
-import { tcpServer, relisten } from '../../fixtures/check/servers.js';
+import { tcpServer, relisten, closedTcpPort } from '../../fixtures/check/servers.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -171,6 +171,24 @@ test('FILE_CHECK: the file decides before the first verdict; changes are seen at
       [true, 10],
       [true, 10],
     ]);
+  } finally {
+    await runner.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('notify_down runs its script (without a shell of ours) when a real server goes down', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kts-check-notify-'));
+  const marker = join(dir, 'down');
+  const port = await closedTcpPort();
+  const plan = buildPlan({
+    realServers: [{ port, notifyDown: ['/bin/sh', '-c', 'echo "$0" > "$1"', 'rs-down', marker] }],
+  });
+  const { log } = captureLog();
+  const runner = new CheckRunner(plan, { log });
+  await runner.start();
+  try {
+    await until(() => existsSync(marker) && readFileSync(marker, 'utf8') === 'rs-down\n');
   } finally {
     await runner.stop();
     rmSync(dir, { recursive: true, force: true });

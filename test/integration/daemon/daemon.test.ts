@@ -1,6 +1,6 @@
 // The daemon for real: two keepalived-ts processes on a two-director namespace testbed, driven by
 // signals. Covers start-up, GET /status and /metrics, SIGUSR1/SIGUSR2 dumps, SIGHUP with a broken
-// and with an unchanged config, SIGTERM (priority-0 handover, VIP removed), and checks every log
+// config, an unchanged one, and ones that change, add and remove instances and VIPs, SIGTERM (priority-0 handover, VIP removed), and checks every log
 // line both daemons wrote against the documented event schema.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,10 +10,33 @@ import { join } from 'node:path';
 import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
 import { createTestbed } from '../../helpers/netns.js';
 import { validateEvent } from '../../../src/observe/events.js';
-import { parsePrometheusText, sampleValue } from '../../unit/observe/prom-text.js';
+import { parsePrometheusText, sampleValue } from '../../helpers/prom-text.js';
 import { defaultRunOptions, startDaemon, type DaemonProcess } from './daemon-process.js';
 
 const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
+
+function vrrpInstance(
+  name: string,
+  vrid: number,
+  state: 'MASTER' | 'BACKUP',
+  priority: number,
+  vips: string[],
+): string {
+  return `vrrp_instance ${name} {
+    state ${state}
+    interface eth0
+    virtual_router_id ${vrid}
+    priority ${priority}
+    advert_int 1
+    authentication {
+        auth_type PASS
+        auth_pass 1111
+    }
+    virtual_ipaddress {
+${vips.map((v) => `        ${v}\n`).join('')}    }
+}
+`;
+}
 
 function vrrpConfig(
   routerId: string,
@@ -24,21 +47,7 @@ function vrrpConfig(
   return `global_defs {
    router_id ${routerId}
 }
-vrrp_instance VI_1 {
-    state ${state}
-    interface eth0
-    virtual_router_id 51
-    priority ${priority}
-    advert_int 1
-    authentication {
-        auth_type PASS
-        auth_pass 1111
-    }
-    virtual_ipaddress {
-        192.168.0.38
-    }
-}
-${extra}`;
+${vrrpInstance('VI_1', 51, state, priority, ['192.168.0.38'])}${extra}`;
 }
 
 const VIRTUAL_SERVER = `virtual_server 192.168.0.38 80 {
@@ -74,8 +83,8 @@ test(
       bed.teardown();
       rmSync(dir, { recursive: true, force: true });
     });
-    const hasVip = (node: string) =>
-      bed.exec(node, 'ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0']).includes('192.168.0.38/32');
+    const hasVip = (node: string, address = '192.168.0.38/32') =>
+      bed.exec(node, 'ip', ['-4', '-o', 'addr', 'show', 'dev', 'eth0']).includes(address);
 
     const conf1 = join(dir, 'd1.conf');
     // d1 also runs the checker side (--ipvs dry-run) against a real server that does not exist,
@@ -210,25 +219,90 @@ test(
     assert.equal(added.weight, 3);
     assert.equal(d1.records(mark).filter(isEvent('vrrp.state')).length, 0);
 
-    // SIGHUP changing an instance: this VRRP runtime cannot reload in place, so it says so and
-    // keeps the running instance (no transition, the VIP stays) until the next restart.
-    const mark2 = d1.lines.length;
-    writeFileSync(conf1, d1Config.replace('priority 100', 'priority 110'));
-    d1.signal('SIGHUP');
-    const changed = await d1.waitFor(
-      isEvent('config.loaded', { reload: true }),
-      5_000,
-      'reload',
-      mark2,
-    );
+    // SIGHUP changing an instance in place: it keeps its state (no transition, the VIP stays).
+    const reload = async (text: string, d = d1, conf = conf1) => {
+      const mark = d.lines.length;
+      writeFileSync(conf, text);
+      d.signal('SIGHUP');
+      const loaded = await d.waitFor(
+        isEvent('config.loaded', { reload: true }),
+        5_000,
+        'reload',
+        mark,
+      );
+      return { mark, changes: loaded.changes };
+    };
+    const vi1 = { instance: 'VI_1' };
+    const changed = await reload(d1Config.replace('priority 100', 'priority 110'));
     assert.deepEqual(changed.changes, [
       'instance VI_1 changed: priority',
       'real server tcp 192.168.0.38:80 -> 192.168.0.98:80 removed',
     ]);
-    const warning = d1.records(mark2).find((r) => r.subsystem === 'vrrp' && r.level === 'warn');
-    assert.deepEqual(warning?.changes, ['instance VI_1 changed: priority']);
     assert.ok(hasVip('d1'));
-    assert.equal(d1.records(mark2).filter(isEvent('vrrp.state')).length, 0);
+    assert.equal(d1.records(changed.mark).filter(isEvent('vrrp.state')).length, 0);
+
+    // A VIP added to the surviving MASTER: vip.add for the new address only. d2 gets it too at
+    // once (adverts must list the addresses it expects: check_advert_addresses), as a BACKUP
+    // without adding anything.
+    const twoVips = vrrpConfig('LVS_D1', 'MASTER', 110, VIRTUAL_SERVER).replace(
+      '        192.168.0.38\n',
+      '        192.168.0.38\n        192.168.0.40\n',
+    );
+    const grownVips = await reload(twoVips);
+    const d2Grown = await reload(
+      vrrpConfig('LVS_D2', 'BACKUP', 90).replace(
+        '        192.168.0.38\n',
+        '        192.168.0.38\n        192.168.0.40\n',
+      ),
+      d2,
+      join(dir, 'd2.conf'),
+    );
+    for (const r of [grownVips, d2Grown]) {
+      assert.deepEqual(r.changes, ['instance VI_1 changed: virtualIpaddresses']);
+    }
+    await d1.waitFor(isEvent('vip.add', { ...vi1, address: '192.168.0.40/32' }), 5_000, 'vip.add');
+    assert.deepEqual(
+      d1
+        .records(grownVips.mark)
+        .filter(isEvent('vip.add'))
+        .map((r) => r.address),
+      ['192.168.0.40/32'],
+    );
+    assert.ok(hasVip('d1') && hasVip('d1', '192.168.0.40/32'));
+    assert.equal(d1.records(grownVips.mark).filter(isEvent('vrrp.state')).length, 0);
+
+    // An instance added: it starts (and, alone on VRID 52, becomes MASTER with its VIP); VI_1
+    // is left as it is.
+    const withVi2 = `${twoVips}${vrrpInstance('VI_2', 52, 'MASTER', 100, ['192.168.0.39'])}`;
+    const added2 = await reload(withVi2);
+    assert.deepEqual(added2.changes, ['instance VI_2 added']);
+    await d1.waitFor(isEvent('vrrp.state', { instance: 'VI_2', to: 'MASTER' }), 10_000, 'VI_2');
+    await d1.waitFor(isEvent('vip.add', { instance: 'VI_2' }), 5_000, 'VI_2 vip.add');
+    assert.ok(hasVip('d1', '192.168.0.39/32'));
+    assert.equal(d1.records(added2.mark).filter(isEvent('vrrp.state', vi1)).length, 0);
+    assert.equal(d1.records(added2.mark).filter(isEvent('vip.add', vi1)).length, 0);
+
+    // The instance removed again: it stops and its VIP goes; VI_1 still untouched.
+    const removed2 = await reload(twoVips);
+    assert.deepEqual(removed2.changes, ['instance VI_2 removed']);
+    await d1.waitFor(
+      isEvent('vip.del', { instance: 'VI_2', address: '192.168.0.39/32' }),
+      5_000,
+      'VI_2 vip.del',
+    );
+    await d1.waitFor(isEvent('vrrp.state', { instance: 'VI_2', to: 'STOP' }), 5_000, 'VI_2 STOP');
+    assert.ok(!hasVip('d1', '192.168.0.39/32'));
+    assert.ok(hasVip('d1') && hasVip('d1', '192.168.0.40/32'));
+    assert.equal(d1.records(removed2.mark).filter(isEvent('vrrp.state', vi1)).length, 0);
+    assert.equal(d1.records(removed2.mark).filter(isEvent('vip.del', vi1)).length, 0);
+    // Through all of it d2 stayed BACKUP, without a VIP.
+    assert.equal(d2.records(d2Grown.mark).filter(isEvent('vrrp.state')).length, 0);
+    assert.equal(d2.records(d2Grown.mark).filter(isEvent('vip.add')).length, 0);
+    const afterRemoval = JSON.parse(fetchIn('/status')) as { instances: Array<{ name: string }> };
+    assert.deepEqual(
+      afterRemoval.instances.map((i) => i.name),
+      ['VI_1'],
+    );
 
     // SIGTERM: priority 0, VIP removed, pid file removed, d2 takes over within its skew time.
     const stoppedAt = Date.now();

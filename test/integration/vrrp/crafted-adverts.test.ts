@@ -18,7 +18,7 @@ import {
 import { RawIpSocket } from '../../../src/net/raw-socket.js';
 import { ETH_P_ARP, IP_HDRINCL, IPPROTO_IP } from '../../../src/net/constants.js';
 import { PacketSocket } from '../../../src/net/packet-socket.js';
-import { IPPROTO_VRRP } from '../../../src/vrrp/checksum.js';
+import { IPPROTO_VRRP } from '../../../src/net/constants.js';
 import {
   encodeAdvert,
   encodeIpv4Header,

@@ -39,13 +39,16 @@ describe('summary statistics', () => {
 
   it('orders min <= median <= p99 <= max, each a bound of the samples', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1 }), (xs) => {
-        const s = summarize(xs);
-        assert.ok(s.min <= s.median && s.median <= s.p99 && s.p99 <= s.max);
-        assert.equal(s.min, Math.min(...xs));
-        assert.equal(s.max, Math.max(...xs));
-        assert.ok(xs.includes(s.p99));
-      }),
+      fc.property(
+        fc.array(fc.double({ noNaN: true, noDefaultInfinity: true }), { minLength: 1 }),
+        (xs) => {
+          const s = summarize(xs);
+          assert.ok(s.min <= s.median && s.median <= s.p99 && s.p99 <= s.max);
+          assert.equal(s.min, Math.min(...xs));
+          assert.equal(s.max, Math.max(...xs));
+          assert.ok(xs.includes(s.p99));
+        },
+      ),
     );
   });
 });

@@ -113,3 +113,30 @@ test('plan from a configuration: names, defaults flowing VS → RS → checker, 
     [0, 1, 2, 3, 4],
   );
 });
+
+test('scripts run as their own user, else as the global script_user', () => {
+  const { config } = loadConfigText(
+    `
+global_defs {
+  script_user nobody nogroup
+}
+virtual_server 10.0.0.1 80 {
+  protocol TCP
+  quorum_up "/bin/up"
+  quorum_down "/bin/down" daemon
+  real_server 10.0.0.2 80 {
+    MISC_CHECK {
+      misc_path /bin/check
+    }
+  }
+}
+`,
+    '/etc/keepalived/keepalived.conf',
+    { host: { listInterfaces: () => ['eth0'], findCommand: (c) => c } },
+  );
+  const vs = planFromConfig(config).plan.virtualServers[0]!;
+  assert.deepEqual(vs.quorumUp, { argv: ['/bin/up'], user: 'nobody', group: 'nogroup' });
+  assert.deepEqual(vs.quorumDown, { argv: ['/bin/down'], user: 'daemon' });
+  const misc = vs.realServers[0]!.checkers[0]!.probe;
+  assert.deepEqual(misc.type === 'MISC_CHECK' && [misc.user, misc.group], ['nobody', 'nogroup']);
+});

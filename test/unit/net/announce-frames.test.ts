@@ -8,7 +8,7 @@ import { readPcap } from '../../helpers/pcap.js';
 import { buildGratuitousArp } from '../../../src/net/garp.js';
 import { buildUnsolicitedNa } from '../../../src/net/ndp.js';
 import { parseMac } from '../../../src/net/sockaddr.js';
-import { internetChecksum } from '../../../src/vrrp/checksum.js';
+import { internetChecksum } from '../../../src/net/inet.js';
 
 const VECTORS = VECTORS_DIR;
 const GARP_HEX =

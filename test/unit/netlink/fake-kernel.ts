@@ -1,15 +1,17 @@
 // A scripted netlink peer for NetlinkSocket unit tests (mdlayher/nltest's idea: fake at the
 // message level, not the syscall level). `answer` sees each request and returns the datagrams
 // the kernel would send back (a plain Buffer is unicast; { data, groups } a multicast delivery);
-// they are delivered asynchronously, as a real socket would.
+// they are delivered asynchronously, as a real socket would. Like the kernel, it answers every
+// message of a datagram in order, and drops the success ACK of a message sent without NLM_F_ACK.
 import {
+  decodeErrorMessage,
   encodeErrorPayload,
   encodeMessage,
   decodeMessages,
   type NetlinkMessage,
 } from '../../../src/netlink/message.js';
 import type { NetlinkTransport } from '../../../src/netlink/socket.js';
-import { NLMSG_DONE, NLMSG_ERROR, NLM_F_MULTI } from '../../../src/netlink/constants.js';
+import { NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, NLM_F_MULTI } from '../../../src/netlink/constants.js';
 import type { ExtendedAck } from '../../../src/netlink/errors.js';
 
 export type Answer = (req: NetlinkMessage) => Array<Buffer | { data: Buffer; groups: number }>;
@@ -25,12 +27,20 @@ export class FakeKernel implements NetlinkTransport {
 
   constructor(private readonly answer: Answer = () => []) {}
 
-  send(message: Buffer): void {
-    const [req] = decodeMessages(message);
-    this.sent.push(req);
-    for (const d of this.answer(req)) {
-      if (Buffer.isBuffer(d)) this.deliver(d);
-      else this.deliver(d.data, d.groups);
+  /** Datagrams received, as the number of messages each held. */
+  datagrams: number[] = [];
+
+  send(datagram: Buffer): void {
+    const requests = decodeMessages(datagram);
+    this.datagrams.push(requests.length);
+    for (const req of requests) {
+      this.sent.push(req);
+      for (const d of this.answer(req)) {
+        if (Buffer.isBuffer(d)) {
+          if (!(req.header.flags & NLM_F_ACK) && isSuccessAck(d)) continue;
+          this.deliver(d);
+        } else this.deliver(d.data, d.groups);
+      }
     }
   }
 
@@ -66,6 +76,16 @@ export class FakeKernel implements NetlinkTransport {
   close(): void {
     this.isClosed = true;
   }
+}
+
+/** A datagram that is nothing but one NLMSG_ERROR with errno 0. */
+function isSuccessAck(datagram: Buffer): boolean {
+  const msgs = decodeMessages(datagram);
+  return (
+    msgs.length === 1 &&
+    msgs[0].header.type === NLMSG_ERROR &&
+    decodeErrorMessage(msgs[0]).errno === 0
+  );
 }
 
 export function reply(req: NetlinkMessage, type: number, data: Buffer, flags = 0): Buffer {

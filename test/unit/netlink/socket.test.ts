@@ -92,6 +92,9 @@ test('concurrent requests are matched by seq even when answered out of order', a
   });
   const nl = new NetlinkSocket(kernel);
   const results = [1, 2, 3].map(() => nl.request(RTM_GETLINK, 0, Buffer.alloc(0), 'get'));
+  // Requests made in one turn leave together once it ends, in one datagram.
+  await Promise.resolve();
+  assert.deepEqual(kernel.datagrams, [3]);
   for (const d of held.reverse()) kernel.deliver(d);
   const got = await Promise.all(results);
   assert.deepEqual(
@@ -183,4 +186,112 @@ test('close() rejects pending requests and later ones with NETLINK_CLOSED', asyn
     code: 'NETLINK_CLOSED',
   });
   assert.equal(kernel.isClosed, true);
+});
+
+test('commands of one turn share a datagram and one ACK: the last message carries it', async () => {
+  const kernel = new FakeKernel((req) => [ack(req)]);
+  const nl = new NetlinkSocket(kernel);
+  const done = [1, 2, 3].map((i) => nl.command(RTM_NEWADDR, 0, Buffer.from([i]), `add ${i}`));
+  assert.deepEqual(await Promise.all(done), [undefined, undefined, undefined]);
+  assert.deepEqual(kernel.datagrams, [3]);
+  assert.deepEqual(
+    kernel.sent.map((m) => m.header.flags),
+    [NLM_F_REQUEST, NLM_F_REQUEST, NLM_F_REQUEST | NLM_F_ACK],
+  );
+  nl.close();
+});
+
+test('a silent command that fails rejects with its own op and errno; its neighbours succeed', async () => {
+  // The kernel answers a failure whether NLM_F_ACK was asked or not, before the next message.
+  const kernel = new FakeKernel((req) => [ack(req, req.data[0] === 2 ? 17 : 0)]);
+  const nl = new NetlinkSocket(kernel);
+  const outcomes = await Promise.allSettled(
+    [1, 2, 3].map((i) => nl.command(RTM_NEWADDR, 0, Buffer.from([i]), `add ${i}`)),
+  );
+  assert.deepEqual(
+    outcomes.map((o) => (o.status === 'fulfilled' ? 'ok' : (o.reason as { code: string }).code)),
+    ['ok', 'EEXIST', 'ok'],
+  );
+  assert.equal((outcomes[1] as PromiseRejectedResult).reason.op, 'add 2');
+  nl.close();
+});
+
+test('a request among commands is ACKed itself and vouches for the commands before it', async () => {
+  const kernel = new FakeKernel((req) =>
+    req.header.type === RTM_GETLINK
+      ? [Buffer.concat([reply(req, RTM_NEWLINK, Buffer.from('link')), ack(req)])]
+      : [ack(req)],
+  );
+  const nl = new NetlinkSocket(kernel);
+  const first = nl.command(RTM_NEWADDR, 0, Buffer.alloc(0), 'add 1');
+  const get = nl.request(RTM_GETLINK, 0, Buffer.alloc(0), 'get');
+  const last = nl.command(RTM_NEWADDR, 0, Buffer.alloc(0), 'add 2');
+  await first;
+  assert.equal((await get)[0].data.toString(), 'link');
+  await last;
+  assert.deepEqual(
+    kernel.sent.map((m) => m.header.flags),
+    [NLM_F_REQUEST, NLM_F_REQUEST | NLM_F_ACK, NLM_F_REQUEST | NLM_F_ACK],
+  );
+  nl.close();
+});
+
+test('the window bounds a datagram; the rest follows as answers free it', async () => {
+  const kernel = new FakeKernel((req) => [ack(req)]);
+  const nl = new NetlinkSocket(kernel, { maxInFlight: 2 });
+  await Promise.all(
+    [1, 2, 3, 4, 5].map((i) => nl.command(RTM_NEWADDR, 0, Buffer.from([i]), 'add')),
+  );
+  assert.deepEqual(kernel.datagrams, [2, 2, 1]);
+  assert.deepEqual(
+    kernel.sent.map((m) => m.data[0]),
+    [1, 2, 3, 4, 5],
+    'sent in the order asked',
+  );
+  assert.deepEqual(
+    kernel.sent.map((m) => (m.header.flags & NLM_F_ACK) !== 0),
+    [false, true, false, true, true],
+  );
+  nl.close();
+});
+
+test('a datagram stays below 32 KiB however many requests the window allows', async () => {
+  const kernel = new FakeKernel((req) => [ack(req)]);
+  const nl = new NetlinkSocket(kernel, { maxInFlight: 1000 });
+  const body = Buffer.alloc(1000 - 16);
+  await Promise.all(Array.from({ length: 70 }, () => nl.command(RTM_NEWADDR, 0, body, 'add')));
+  assert.deepEqual(kernel.datagrams, [32, 32, 6]);
+  nl.close();
+});
+
+test('silent commands time out with the message that was to vouch for them', async () => {
+  const kernel = new FakeKernel();
+  const nl = new NetlinkSocket(kernel, { timeoutMs: 20 });
+  const outcomes = await Promise.allSettled([
+    nl.command(RTM_NEWADDR, 0, Buffer.alloc(0), 'add 1'),
+    nl.command(RTM_NEWADDR, 0, Buffer.alloc(0), 'add 2'),
+  ]);
+  assert.deepEqual(
+    outcomes.map((o) => (o as PromiseRejectedResult).reason.message),
+    ['add 1: no reply in 20 ms', 'add 2: no reply in 20 ms'],
+  );
+  assert.equal(kernel.keepAlive, false);
+  nl.close();
+});
+
+test('a failed send fails every request of the datagram', async () => {
+  const kernel = new FakeKernel();
+  kernel.send = () => {
+    throw Object.assign(new Error('sendto EPERM'), { code: 'EPERM' });
+  };
+  const nl = new NetlinkSocket(kernel);
+  const outcomes = await Promise.allSettled([
+    nl.command(RTM_NEWADDR, 0, Buffer.alloc(0), 'add'),
+    nl.request(RTM_GETLINK, 0, Buffer.alloc(0), 'get'),
+  ]);
+  assert.deepEqual(
+    outcomes.map((o) => (o as PromiseRejectedResult).reason.code),
+    ['EPERM', 'EPERM'],
+  );
+  nl.close();
 });

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { Metrics } from '../../../src/observe/metrics.js';
 import { StatusBoard, type StatusSnapshot } from '../../../src/observe/status.js';
 import { parseListenAddress, startStatusServer } from '../../../src/observe/http.js';
-import { parsePrometheusText, sampleValue } from './prom-text.js';
+import { parsePrometheusText, sampleValue } from '../../helpers/prom-text.js';
 
 function get(
   port: number,

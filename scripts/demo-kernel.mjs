@@ -1,0 +1,232 @@
+#!/usr/bin/env node
+// `npm run demo:kernel`: the LVS-DR demo (scripts/demo-shared.mjs) on a real IPVS kernel, run
+// inside the project's kernel VM (scripts/vm-run; testbeds.md §B) with `--ipvs kernel`, and with
+// real client traffic through the VIP:
+//
+//   client cl --SYN to VIP--> MASTER director (VIP on eth0, IPVS rr, DR: rewrites only the MAC)
+//             --> rs1 / rs2 (VIP on lo, arp_ignore) --reply from the VIP, straight to cl-->
+//
+// Both directors program their own kernel table (IPVS state is per network namespace); only the
+// MASTER holds the VIP, so only it sees client traffic. The demo shows the MASTER's table
+// (ipvsadm, an independent reader of the kernel), requests alternating over rs1/rs2, rs2 stopped
+// → its destination leaving the kernel table → every request on rs1, and the MASTER stopped → the
+// BACKUP taking the VIP while the client keeps sending requests, which all succeed through it.
+//
+//   node scripts/demo-kernel.mjs [--report FILE]
+//   --report FILE  write what was observed (kernel tables, every request) as JSON; the kernel
+//                  suite's test/kernel/demo.test.ts asserts on it
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { REAL_SERVERS, VIP, lineWaiter, root, runDemo } from './demo-shared.mjs';
+
+const { values: args } = parseArgs({ options: { report: { type: 'string' } } });
+/** Pause between the client's requests (each on a new connection, so rr moves on each time). */
+const REQUEST_INTERVAL_MS = 150;
+/** Long enough for SYN retransmissions (1 s, then 2 s, 4 s) to outlast a takeover. */
+const REQUEST_TIMEOUT_MS = 15_000;
+
+/**
+ * The client in `cl`: on "start" it sends GET http://VIP/ requests one after another until
+ * "stop", and prints one JSON line per request ({seq, at, ms, body} or {…, error}), then
+ * {"stopped":true}. One long-lived process: a node start costs 2-3 s in the VM.
+ */
+const CLIENT = `
+const http = require('node:http');
+let running = false;
+let seq = 0;
+const out = (o) => process.stdout.write(JSON.stringify(o) + '\\n');
+const get = () => new Promise((resolve) => {
+  const at = Date.now();
+  const done = (r) => resolve({ seq: ++seq, at, ms: Date.now() - at, ...r });
+  const req = http.get({ host: '${VIP}', port: 80, agent: false, timeout: ${REQUEST_TIMEOUT_MS} }, (res) => {
+    let body = '';
+    res.on('data', (c) => (body += c));
+    res.on('end', () => done({ body: body.trim() }));
+  });
+  req.on('timeout', () => req.destroy(new Error('timeout')));
+  req.on('error', (e) => done({ error: e.code ?? e.message }));
+});
+async function loop() {
+  while (running) {
+    out(await get());
+    await new Promise((r) => setTimeout(r, ${REQUEST_INTERVAL_MS}));
+  }
+  out({ stopped: true });
+}
+require('node:readline').createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line === 'start' && !running) { running = true; loop(); }
+  if (line === 'stop') running = false;
+});
+out({ ready: true });
+`;
+
+/**
+ * The example configs minus `persistence_timeout`: with persistence, every request of the one
+ * client would stick to one real server for 50 s, and round robin could not be seen.
+ */
+function demoConfig(demo, example) {
+  const text = readFileSync(join(root, 'examples/lvs-dr', example), 'utf8');
+  const file = join(demo.dir, example);
+  writeFileSync(file, text.replace(/^\s*persistence_timeout\s.*\n/m, ''));
+  return file;
+}
+
+/**
+ * `ipvsadm -Ln` (or `-Ln --stats`) in a node's namespace, printed, and parsed into services with
+ * their destinations: {service: "TCP 192.168.0.38:80", columns, dests: [{address, columns}]}.
+ * The columns are as ipvsadm prints them: scheduler / forward, weight, active, inactive; with
+ * --stats conns, inpkts, outpkts, inbytes, outbytes.
+ */
+function ipvsTable(demo, node, role, { stats = false } = {}) {
+  const argv = stats ? ['-Ln', '--stats'] : ['-Ln'];
+  const text = demo.bed.exec(node, 'ipvsadm', argv);
+  demo.note(`ipvsadm ${argv.join(' ')} on ${node} (${role}):`);
+  const services = [];
+  for (const line of text.split('\n').slice(1).filter(Boolean)) {
+    demo.log(node, `  ${line}`);
+    const dest = /^\s+->\s+(\d\S*)\s+(.*)$/.exec(line);
+    const service = /^(TCP|UDP|SCTP|FWM)\s+(\S+)\s+(.*)$/.exec(line);
+    if (dest) services.at(-1).dests.push({ address: dest[1], columns: dest[2].split(/\s+/) });
+    else if (service)
+      services.push({
+        service: `${service[1]} ${service[2]}`,
+        columns: service[3].split(/\s+/),
+        dests: [],
+      });
+  }
+  if (services.length === 0) demo.log(node, '  (no virtual service)');
+  return services;
+}
+
+/** Starts the client in `cl`; collect() runs it and returns its requests. */
+async function startClient(demo) {
+  const child = demo.spawn('cl', process.execPath, ['-e', CLIENT], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = [];
+  const waitFor = lineWaiter(child.stdout, 'cl', lines, (line) => {
+    const r = JSON.parse(line);
+    lines.push(r);
+    if (r.seq === undefined) return;
+    const answer = r.error ? `FAILED (${r.error})` : r.body;
+    demo.log('cl', `GET http://${VIP}/ -> ${answer}  [${r.ms} ms]`, r.at);
+  });
+  await waitFor((r) => r.ready, 'client start', 60_000);
+  return {
+    /**
+     * Sends requests until `until(requests)` resolves, then stops and returns every request
+     * made meanwhile, in order.
+     */
+    async collect(until) {
+      const mark = lines.length;
+      const requests = () => lines.slice(mark).filter((r) => r.seq !== undefined);
+      child.stdin.write('start\n');
+      await until({ requests, waitFor });
+      child.stdin.write('stop\n');
+      await waitFor((r, i) => i >= mark && r.stopped, 'client stop', REQUEST_TIMEOUT_MS + 5_000);
+      return requests();
+    },
+  };
+}
+
+/** `until` for collect(): `n` more requests answered after now that satisfy `pred`. */
+const answered =
+  (n, pred = () => true) =>
+  async ({ requests, waitFor }) => {
+    const from = requests().length;
+    await waitFor(
+      () => requests().slice(from).filter(pred).length >= n,
+      `${n} requests`,
+      REQUEST_TIMEOUT_MS * 2,
+    );
+  };
+
+/** "rs1 rs2 rs1 …" for a note. */
+const summary = (requests) =>
+  requests
+    .map((r) => (r.error ? `FAILED(${r.error})` : r.body.replace('hello from ', '')))
+    .join(' ');
+
+await runDemo(
+  {
+    area: 'kdemo',
+    ipvs: 'kernel',
+    extraChecks: [
+      [
+        existsSync('/proc/net/ip_vs'),
+        'this kernel has no IPVS: run the kernel demo in the VM, `scripts/vm-run node scripts/demo-kernel.mjs` (npm run demo:kernel does)',
+      ],
+      [
+        spawnSync('sh', ['-c', 'command -v ipvsadm']).status === 0,
+        'ipvsadm is missing (apt-get install ipvsadm)',
+      ],
+    ],
+  },
+  async (demo) => {
+    const report = { prefix: demo.bed.prefix, tables: {}, traffic: {}, vipOwner: {} };
+    // Starting the client's node while the servers start saves a few seconds in the VM.
+    const [client] = await Promise.all([startClient(demo), demo.startRealServers()]);
+
+    const d1 = demo.startDirector('d1', demoConfig(demo, 'keepalived-master.conf'));
+    await d1.waitFor((r) => r.event === 'config.loaded', 'config.loaded', 60_000);
+    const d2 = demo.startDirector('d2', demoConfig(demo, 'keepalived-backup.conf'));
+    demo.note(
+      'started keepalived-ts on d1 (MASTER config) and d2 (BACKUP config), --ipvs kernel; examples/lvs-dr without persistence_timeout',
+    );
+    await d2.waitFor((r) => r.event === 'config.loaded', 'config.loaded', 60_000);
+    await d1.waitFor((r) => r.event === 'vip.add', 'VIP on the MASTER', 30_000);
+    report.tables.d1AtStart = ipvsTable(demo, 'd1', 'MASTER');
+    report.tables.d2AtStart = ipvsTable(demo, 'd2', 'BACKUP: programmed too, but without the VIP');
+
+    demo.note(`client: requests to http://${VIP}/, each on a new connection`);
+    report.traffic.balanced = await client.collect(answered(6));
+    report.vipOwner.balanced = demo.arpOwner();
+    demo.note(
+      `through the VIP (ARP: ${report.vipOwner.balanced}): ${summary(report.traffic.balanced)}`,
+    );
+
+    demo.note('stopping the HTTP server on rs2; waiting for the checkers (delay_loop 6)');
+    demo.bed.nodes.rs2.server.kill('SIGKILL');
+    await d1.waitFor(
+      (r) => r.event === 'ipvs.dest.del' && String(r.dest).startsWith(REAL_SERVERS.rs2),
+      'rs2 leaving the table',
+      30_000,
+    );
+    report.tables.d1AfterRsDown = ipvsTable(demo, 'd1', 'MASTER');
+    report.traffic.afterRsDown = await client.collect(answered(4));
+    demo.note(`through the VIP: ${summary(report.traffic.afterRsDown)}`);
+
+    demo.note('client keeps sending; stopping the MASTER (SIGTERM to keepalived-ts on d1)');
+    const d2Mark = d2.records.length;
+    report.traffic.failover = await client.collect(async (c) => {
+      await answered(2)(c);
+      report.sigtermAt = Date.now();
+      d1.child.kill('SIGTERM');
+      const vipAdd = await d2.waitFor(
+        (r) => d2.records.indexOf(r) >= d2Mark && r.event === 'vip.add',
+        'takeover',
+        30_000,
+      );
+      report.takeoverAt = Date.parse(vipAdd.time);
+      // Requests started after the takeover, answered through d2.
+      await answered(5, (r) => r.at > report.takeoverAt)(c);
+    });
+    report.vipOwner.failover = demo.arpOwner();
+    const slowest = Math.max(...report.traffic.failover.map((r) => r.ms));
+    const failed = report.traffic.failover.filter((r) => r.error).length;
+    demo.note(
+      `through the VIP (ARP: ${report.vipOwner.failover}): ${summary(report.traffic.failover)}; ${failed} failed, slowest ${slowest} ms`,
+    );
+    report.tables.d2AfterFailover = ipvsTable(demo, 'd2', 'new MASTER', { stats: true });
+    await d1.exited;
+    report.tables.d1AfterStop = ipvsTable(demo, 'd1', 'stopped: its table released');
+
+    demo.note('stopping d2');
+    d2.child.kill('SIGTERM');
+    await d2.exited;
+    report.tables.d2AfterStop = ipvsTable(demo, 'd2', 'stopped');
+    if (args.report) writeFileSync(args.report, JSON.stringify(report, null, 2));
+  },
+);
