@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'dist-*/', 'build/', 'src/config/*.gen.ts'] },
+  { ignores: ['node_modules/', 'dist/**', 'dist-*/**', 'build/**', 'src/config/*.gen.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

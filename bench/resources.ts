@@ -48,8 +48,8 @@ const trials = shared.trials ?? (quick ? 1 : 3);
 const settleSeconds = quick ? 1 : 6;
 const windowSeconds = quick ? 2 : 15;
 const SAMPLE_EVERY_MS = 500;
-/** Bound per (scenario, implementation): trials stop starting once it is spent. */
-const boundMs = quick ? 30_000 : 150_000;
+/** Bound per scenario: rounds of trials stop starting once it is spent. */
+const boundMs = quick ? 60_000 : 240_000;
 const nodeFlags = String(values['node-flags']).split(/\s+/).filter(Boolean);
 
 const SCENARIOS: Record<Scenario, { instances: number; advertInt: number; version: 2 | 3 }> = {
@@ -244,12 +244,20 @@ interface Figures {
   cpuPercent: Summary;
 }
 
-async function measure(impl: Impl, scenario: Scenario): Promise<Figures> {
+/**
+ * Trials of every implementation in the scenario, interleaved (keepalived, keepalived-ts, node,
+ * keepalived, ...) so that a change in the host's load meanwhile falls on all of them alike.
+ */
+async function measure(impls: Impl[], scenario: Scenario): Promise<Partial<Record<Impl, Figures>>> {
   const config = files.write(`${scenario}.conf`, configFor(scenario));
-  const per: TrialFigures[] = [];
+  const per = new Map<Impl, TrialFigures[]>(impls.map((impl) => [impl, []]));
   await runTrials({ warmup: 0, trials, timeBoundMs: boundMs }, async () => {
-    per.push(await measureOnce(impl, scenario, config));
+    for (const impl of impls) per.get(impl)?.push(await measureOnce(impl, scenario, config));
   });
+  return Object.fromEntries(impls.map((impl) => [impl, figuresOf(per.get(impl) ?? [])]));
+}
+
+function figuresOf(per: TrialFigures[]): Figures {
   const of = (pick: (f: TrialFigures) => number) => summarize(per.map(pick));
   const advertErrors = per.flatMap((f) =>
     f.advertErrorP99Ms === undefined ? [] : [f.advertErrorP99Ms],
@@ -292,14 +300,13 @@ async function main(): Promise<void> {
     typeof values.scenario === 'string' ? [values.scenario as Scenario] : ['idle', 'loaded'];
   const results: Partial<Record<Scenario, Partial<Record<Impl, Figures>>>> = {};
   for (const scenario of scenarios) {
-    const row: Partial<Record<Impl, Figures>> = {};
+    // The bare node floor only means something next to the idle daemon.
+    const row = await measure(
+      impls.filter((impl) => impl !== 'node' || scenario === 'idle'),
+      scenario,
+    );
     results[scenario] = row;
-    for (const impl of impls) {
-      // The bare node floor only means something next to the idle daemon.
-      if (impl === 'node' && scenario !== 'idle') continue;
-      row[impl] = await measure(impl, scenario);
-      print(impl, scenario, row[impl]);
-    }
+    for (const [impl, figures] of Object.entries(row)) print(impl as Impl, scenario, figures);
   }
   for (const scenario of scenarios) {
     const ours = results[scenario]?.ours;

@@ -166,15 +166,19 @@ await runDemo(
   },
   async (demo) => {
     const report = { prefix: demo.bed.prefix, tables: {}, traffic: {}, vipOwner: {} };
-    // Starting the client's node while the servers start saves a few seconds in the VM.
-    const [client] = await Promise.all([startClient(demo), demo.startRealServers()]);
-
-    const d1 = demo.startDirector('d1', demoConfig(demo, 'keepalived-master.conf'));
-    await d1.waitFor((r) => r.event === 'config.loaded', 'config.loaded', 60_000);
-    const d2 = demo.startDirector('d2', demoConfig(demo, 'keepalived-backup.conf'));
+    // Every node process loads at once: a node start costs seconds in the VM. d1 starts as soon
+    // as it has loaded, d2 once d1 runs, so d1 is the first to claim MASTER.
     demo.note(
-      'started keepalived-ts on d1 (MASTER config) and d2 (BACKUP config), --ipvs kernel; examples/lvs-dr without persistence_timeout',
+      'starting keepalived-ts on d1 (MASTER config) and d2 (BACKUP config), --ipvs kernel; examples/lvs-dr without persistence_timeout',
     );
+    const d1 = demo.startDirector('d1', demoConfig(demo, 'keepalived-master.conf'));
+    const d2 = demo.loadDirector('d2', demoConfig(demo, 'keepalived-backup.conf'));
+    const [client] = await Promise.all([
+      startClient(demo),
+      demo.startRealServers(),
+      d1.waitFor((r) => r.event === 'config.loaded', 'config.loaded', 90_000),
+    ]);
+    d2.start();
     await d2.waitFor((r) => r.event === 'config.loaded', 'config.loaded', 60_000);
     await d1.waitFor((r) => r.event === 'vip.add', 'VIP on the MASTER', 30_000);
     report.tables.d1AtStart = ipvsTable(demo, 'd1', 'MASTER');

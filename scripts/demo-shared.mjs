@@ -137,12 +137,22 @@ class Demo {
     this.cleaned = false;
     this.dir = mkdtempSync(join(tmpdir(), `kts-${bed.prefix}-`));
     // A file, not `node -e`: the checker worker thread inherits the process's exec arguments, and
-    // `--input-type` is refused there.
+    // `--input-type` is refused there. With --hold the daemon's modules load at once but it starts
+    // only on a line on stdin: loading takes 10-20 s in the VM, so both directors load together
+    // and still start in turn.
     this.entryFile = join(this.dir, 'run-daemon.mjs');
     const runModule = join(dist, 'src/cli/commands/run.js');
     writeFileSync(
       this.entryFile,
-      `import { runDaemon } from ${JSON.stringify(runModule)};\nprocess.exit(await runDaemon(JSON.parse(process.argv[2])));\n`,
+      [
+        `import { runDaemon } from ${JSON.stringify(runModule)};`,
+        `if (process.argv[3] === '--hold') {`,
+        `  await new Promise((resolve) => process.stdin.once('data', resolve));`,
+        `  process.stdin.destroy();`,
+        `}`,
+        `process.exit(await runDaemon(JSON.parse(process.argv[2])));`,
+        '',
+      ].join('\n'),
     );
   }
 
@@ -198,6 +208,14 @@ class Demo {
 
   /** Starts keepalived-ts (runDaemon) on a director; its events go to the console and timeline. */
   startDirector(node, configFile) {
+    return this.loadDirector(node, configFile, { hold: false });
+  }
+
+  /**
+   * Like startDirector, but the daemon only loads its modules, and starts on director.start().
+   * `hold: false` starts it at once.
+   */
+  loadDirector(node, configFile, { hold = true } = {}) {
     const opts = {
       configFile,
       vrrp: true,
@@ -211,9 +229,12 @@ class Demo {
       releaseIpvs: true,
       version: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version,
     };
-    const child = this.spawn(node, process.execPath, [this.entryFile, JSON.stringify(opts)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = this.spawn(
+      node,
+      process.execPath,
+      [this.entryFile, JSON.stringify(opts), ...(hold ? ['--hold'] : [])],
+      { stdio: [hold ? 'pipe' : 'ignore', 'pipe', 'inherit'] },
+    );
     const records = [];
     const waitFor = lineWaiter(child.stdout, node, records, (line) => {
       let r;
@@ -228,7 +249,8 @@ class Demo {
       });
     });
     const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-    return { node, child, records, exited, waitFor };
+    const start = () => child.stdin.end('start\n');
+    return { node, child, records, exited, waitFor, start };
   }
 
   /** Which director the client's ARP entry for the VIP points at (its last resolution). */

@@ -2,7 +2,7 @@
 // figures from different hosts are never compared unknowingly.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 
 export interface Machine {
   cpuModel: string;
@@ -12,6 +12,8 @@ export interface Machine {
   node: string;
   /** "2.2.7", or undefined when keepalived is not installed. */
   keepalived: string | undefined;
+  /** 1-minute load average when described: timing figures from a busy host are not comparable. */
+  load1: number;
 }
 
 /** keepalived prints "Keepalived v2.2.7 (01/16,2022)" on stderr for --version. */
@@ -41,12 +43,13 @@ export function describeMachine(): Machine {
     kernel: release(),
     node: process.version,
     keepalived: keepalivedVersion(),
+    load1: loadavg()[0],
   };
 }
 
 export function machineLine(m: Machine = describeMachine()): string {
   return (
     `machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryMiB} MiB, Linux ${m.kernel}, ` +
-    `Node ${m.node}, keepalived ${m.keepalived ?? 'not installed'}`
+    `Node ${m.node}, keepalived ${m.keepalived ?? 'not installed'}, load ${m.load1.toFixed(2)}`
   );
 }

@@ -448,7 +448,7 @@ export interface VrrpInstance {
   /** IPv4 v3 checksum without pseudo-header (interop with RFC 9568 peers). */
   v3ChecksumAsV2: boolean;
   vrf?: string;
-  /** The sync group this instance belongs to, if any. */
+  /** The sync group this instance belongs to, if any (set by validateConfig, not the builder). */
   syncGroup?: string;
   /** Niche keywords (auth_hmac, use_ipvlan, ...) accepted and recorded but not acted on. */
   unmodelled: UnmodelledSetting[];

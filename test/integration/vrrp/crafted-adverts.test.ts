@@ -16,9 +16,8 @@ import {
   type RunningNode,
 } from '../../helpers/vrrp-nodes.js';
 import { RawIpSocket } from '../../../src/net/raw-socket.js';
-import { ETH_P_ARP, IP_HDRINCL, IPPROTO_IP } from '../../../src/net/constants.js';
+import { ETH_P_ARP, IP_HDRINCL, IPPROTO_IP, IPPROTO_VRRP } from '../../../src/net/constants.js';
 import { PacketSocket } from '../../../src/net/packet-socket.js';
-import { IPPROTO_VRRP } from '../../../src/net/constants.js';
 import {
   encodeAdvert,
   encodeIpv4Header,

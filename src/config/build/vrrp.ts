@@ -1,0 +1,974 @@
+// VRRP blocks (keepalived/vrrp/vrrp_parser.c): vrrp_script, track_file, vrrp_track_process,
+// vrrp_sync_group, vrrp_instance and the static address/route/rule blocks. Cross-references
+// (track_script names, sync group members) are resolved later, in validate.ts, because keepalived
+// accepts the referenced block anywhere in the file.
+import type { SourcePos, Statement, Word } from '../ast.js';
+import type {
+  GlobalDefs,
+  IpAddress,
+  Route,
+  Rule,
+  TrackFile,
+  TrackInterface,
+  TrackProcess,
+  TrackRef,
+  Tracking,
+  UnicastPeer,
+  VrrpInstance,
+  VrrpNotify,
+  VrrpScript,
+  VrrpSyncGroup,
+} from '../model.js';
+import { buildIpAddress, buildRoute, buildRule, parseIp } from './address.js';
+import {
+  type BuildContext,
+  type KeywordSpec,
+  type KeywordTable,
+  MAX_TIMER_SECONDS,
+  applyBlock,
+  arg,
+  block,
+  blockWords,
+  choiceArg,
+  deprecated,
+  flagArg,
+  limitArgs,
+  intArg,
+  line,
+  readInt,
+  recorded,
+  registerBlock,
+  secondsArg,
+  stringArg,
+} from './context.js';
+import { buildScript } from './script.js';
+
+/** Largest tracker weight; ±254 is accepted by keepalived but clamped with an error. */
+const MAX_TRACK_WEIGHT = 253;
+/** VRRP_PRIO_OWNER and VRRP_PRIO_DFL (vrrp.h). */
+const VRRP_PRIO_OWNER = 255;
+const VRRP_PRIO_DFL = 100;
+/** TIMER_MAX_SEC: keepalived's limit for preempt_delay. */
+const TIMER_MAX_SEC = 1000;
+
+/** `weight N [reverse|noreverse]` at `words[i]`; reports problems under `owner`. */
+function readWeight(
+  ctx: BuildContext,
+  words: Word[],
+  i: number,
+  owner: string,
+): { weight?: number; reverse?: boolean } | undefined {
+  const kw = words[i];
+  if (!kw) return {};
+  if (kw.text !== 'weight') {
+    ctx.error(kw.pos, 'unknown-option', `(${owner}) unknown track option ${kw.text} - ignoring`);
+    return undefined;
+  }
+  const value = words[i + 1];
+  if (!value) {
+    ctx.error(kw.pos, 'missing-parameter', `(${owner}) weight without value specified - ignoring`);
+    return undefined;
+  }
+  let weight = readInt(ctx, value, -MAX_TRACK_WEIGHT - 1, MAX_TRACK_WEIGHT + 1);
+  if (weight === undefined) return undefined;
+  if (Math.abs(weight) > MAX_TRACK_WEIGHT) {
+    ctx.error(value.pos, 'out-of-range', `(${owner}) weight cannot be +/-254. Setting to +/-253`);
+    weight = Math.sign(weight) * MAX_TRACK_WEIGHT;
+  }
+  const rev = words[i + 2];
+  if (!rev) return { weight };
+  if (rev.text === 'reverse') return { weight, reverse: true };
+  if (rev.text === 'noreverse') return { weight, reverse: false };
+  ctx.error(rev.pos, 'unknown-option', `(${owner}) unknown weight option ${rev.text} - ignoring`);
+  return { weight };
+}
+
+function trackRefs(ctx: BuildContext, s: Statement, owner: string): TrackRef[] {
+  const refs: TrackRef[] = [];
+  for (const entry of s.block?.statements ?? []) {
+    const w = readWeight(ctx, entry.args, 0, owner);
+    if (!w) continue;
+    const ref: TrackRef = { name: entry.keyword.text, pos: entry.keyword.pos };
+    if (w.weight !== undefined) ref.weight = w.weight;
+    if (w.reverse !== undefined) ref.reverse = w.reverse;
+    refs.push(ref);
+  }
+  return refs;
+}
+
+function trackInterfaces(ctx: BuildContext, s: Statement, owner: string): TrackInterface[] {
+  const out: TrackInterface[] = [];
+  for (const entry of s.block?.statements ?? []) {
+    const name = entry.keyword.text;
+    if (out.some((t) => t.name === name)) {
+      ctx.error(entry.keyword.pos, 'duplicate-track', `(${owner}) duplicate track_interface ${name} - ignoring`);
+      continue;
+    }
+    const w = readWeight(ctx, entry.args, 0, owner);
+    if (!w) continue;
+    const t: TrackInterface = { name, reverse: w.reverse ?? false, pos: entry.keyword.pos };
+    if (w.weight !== undefined) t.weight = w.weight;
+    out.push(t);
+  }
+  return out;
+}
+
+function emptyTracking(): Tracking {
+  return { interfaces: [], scripts: [], files: [], processes: [], bfds: [] };
+}
+
+interface HasTracking {
+  name: string;
+  tracking: Tracking;
+}
+
+function trackingKeywords<T extends HasTracking>(): Array<[string, KeywordSpec<T>]> {
+  return [
+    ['track_interface', block<T>((s, t, ctx) => t.tracking.interfaces.push(...trackInterfaces(ctx, s, t.name)))],
+    ['track_script', block<T>((s, t, ctx) => t.tracking.scripts.push(...trackRefs(ctx, s, t.name)))],
+    ['track_file', block<T>((s, t, ctx) => t.tracking.files.push(...trackRefs(ctx, s, t.name)))],
+    ['track_process', block<T>((s, t, ctx) => t.tracking.processes.push(...trackRefs(ctx, s, t.name)))],
+    ['track_bfd', block<T>((s, t, ctx) => t.tracking.bfds.push(...trackRefs(ctx, s, t.name)))],
+  ];
+}
+
+interface HasNotify {
+  name: string;
+  notify: VrrpNotify;
+}
+
+function notifyKeyword<T extends HasNotify>(field: Exclude<keyof VrrpNotify, 'deleted'>): KeywordSpec<T> {
+  return line<T>((s, t, ctx) => {
+    if (t.notify[field]) {
+      ctx.error(s.pos, 'duplicate-keyword', `(${t.name}) ${s.keyword.text} script already specified - ignoring ${s.args[0]?.text ?? ''}`);
+      return;
+    }
+    const script = buildScript(ctx, s);
+    if (script) t.notify[field] = script;
+  });
+}
+
+function notifyKeywords<T extends HasNotify>(): Array<[string, KeywordSpec<T>]> {
+  return [
+    ['notify_master', notifyKeyword<T>('master')],
+    ['notify_backup', notifyKeyword<T>('backup')],
+    ['notify_fault', notifyKeyword<T>('fault')],
+    ['notify_stop', notifyKeyword<T>('stop')],
+    ['notify', notifyKeyword<T>('generic')],
+  ];
+}
+
+/** The name after a root keyword (`vrrp_instance VI_1 {`), or an error naming the block kind. */
+function blockName(ctx: BuildContext, s: Statement): string | undefined {
+  const w = s.args[0];
+  if (!w) ctx.error(s.keyword.pos, 'missing-name', `${s.keyword.text} must have a name`);
+  return w?.text;
+}
+
+// ---------------------------------------------------------------------------------------------
+// vrrp_script
+
+type ScriptDraft = Omit<VrrpScript, 'script' | 'timeout'> & { script?: VrrpScript['script']; timeout?: number };
+
+const SCRIPT_KEYWORDS: KeywordTable<ScriptDraft> = new Map([
+  [
+    'script',
+    line<ScriptDraft>((s, d, ctx) => {
+      d.script = buildScript(ctx, s);
+    }),
+  ],
+  [
+    'interval',
+    line<ScriptDraft>((s, d, ctx) => {
+      const v = secondsArg(ctx, s, 0.001, MAX_TIMER_SECONDS);
+      if (v !== undefined) d.interval = v;
+    }),
+  ],
+  [
+    'timeout',
+    line<ScriptDraft>((s, d, ctx) => {
+      const v = secondsArg(ctx, s, 0.001, MAX_TIMER_SECONDS);
+      if (v !== undefined) d.timeout = v;
+    }),
+  ],
+  [
+    'weight',
+    line<ScriptDraft>((s, d, ctx) => {
+      const w = readWeight(ctx, [s.keyword, ...s.args], 0, d.name);
+      if (w?.weight !== undefined) d.weight = w.weight;
+      if (w?.reverse !== undefined) d.weightReverse = w.reverse;
+    }),
+  ],
+  [
+    'rise',
+    line<ScriptDraft>((s, d, ctx) => {
+      const v = intArg(ctx, s, 1, 0x7fffffff);
+      if (v !== undefined) d.rise = v;
+    }),
+  ],
+  [
+    'fall',
+    line<ScriptDraft>((s, d, ctx) => {
+      const v = intArg(ctx, s, 1, 0x7fffffff);
+      if (v !== undefined) d.fall = v;
+    }),
+  ],
+  [
+    'user',
+    line<ScriptDraft>((s, d, ctx) => {
+      const user = stringArg(ctx, s);
+      if (user !== undefined) d.user = user;
+      if (s.args[1]) d.group = s.args[1].text;
+    }),
+  ],
+  [
+    'init_fail',
+    line<ScriptDraft>((_s, d) => {
+      d.initFail = true;
+    }),
+  ],
+]);
+
+export function buildVrrpScript(ctx: BuildContext, s: Statement): VrrpScript | undefined {
+  const name = blockName(ctx, s);
+  if (name === undefined) return undefined;
+  const d: ScriptDraft = { name, interval: 1, weight: 0, weightReverse: false, rise: 1, fall: 1, initFail: false, pos: s.pos };
+  applyBlock(ctx, s.block?.statements ?? [], SCRIPT_KEYWORDS, d);
+  if (!d.script) {
+    ctx.error(s.block?.close ?? s.pos, 'script-missing', `No script set for vrrp_script ${name} - removing`);
+    return undefined;
+  }
+  const { timeout, script, ...rest } = d;
+  return { ...rest, script, timeout: timeout ?? d.interval };
+}
+
+// ---------------------------------------------------------------------------------------------
+// track_file
+
+type FileDraft = Omit<TrackFile, 'path'> & { path?: string };
+
+const TRACK_FILE_KEYWORDS: KeywordTable<FileDraft> = new Map([
+  [
+    'file',
+    line<FileDraft>((s, d, ctx) => {
+      d.path = stringArg(ctx, s);
+    }),
+  ],
+  [
+    'weight',
+    line<FileDraft>((s, d, ctx) => {
+      const v = intArg(ctx, s, -254, 254);
+      if (v !== undefined) d.weight = v;
+      const rev = s.args[1]?.text;
+      if (rev === 'reverse') d.weightReverse = true;
+      else if (rev !== undefined && rev !== 'noreverse') {
+        ctx.error(s.args[1].pos, 'unknown-option', `track file ${d.name} unknown weight option ${rev}`);
+      }
+    }),
+  ],
+  [
+    'init_file',
+    line<FileDraft>((s, d, ctx) => {
+      let value = 0;
+      let overwrite = false;
+      for (const w of s.args) {
+        if (w.text === 'overwrite') overwrite = true;
+        else {
+          const v = readInt(ctx, w, -0x80000000, 0x7fffffff);
+          if (v !== undefined) value = v;
+        }
+      }
+      d.initFile = { value, overwrite };
+    }),
+  ],
+]);
+
+export function buildTrackFile(ctx: BuildContext, s: Statement): TrackFile | undefined {
+  const name = blockName(ctx, s);
+  if (name === undefined) return undefined;
+  const d: FileDraft = { name, weight: 1, weightReverse: false, pos: s.pos };
+  applyBlock(ctx, s.block?.statements ?? [], TRACK_FILE_KEYWORDS, d);
+  if (d.path === undefined) {
+    ctx.error(s.block?.close ?? s.pos, 'file-missing', `No file set for track_file ${name} - removing`);
+    return undefined;
+  }
+  return { ...d, path: d.path };
+}
+
+// ---------------------------------------------------------------------------------------------
+// vrrp_track_process
+
+type ProcessDraft = Omit<TrackProcess, 'process'> & { process?: string };
+
+function processDelay(field: 'delay' | 'terminateDelay' | 'forkDelay'): KeywordSpec<ProcessDraft> {
+  return line<ProcessDraft>((s, d, ctx) => {
+    const v = secondsArg(ctx, s, 0.000001, MAX_TIMER_SECONDS);
+    if (v !== undefined) d[field] = v;
+  });
+}
+
+const TRACK_PROCESS_KEYWORDS: KeywordTable<ProcessDraft> = new Map([
+  [
+    'process',
+    line<ProcessDraft>((s, d, ctx) => {
+      const p = stringArg(ctx, s);
+      if (p === undefined) return;
+      d.process = p;
+      d.params = s.args.slice(1).map((w) => w.text);
+    }),
+  ],
+  [
+    'param_match',
+    line<ProcessDraft>((s, d, ctx) => {
+      const v = choiceArg(ctx, s, ['initial', 'partial'] as const);
+      if (v) d.paramMatch = v;
+    }),
+  ],
+  [
+    'weight',
+    line<ProcessDraft>((s, d, ctx) => {
+      const v = intArg(ctx, s, -254, 254);
+      if (v !== undefined) d.weight = v;
+      if (s.args[1]?.text === 'reverse') d.weightReverse = true;
+    }),
+  ],
+  [
+    'quorum',
+    line<ProcessDraft>((s, d, ctx) => {
+      const v = intArg(ctx, s, 1, 0xffffffff);
+      if (v !== undefined) d.quorum = v;
+    }),
+  ],
+  [
+    'quorum_max',
+    line<ProcessDraft>((s, d, ctx) => {
+      const v = intArg(ctx, s, 0, 0xffffffff);
+      if (v !== undefined) d.quorumMax = v;
+    }),
+  ],
+  ['delay', processDelay('delay')],
+  ['terminate_delay', processDelay('terminateDelay')],
+  ['fork_delay', processDelay('forkDelay')],
+  [
+    'full_command',
+    line<ProcessDraft>((_s, d) => {
+      d.fullCommand = true;
+    }),
+  ],
+]);
+
+export function buildTrackProcess(ctx: BuildContext, s: Statement): TrackProcess | undefined {
+  const name = blockName(ctx, s);
+  if (name === undefined) return undefined;
+  const d: ProcessDraft = { name, params: [], weight: 0, weightReverse: false, quorum: 1, fullCommand: false, pos: s.pos };
+  applyBlock(ctx, s.block?.statements ?? [], TRACK_PROCESS_KEYWORDS, d);
+  if (d.process === undefined) {
+    ctx.error(s.block?.close ?? s.pos, 'process-missing', `track process '${name}' process name not specified`);
+    return undefined;
+  }
+  if (d.params.length > 0) d.paramMatch ??= 'exact';
+  return { ...d, process: d.process };
+}
+
+// ---------------------------------------------------------------------------------------------
+// vrrp_sync_group
+
+const SYNC_GROUP_KEYWORDS: KeywordTable<VrrpSyncGroup> = new Map<string, KeywordSpec<VrrpSyncGroup>>([
+  [
+    'group',
+    block<VrrpSyncGroup>((s, g, ctx) => {
+      if (g.members.length > 0) {
+        ctx.error(s.keyword.pos, 'duplicate-keyword', `Group list already specified for sync group ${g.name}`);
+        return;
+      }
+      const names = blockWords(s.block).map((w) => w.text);
+      if (names.length === 0) ctx.error(s.pos, 'empty-group', `Warning - sync group ${g.name} has empty group block`);
+      g.members.push(...names);
+    }),
+  ],
+  ...trackingKeywords<VrrpSyncGroup>(),
+  ...notifyKeywords<VrrpSyncGroup>(),
+  [
+    'smtp_alert',
+    line<VrrpSyncGroup>((s, g, ctx) => {
+      const v = flagArg(ctx, s);
+      if (v !== undefined) g.smtpAlert = v;
+    }),
+  ],
+  [
+    'notify_priority_changes',
+    line<VrrpSyncGroup>((s, g, ctx) => {
+      const v = flagArg(ctx, s);
+      if (v !== undefined) g.notifyPriorityChanges = v;
+    }),
+  ],
+  [
+    'sync_group_tracking_weight',
+    line<VrrpSyncGroup>((_s, g) => {
+      g.syncGroupTrackingWeight = true;
+    }),
+  ],
+  [
+    'global_tracking',
+    line<VrrpSyncGroup>((s, g, ctx) => {
+      ctx.warn(s.keyword.pos, 'deprecated-keyword', `(${g.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`);
+    }),
+  ],
+]);
+
+export function buildSyncGroup(ctx: BuildContext, s: Statement): VrrpSyncGroup | undefined {
+  const name = blockName(ctx, s);
+  if (name === undefined) return undefined;
+  const g: VrrpSyncGroup = {
+    name,
+    members: [],
+    tracking: emptyTracking(),
+    notify: {},
+    smtpAlert: false,
+    notifyPriorityChanges: false,
+    syncGroupTrackingWeight: false,
+    pos: s.pos,
+  };
+  applyBlock(ctx, s.block?.statements ?? [], SYNC_GROUP_KEYWORDS, g);
+  return g;
+}
+
+// ---------------------------------------------------------------------------------------------
+// vrrp_instance
+
+/** An instance while its block is read: values the user did not give are still unknown. */
+interface InstanceDraft
+  extends Omit<
+    VrrpInstance,
+    | 'state'
+    | 'virtualRouterId'
+    | 'priority'
+    | 'version'
+    | 'family'
+    | 'accept'
+    | 'garp'
+    | 'downTimerAdverts'
+    | 'strictMode'
+    | 'skipCheckAdvAddr'
+    | 'lowerPrioNoAdvert'
+    | 'higherPrioSendAdvert'
+    | 'ownerIgnoreAdverts'
+    | 'v3ChecksumAsV2'
+    | 'checkUnicastSrc'
+    | 'notifyPriorityChanges'
+  > {
+  state?: VrrpInstance['state'];
+  virtualRouterId?: number;
+  priority?: number;
+  version?: 2 | 3;
+  accept?: boolean;
+  downTimerAdverts?: number;
+  strictMode?: boolean;
+  skipCheckAdvAddr?: boolean;
+  lowerPrioNoAdvert?: boolean;
+  higherPrioSendAdvert?: boolean;
+  ownerIgnoreAdverts?: boolean;
+  v3ChecksumAsV2?: boolean;
+  checkUnicastSrc?: boolean;
+  notifyPriorityChanges?: boolean;
+  garp: Partial<VrrpInstance['garp']>;
+  /** Shared count-down for rules without a preference (across the whole config). */
+  nextRulePreference: () => number;
+}
+
+type I = InstanceDraft;
+type OptionalBoolField = {
+  [K in keyof I]-?: NonNullable<I[K]> extends boolean ? K : never;
+}[keyof I];
+
+function instanceFlag(field: OptionalBoolField, value?: boolean): KeywordSpec<I> {
+  return line<I>((s, d, ctx) => {
+    const v = value ?? flagArg(ctx, s);
+    if (v !== undefined) (d[field] as boolean | undefined) = v;
+  });
+}
+
+function garpValue(field: keyof VrrpInstance['garp'], min: number, max: number): KeywordSpec<I> {
+  return line<I>((s, d, ctx) => {
+    const v = intArg(ctx, s, min, max);
+    if (v !== undefined) (d.garp[field] as number | undefined) = v;
+  });
+}
+
+function addressList(field: 'virtualIpaddresses' | 'virtualIpaddressesExcluded'): KeywordSpec<I> {
+  return block<I>((s, d, ctx) => {
+    // Both lists, as keys, so a block of thousands of addresses is not scanned quadratically.
+    const keyOf = (a: IpAddress): string =>
+      `${a.address}/${a.prefixLength}${a.dev === undefined ? '' : ` dev ${a.dev}`}`;
+    const seen = new Set([...d.virtualIpaddresses, ...d.virtualIpaddressesExcluded].map(keyOf));
+    for (const entry of s.block?.statements ?? []) {
+      const addr = buildIpAddress(ctx, entry, `(${d.name}) ${s.keyword.text}`);
+      if (!addr) continue;
+      const key = keyOf(addr);
+      if (seen.has(key)) {
+        ctx.error(entry.pos, 'duplicate-address', `(${d.name}) duplicate VIP ${addr.address}/${addr.prefixLength} - removing`);
+        continue;
+      }
+      seen.add(key);
+      d[field].push(addr);
+    }
+  });
+}
+
+function parsedAddress(ctx: BuildContext, w: Word | undefined, owner: string, what: string): string | undefined {
+  if (!w) return undefined;
+  const ip = parseIp(w.text);
+  if (!ip) ctx.error(w.pos, 'invalid-address', `(${owner}) ${what} '${w.text}' is not a valid address - ignoring`);
+  return ip?.address;
+}
+
+interface AuthDraft {
+  owner: string;
+  type?: 'PASS' | 'AH';
+  password?: string;
+  pos: SourcePos;
+}
+
+const AUTH_KEYWORDS: KeywordTable<AuthDraft> = new Map([
+  [
+    'auth_type',
+    line<AuthDraft>((s, a, ctx) => {
+      const v = choiceArg(ctx, s, ['PASS', 'AH'] as const);
+      if (v) a.type = v;
+      a.pos = s.pos;
+    }),
+  ],
+  [
+    'auth_pass',
+    line<AuthDraft>((s, a, ctx) => {
+      const password = stringArg(ctx, s);
+      if (password === undefined) return;
+      // The VRRPv2 authentication data field holds 8 octets.
+      if (password.length > 8) ctx.warn(s.args[0].pos, 'auth-pass-truncated', `(${a.owner}) Truncating auth_pass to 8 characters`);
+      a.password = password.slice(0, 8);
+    }),
+  ],
+]);
+
+const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
+  [
+    'state',
+    line<I>((s, d, ctx) => {
+      const w = arg(ctx, s);
+      if (!w) return;
+      if (w.text === 'MASTER' || w.text === 'BACKUP') d.state = w.text;
+      else {
+        ctx.error(w.pos, 'invalid-value', `(${d.name}) unknown state '${w.text}', defaulting to BACKUP`, w.text.toUpperCase() === 'MASTER' || w.text.toUpperCase() === 'BACKUP' ? `did you mean '${w.text.toUpperCase()}'?` : undefined);
+        d.state = 'BACKUP';
+      }
+    }),
+  ],
+  [
+    'interface',
+    line<I>((s, d, ctx) => {
+      const name = stringArg(ctx, s);
+      if (name === undefined) return;
+      if (name === 'lo') {
+        ctx.error(s.args[0].pos, 'loopback-interface', `(${d.name}) cannot use a loopback interface (${name}) for vrrp - ignoring`);
+        return;
+      }
+      d.interface = name;
+    }),
+  ],
+  [
+    'virtual_router_id',
+    line<I>((s, d, ctx) => {
+      const v = intArg(ctx, s, 1, 255);
+      if (v !== undefined) d.virtualRouterId = v;
+    }),
+  ],
+  [
+    'priority',
+    line<I>((s, d, ctx) => {
+      // keepalived falls back to the default priority after a bad value.
+      d.priority = intArg(ctx, s, 1, VRRP_PRIO_OWNER) ?? VRRP_PRIO_DFL;
+    }),
+  ],
+  [
+    'advert_int',
+    line<I>((s, d, ctx) => {
+      const v = secondsArg(ctx, s, 0.01, 255);
+      if (v !== undefined) d.advertInt = v;
+    }),
+  ],
+  [
+    'version',
+    line<I>((s, d, ctx) => {
+      const v = intArg(ctx, s, 2, 3);
+      if (v !== undefined) d.version = v as 2 | 3;
+    }),
+  ],
+  [
+    'authentication',
+    block<I>((s, d, ctx) => {
+      const auth: AuthDraft = { owner: d.name, pos: s.pos };
+      applyBlock(ctx, s.block?.statements ?? [], AUTH_KEYWORDS, auth);
+      if (auth.type && auth.password !== undefined) d.authentication = { type: auth.type, password: auth.password, pos: auth.pos };
+      else if (auth.type) ctx.error(s.pos, 'missing-parameter', `(${d.name}) Authentication specified but no password given. Ignoring`);
+    }),
+  ],
+  ['virtual_ipaddress', addressList('virtualIpaddresses')],
+  ['virtual_ipaddress_excluded', addressList('virtualIpaddressesExcluded')],
+  ['no_virtual_ipaddress', instanceFlag('noVirtualIpaddress', true)],
+  [
+    'virtual_routes',
+    block<I>((s, d, ctx) => {
+      for (const e of s.block?.statements ?? []) {
+        const r = buildRoute(ctx, e, `(${d.name}) virtual_routes`);
+        if (r) d.virtualRoutes.push(r);
+      }
+    }),
+  ],
+  [
+    'virtual_rules',
+    block<I>((s, d, ctx) => {
+      for (const e of s.block?.statements ?? []) {
+        const r = buildRule(ctx, e, `(${d.name}) virtual_rules`, d.nextRulePreference);
+        if (r) d.virtualRules.push(r);
+      }
+    }),
+  ],
+  [
+    'unicast_src_ip',
+    line<I>((s, d, ctx) => {
+      d.unicastSrcIp = parsedAddress(ctx, arg(ctx, s), d.name, 'unicast_src_ip');
+    }),
+  ],
+  [
+    'mcast_src_ip',
+    line<I>((s, d, ctx) => {
+      d.mcastSrcIp = parsedAddress(ctx, arg(ctx, s), d.name, 'mcast_src_ip');
+    }),
+  ],
+  [
+    'mcast_dst_ip',
+    line<I>((s, d, ctx) => {
+      d.mcastDstIp = parsedAddress(ctx, arg(ctx, s), d.name, 'mcast_dst_ip');
+    }),
+  ],
+  [
+    'unicast_peer',
+    block<I>((s, d, ctx) => {
+      const entries = s.block?.statements ?? [];
+      if (entries.length === 0) {
+        ctx.warn(s.pos, 'empty-unicast-peer', `(${d.name}) empty unicast_peer block - using multicast. This is deprecated`);
+      }
+      for (const e of entries) {
+        const ip = parseIp(e.keyword.text);
+        if (!ip) {
+          ctx.error(e.keyword.pos, 'invalid-address', `(${d.name}) VRRP is trying to assign invalid unicast peer ${e.keyword.text} - skipping`);
+          continue;
+        }
+        const peer: UnicastPeer = { address: ip.address, family: ip.family, pos: e.pos };
+        for (let i = 0; i < e.args.length; i += 2) {
+          const k = e.args[i].text;
+          if (k !== 'min_ttl' && k !== 'max_ttl') {
+            ctx.error(e.args[i].pos, 'unknown-option', `(${d.name}) unknown unicast peer option ${k}`);
+            break;
+          }
+          const v = readInt(ctx, e.args[i + 1], 0, 255);
+          if (v !== undefined) peer[k === 'min_ttl' ? 'minTtl' : 'maxTtl'] = v;
+        }
+        d.unicastPeers.push(peer);
+      }
+    }),
+  ],
+  ['unicast_fault_no_peer', instanceFlag('unicastFaultNoPeer', true)],
+  [
+    'unicast_ttl',
+    line<I>((s, d, ctx) => {
+      const v = intArg(ctx, s, 0, 255);
+      if (v !== undefined) d.unicastTtl = v;
+    }),
+  ],
+  ['check_unicast_src', instanceFlag('checkUnicastSrc', true)],
+  ['track_src_ip', instanceFlag('trackSrcIp', true)],
+  [
+    'vrf',
+    line<I>((s, d, ctx) => {
+      d.vrf = stringArg(ctx, s);
+    }),
+  ],
+  ['nopreempt', instanceFlag('preempt', false)],
+  ['preempt', instanceFlag('preempt', true)],
+  [
+    'preempt_delay',
+    line<I>((s, d, ctx) => {
+      const v = secondsArg(ctx, s, 0, TIMER_MAX_SEC);
+      if (v !== undefined) d.preemptDelay = v;
+    }),
+  ],
+  ...trackingKeywords<I>(),
+  ['dont_track_primary', instanceFlag('dontTrackPrimary', true)],
+  ...notifyKeywords<I>(),
+  [
+    'notify_deleted',
+    line<I>((s, d, ctx) => {
+      d.notify.deleted = s.args.length > 0 ? buildScript(ctx, s) : true;
+    }),
+  ],
+  ['notify_master_rx_lower_pri', notifyKeyword<I>('masterRxLowerPri')],
+  ['notify_priority_changes', instanceFlag('notifyPriorityChanges')],
+  ['smtp_alert', instanceFlag('smtpAlert')],
+  ['accept', instanceFlag('accept', true)],
+  ['no_accept', instanceFlag('accept', false)],
+  ['garp_master_delay', garpValue('masterDelay', 0, 4294)],
+  ['garp_master_repeat', garpValue('masterRepeat', 1, 0x7fffffff)],
+  ['garp_master_refresh', garpValue('masterRefresh', 0, 4294)],
+  ['garp_master_refresh_repeat', garpValue('masterRefreshRepeat', 1, 0x7fffffff)],
+  ['garp_lower_prio_delay', garpValue('lowerPrioDelay', 0, 4294)],
+  ['garp_lower_prio_repeat', garpValue('lowerPrioRepeat', 0, 0x7fffffff)],
+  [
+    'down_timer_adverts',
+    line<I>((s, d, ctx) => {
+      const v = intArg(ctx, s, 1, 100);
+      if (v !== undefined) d.downTimerAdverts = v;
+    }),
+  ],
+  ['lower_prio_no_advert', instanceFlag('lowerPrioNoAdvert')],
+  ['higher_prio_send_advert', instanceFlag('higherPrioSendAdvert')],
+  ['owner_ignore_adverts', instanceFlag('ownerIgnoreAdverts')],
+  [
+    'use_vmac',
+    line<I>((s, d, ctx) => {
+      const vmac: NonNullable<I['useVmac']> = { pos: s.pos };
+      for (const w of s.args) {
+        if (/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(w.text)) vmac.mac = w.text.toLowerCase();
+        else if (vmac.name === undefined) vmac.name = w.text;
+        else if (vmac.interface === undefined) vmac.interface = w.text;
+        else ctx.error(w.pos, 'unknown-option', `(${d.name}) unknown use_vmac option ${w.text}`);
+      }
+      d.useVmac = vmac;
+    }),
+  ],
+  ['vmac_xmit_base', instanceFlag('vmacXmitBase', true)],
+  ['strict_mode', instanceFlag('strictMode')],
+  ['skip_check_adv_addr', instanceFlag('skipCheckAdvAddr')],
+  ['promote_secondaries', instanceFlag('promoteSecondaries', true)],
+  ['v3_checksum_as_v2', instanceFlag('v3ChecksumAsV2')],
+  ...[
+    'use_vmac_addr',
+    'use_ipvlan',
+    'old_unicast_checksum',
+    'kernel_rx_buf_size',
+    'debug',
+    'auth_hmac',
+    'garp_extra_if',
+    'timer_expired_backup',
+  ].map((k): [string, KeywordSpec<I>] => [k, recorded<I>((d) => d.unmodelled)]),
+]);
+
+limitArgs(INSTANCE_KEYWORDS, {
+  state: 1,
+  interface: 1,
+  virtual_router_id: 1,
+  priority: 1,
+  advert_int: 1,
+  version: 1,
+  nopreempt: 0,
+  preempt: 0,
+  preempt_delay: 1,
+  unicast_src_ip: 1,
+  mcast_src_ip: 1,
+  unicast_ttl: 1,
+  accept: 1,
+  no_accept: 0,
+  garp_master_delay: 1,
+  garp_master_repeat: 1,
+  garp_master_refresh: 1,
+  garp_master_refresh_repeat: 1,
+  down_timer_adverts: 1,
+  dont_track_primary: 0,
+});
+limitArgs(SCRIPT_KEYWORDS, { interval: 1, timeout: 1, weight: 2, rise: 1, fall: 1, user: 2, init_fail: 0 });
+
+// Old spellings (keepalived.md §2.10).
+INSTANCE_KEYWORDS.set('vmac_garp_intvl', deprecated('garp_extra_if', recorded<I>((d) => d.unmodelled)));
+INSTANCE_KEYWORDS.set('thread_timer_expired', deprecated('timer_expired_backup', recorded<I>((d) => d.unmodelled)));
+INSTANCE_KEYWORDS.set('native_ipv6', deprecated('(automatic from the VIPs)', line<I>(() => undefined)));
+INSTANCE_KEYWORDS.set('linkbeat_use_polling', deprecated('linkbeat_interfaces', recorded<I>((d) => d.unmodelled)));
+INSTANCE_KEYWORDS.set('lvs_sync_daemon_interface', deprecated('lvs_sync_daemon (global_defs)', recorded<I>((d) => d.unmodelled)));
+
+registerBlock('vrrp_instance', INSTANCE_KEYWORDS.keys());
+registerBlock('vrrp_script', SCRIPT_KEYWORDS.keys());
+registerBlock('track_file', TRACK_FILE_KEYWORDS.keys());
+registerBlock('vrrp_track_process', TRACK_PROCESS_KEYWORDS.keys());
+registerBlock('vrrp_sync_group', SYNC_GROUP_KEYWORDS.keys());
+
+export function buildVrrpInstance(
+  ctx: BuildContext,
+  s: Statement,
+  globals: GlobalDefs,
+  nextRulePreference: () => number,
+): VrrpInstance | undefined {
+  const name = blockName(ctx, s);
+  if (name === undefined) return undefined;
+  const d: InstanceDraft = {
+    name,
+    advertInt: 1,
+    virtualIpaddresses: [],
+    virtualIpaddressesExcluded: [],
+    noVirtualIpaddress: false,
+    virtualRoutes: [],
+    virtualRules: [],
+    unicastPeers: [],
+    unicastFaultNoPeer: false,
+    unicastTtl: 255,
+    preempt: true,
+    preemptDelay: 0,
+    tracking: emptyTracking(),
+    dontTrackPrimary: false,
+    trackSrcIp: false,
+    notify: {},
+    smtpAlert: false,
+    garp: {},
+    vmacXmitBase: false,
+    promoteSecondaries: false,
+    unmodelled: [],
+    nextRulePreference,
+    pos: s.pos,
+  };
+  applyBlock(ctx, s.block?.statements ?? [], INSTANCE_KEYWORDS, d);
+  return finishInstance(ctx, d, s, globals);
+}
+
+/** Applies keepalived's defaults and the checks it makes at the end of a vrrp_instance block. */
+function finishInstance(ctx: BuildContext, d: InstanceDraft, s: Statement, g: GlobalDefs): VrrpInstance | undefined {
+  const end = s.block?.close ?? s.pos;
+  if (d.virtualRouterId === undefined) {
+    ctx.error(end, 'missing-vrid', `(${d.name}) the virtual router id must be set - removing instance`);
+    return undefined;
+  }
+  const family = d.virtualIpaddresses[0]?.family ?? 4;
+  for (const vip of d.virtualIpaddresses) {
+    if (vip.family !== family) {
+      ctx.error(vip.pos, 'mixed-family', `(${d.name}) address family must match VRRP instance - ignoring ${vip.address}`);
+    }
+  }
+  const vips = d.virtualIpaddresses.filter((v) => v.family === family);
+  const strictMode = d.strictMode ?? g.vrrpStrict;
+  // Priority and initial state default from each other (vrrp.c vrrp_complete_instance).
+  const priority = d.priority ?? (d.state === 'MASTER' ? VRRP_PRIO_OWNER : VRRP_PRIO_DFL);
+  let state = d.state ?? (priority === VRRP_PRIO_OWNER ? 'MASTER' : 'BACKUP');
+  if (strictMode && (state === 'MASTER') !== (priority === VRRP_PRIO_OWNER)) {
+    ctx.error(end, 'strict-mode', `(${d.name}) State MASTER must match being address owner`);
+    state = priority === VRRP_PRIO_OWNER ? 'MASTER' : 'BACKUP';
+  }
+  let version = d.version ?? g.vrrpVersion;
+  if (family === 6 && version === 2) {
+    if (d.version === 2) ctx.error(end, 'version-conflict', `(${d.name}) cannot use VRRP version 2 with IPv6 - using version 3`);
+    version = 3;
+  }
+  if (version === 2 && !Number.isInteger(d.advertInt)) {
+    const rounded = Math.max(1, Math.round(d.advertInt));
+    ctx.warn(end, 'advert-int-rounded', `(${d.name}) VRRPv2 advert_int ${d.advertInt} is not a whole number of seconds - using ${rounded}`);
+    d.advertInt = rounded;
+  }
+  if (version === 3 && d.advertInt > 40.95) {
+    ctx.error(end, 'out-of-range', `(${d.name}) VRRPv3 advert_int ${d.advertInt} exceeds 40.95 seconds - using 40.95`);
+    d.advertInt = 40.95;
+  }
+  if (d.authentication && strictMode) {
+    ctx.error(d.authentication.pos, 'strict-mode', `(${d.name}) Strict mode does not support authentication. Ignoring.`);
+    delete d.authentication;
+  } else if (d.authentication && version === 3) {
+    ctx.error(d.authentication.pos, 'auth-with-v3', `(${d.name}) VRRP version 3 does not support authentication. Ignoring.`);
+    delete d.authentication;
+  } else if (d.authentication?.type === 'AH' && family === 6) {
+    ctx.error(d.authentication.pos, 'auth-ah-ipv6', `(${d.name}) Cannot use AH authentication with IPv6. Ignoring.`);
+    delete d.authentication;
+  }
+  if (d.authentication?.type === 'AH' && state === 'MASTER' && priority !== VRRP_PRIO_OWNER) {
+    // An AH backup must hear an advert (for the sequence number) before it may take over.
+    ctx.error(end, 'auth-ah-master', `(${d.name}) Initial state master is incompatible with AH authentication - clearing`);
+    state = 'BACKUP';
+  }
+  if (strictMode) strictChecks(ctx, d, end);
+  if (priority === VRRP_PRIO_OWNER && !d.preempt) {
+    ctx.warn(end, 'nopreempt-owner', `(${d.name}) nopreempt is incompatible with priority 255. resetting nopreempt`);
+    d.preempt = true;
+  }
+  if (state === 'MASTER' && !d.preempt) {
+    ctx.warn(end, 'nopreempt-master', `(${d.name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+    d.preempt = true;
+  }
+  if (state === 'MASTER' && d.preemptDelay > 0) {
+    ctx.warn(end, 'preempt-delay-master', `(${d.name}) Warning - preempt delay will not work with initial state MASTER - clearing`);
+    d.preemptDelay = 0;
+  }
+  if (vips.length === 0 && !(d.noVirtualIpaddress && !strictMode)) {
+    if (version === 3 || strictMode) {
+      ctx.error(end, 'no-vips', `(${d.name}) No VIP specified; at least one is required`);
+      return undefined;
+    }
+    ctx.warn(end, 'no-vips', `(${d.name}) No VIP specified; at least one is sensible`);
+  }
+  if (d.interface === undefined && d.unicastPeers.length === 0) {
+    d.interface = g.defaultInterface;
+  }
+  const { nextRulePreference: _unused, garp, ...rest } = d;
+  return {
+    ...rest,
+    state,
+    interface: d.interface,
+    virtualRouterId: d.virtualRouterId,
+    priority,
+    version,
+    family,
+    virtualIpaddresses: vips,
+    accept: d.accept ?? (priority === VRRP_PRIO_OWNER || !strictMode),
+    garp: {
+      masterDelay: garp.masterDelay ?? g.vrrpGarpMasterDelay,
+      masterRepeat: garp.masterRepeat ?? g.vrrpGarpMasterRepeat,
+      masterRefresh: garp.masterRefresh ?? g.vrrpGarpMasterRefresh,
+      masterRefreshRepeat: garp.masterRefreshRepeat ?? g.vrrpGarpMasterRefreshRepeat,
+      ...optional('lowerPrioDelay', garp.lowerPrioDelay ?? g.vrrpGarpLowerPrioDelay),
+      ...optional('lowerPrioRepeat', garp.lowerPrioRepeat ?? g.vrrpGarpLowerPrioRepeat),
+      interval: g.vrrpGarpInterval,
+      gnaInterval: g.vrrpGnaInterval,
+      minGarp: g.vrrpMinGarp,
+    },
+    downTimerAdverts: d.downTimerAdverts ?? g.vrrpDownTimerAdverts,
+    strictMode,
+    skipCheckAdvAddr: d.skipCheckAdvAddr ?? g.vrrpSkipCheckAdvAddr,
+    lowerPrioNoAdvert: d.lowerPrioNoAdvert ?? g.vrrpLowerPrioNoAdvert,
+    higherPrioSendAdvert: d.higherPrioSendAdvert ?? g.vrrpHigherPrioSendAdvert,
+    ownerIgnoreAdverts: d.ownerIgnoreAdverts ?? g.vrrpOwnerIgnoreAdverts,
+    v3ChecksumAsV2: d.v3ChecksumAsV2 ?? g.v3ChecksumAsV2,
+    checkUnicastSrc: d.checkUnicastSrc ?? g.vrrpCheckUnicastSrc,
+    notifyPriorityChanges: d.notifyPriorityChanges ?? g.vrrpNotifyPriorityChanges,
+  };
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return value === undefined ? {} : ({ [key]: value } as { [P in K]?: V });
+}
+
+/** vrrp_strict: RFC compliance keepalived enforces by refusing the non-compliant settings. */
+function strictChecks(ctx: BuildContext, d: InstanceDraft, end: SourcePos): void {
+  if (d.unicastPeers.length > 0) ctx.error(end, 'strict-mode', `(${d.name}) Unicast peers are not supported in strict mode`);
+  if (d.preemptDelay > 0) {
+    ctx.error(end, 'strict-mode', `(${d.name}) preempt_delay is incompatible with strict mode - resetting`);
+    d.preemptDelay = 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// static_ipaddress / static_routes / static_rules
+
+export function buildStaticAddresses(ctx: BuildContext, s: Statement): IpAddress[] {
+  return (s.block?.statements ?? []).flatMap((e) => buildIpAddress(ctx, e, 'static_ipaddress') ?? []);
+}
+
+export function buildStaticRoutes(ctx: BuildContext, s: Statement): Route[] {
+  return (s.block?.statements ?? []).flatMap((e) => buildRoute(ctx, e, 'static_routes') ?? []);
+}
+
+export function buildStaticRules(ctx: BuildContext, s: Statement, nextPreference: () => number): Rule[] {
+  return (s.block?.statements ?? []).flatMap((e) => buildRule(ctx, e, 'static_rules', nextPreference) ?? []);
+}
