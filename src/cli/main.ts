@@ -30,14 +30,18 @@ export interface RunDeps {
   load?: LoadOptions;
 }
 
+function usageError(io: CliIo, message: string): number {
+  io.stderr(`keepalived-ts: ${message}\n\n${usage()}`);
+  return EXIT_USAGE;
+}
+
 export async function run(argv: string[], io: CliIo, deps: RunDeps = {}): Promise<number> {
   let parsed;
   try {
     parsed = parseOptions(argv);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    io.stderr(`keepalived-ts: ${e.message}\n\n${usage()}`);
-    return EXIT_USAGE;
+    return usageError(io, e.message);
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -50,20 +54,15 @@ export async function run(argv: string[], io: CliIo, deps: RunDeps = {}): Promis
   }
   const [command, ...extra] = positionals;
   if ((command !== undefined && command !== 'plan') || extra.length > 0) {
-    io.stderr(
-      `keepalived-ts: unexpected argument '${command === 'plan' ? extra[0] : command}'\n\n${usage()}`,
-    );
-    return EXIT_USAGE;
+    return usageError(io, `unexpected argument '${command === 'plan' ? extra[0] : command}'`);
   }
   const ipvs = values.ipvs;
   const logFormat = values['log-format'];
   if (ipvs !== 'kernel' && ipvs !== 'dry-run') {
-    io.stderr(`keepalived-ts: --ipvs takes kernel or dry-run, not '${String(ipvs)}'\n`);
-    return EXIT_USAGE;
+    return usageError(io, `--ipvs takes kernel or dry-run, not '${String(ipvs)}'`);
   }
   if (logFormat !== 'json' && logFormat !== 'pretty') {
-    io.stderr(`keepalived-ts: --log-format takes json or pretty, not '${String(logFormat)}'\n`);
-    return EXIT_USAGE;
+    return usageError(io, `--log-format takes json or pretty, not '${String(logFormat)}'`);
   }
   const file = typeof values['use-file'] === 'string' ? values['use-file'] : DEFAULT_CONFIG_FILE;
   const load: LoadOptions = { ...deps.load };

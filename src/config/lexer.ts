@@ -263,15 +263,26 @@ export const STATEMENT_TOKEN_TYPES = ['stmts', 'open', 'close'] as const;
 
 /** A nearley lexer over a prepared token array (nearley's text chunk is not used). */
 export class StatementQueue implements NearleyLexer {
+  private start = 0;
+  private end: number;
   private index = 0;
-  constructor(private readonly tokens: readonly StatementToken[]) {}
+  constructor(private readonly tokens: readonly StatementToken[]) {
+    this.end = tokens.length;
+  }
+
+  /** Limits the next parse to the tokens [start, end), a balanced piece of the stream. */
+  select(start: number, end: number): void {
+    this.start = start;
+    this.end = end;
+    this.index = start;
+  }
 
   reset(): void {
-    this.index = 0;
+    this.index = this.start;
   }
 
   next(): StatementToken | undefined {
-    return this.tokens[this.index++];
+    return this.index < this.end ? this.tokens[this.index++] : undefined;
   }
 
   save(): { index: number } {

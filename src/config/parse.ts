@@ -72,19 +72,46 @@ function run(opts: ParseOptions, open: (pre: Preprocessor) => void): ParseResult
   );
   open(pre);
   const tokens = tokenize(pre, diagnostics);
-  const parser = new nearley.Parser(
-    nearley.Grammar.fromCompiled({ ...grammar, Lexer: new StatementQueue(tokens) }),
-  );
-  parser.feed('');
-  // The token stream is balanced by construction, and the grammar is unambiguous on balanced
-  // streams; anything else is a bug in this module, not in the configuration.
-  if (parser.results.length !== 1)
-    throw new KtsError(
-      'grammar-ambiguous',
-      `keepalived grammar: ${parser.results.length} parses instead of 1`,
-    );
-  const statements = statementsOf(parser.results[0] as StatementList);
+  const queue = new StatementQueue(tokens);
+  const compiled = nearley.Grammar.fromCompiled({ ...grammar, Lexer: queue });
+  const statements: Statement[] = [];
+  for (let start = 0; start < tokens.length; ) {
+    const end = chunkEnd(tokens, start);
+    queue.select(start, end);
+    const parser = new nearley.Parser(compiled);
+    parser.feed('');
+    // The token stream is balanced by construction, and the grammar is unambiguous on balanced
+    // streams; anything else is a bug in this module, not in the configuration.
+    if (parser.results.length !== 1)
+      throw new KtsError(
+        'grammar-ambiguous',
+        `keepalived grammar: ${parser.results.length} parses instead of 1`,
+      );
+    for (const s of statementsOf(parser.results[0] as StatementList)) statements.push(s);
+    start = end;
+  }
   return { tree: { statements, files: pre.files }, diagnostics };
+}
+
+/**
+ * Tokens per nearley parse, about. nearley drops the chart columns it no longer needs with
+ * `delete`, which turns its chart array into a dictionary on long inputs and costs about a
+ * microsecond per token there (a third of the whole parse on a 100k-line config); a short chart
+ * stays fast. The statements of a config are a sequence, so pieces of the token stream with no
+ * block open across their ends parse separately to the same statements.
+ */
+const PARSE_CHUNK_TOKENS = 256;
+
+/** Where the piece starting at `start` ends: the first top-level boundary past the chunk size. */
+function chunkEnd(tokens: readonly StatementToken[], start: number): number {
+  let depth = 0;
+  for (let i = start; i < tokens.length; i++) {
+    const type = tokens[i].type;
+    if (type === 'open') depth++;
+    else if (type === 'close') depth--;
+    if (depth === 0 && i + 1 - start >= PARSE_CHUNK_TOKENS) return i + 1;
+  }
+  return tokens.length;
 }
 
 interface OpenBlock {

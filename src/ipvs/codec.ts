@@ -16,10 +16,10 @@
 // first 4); the family always comes from the AF attribute, never from the address bytes.
 import { KtsError } from '../errors.js';
 import { AF_INET, AF_INET6 } from '../net/constants.js';
-import { AttributeDecoder, AttributeEncoder, readU32, writeU32 } from '../netlink/attr.js';
-import { NLA_F_NESTED } from '../netlink/constants.js';
+import { AttributeEncoder, align4, readU16, readU32, writeU32 } from '../netlink/attr.js';
+import { GENL_HDRLEN, NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK } from '../netlink/constants.js';
 import { NetlinkDecodeError } from '../netlink/errors.js';
-import { decodeGenl, encodeGenl } from '../netlink/genl.js';
+import { encodeGenl } from '../netlink/genl.js';
 import { addressBytes, formatAddress } from '../vrrp/address.js';
 import {
   IPPROTO_SCTP,
@@ -126,12 +126,25 @@ function encodeAddress(text: string, family: Family, what: string): Buffer {
   return bytes;
 }
 
-function decodeAddress(raw: Buffer | undefined, family: Family, what: string): string {
+/**
+ * The address in buf[at, at + length) (a union nf_inet_addr: 4 or 16 leading bytes for the
+ * family). IPv4, by far the common case in a big table, is formatted straight from the buffer.
+ */
+function decodeAddress(
+  buf: Buffer,
+  at: number,
+  length: number,
+  family: Family,
+  what: string,
+): string {
   const size = family === 4 ? 4 : 16;
-  if (!raw || raw.length < size) {
-    throw new NetlinkDecodeError(`${what}: address of ${raw?.length ?? 0} bytes for IPv${family}`);
+  if (at < 0 || length < size) {
+    throw new NetlinkDecodeError(
+      `${what}: address of ${at < 0 ? 0 : length} bytes for IPv${family}`,
+    );
   }
-  return formatAddress(raw.subarray(0, size));
+  if (family === 4) return `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`;
+  return formatAddress(buf.subarray(at, at + size));
 }
 
 /** The form read-back yields ("fd00::1" for "fd00:0::0001"), so tables compare as text. */
@@ -152,6 +165,88 @@ function checkU32(value: number, what: string): void {
 function checkName(name: string, max: number, what: string): void {
   if (Buffer.byteLength(name) >= max || name.includes('\0')) {
     throw badInput(`${what}: "${name}" must be shorter than ${max} bytes`);
+  }
+}
+
+/**
+ * A walk over an attribute list that keeps offsets into the received buffer instead of making a
+ * view per attribute as AttributeDecoder does: read-back decodes tens of thousands of
+ * destinations, and those views were most of its cost (bench/ipvs-apply.ts profiled in the VM).
+ * Framing and size rules are parseAttributes' and AttributeDecoder's; a violation throws
+ * NetlinkDecodeError at once.
+ */
+class AttributeCursor {
+  /** The current attribute's type (NLA_F_* bits masked off), payload offset and length. */
+  type = 0;
+  at = 0;
+  length = 0;
+  private next_: number;
+
+  constructor(
+    readonly buf: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+  ) {
+    this.next_ = start;
+  }
+
+  /** Advances to the next attribute; false at the end (trailing bytes shorter than a header). */
+  next(): boolean {
+    const at = this.next_;
+    if (this.end - at < NLA_HDRLEN) return false;
+    const len = readU16(this.buf, at);
+    if (len < NLA_HDRLEN || at + len > this.end) {
+      throw new NetlinkDecodeError(
+        `attribute at offset ${at - this.start}: length ${len} outside ${NLA_HDRLEN}..${this.end - at}`,
+      );
+    }
+    this.type = readU16(this.buf, at + 2) & NLA_TYPE_MASK;
+    this.at = at + NLA_HDRLEN;
+    this.length = len - NLA_HDRLEN;
+    this.next_ = at + align4(len);
+    return true;
+  }
+
+  /** The attributes nested in the current one. */
+  nested(): AttributeCursor {
+    return new AttributeCursor(this.buf, this.at, this.at + this.length);
+  }
+
+  private sized(size: number, what: string): number {
+    if (this.length !== size) {
+      throw new NetlinkDecodeError(
+        `attribute ${this.type}: ${what} needs ${size} bytes, got ${this.length}`,
+      );
+    }
+    return this.at;
+  }
+
+  u8(): number {
+    return this.buf[this.sized(1, 'u8')];
+  }
+
+  u16(): number {
+    return readU16(this.buf, this.sized(2, 'u16'));
+  }
+
+  u32(): number {
+    return readU32(this.buf, this.sized(4, 'u32'));
+  }
+
+  u16be(): number {
+    return this.buf.readUInt16BE(this.sized(2, 'u16be'));
+  }
+
+  /** The payload as a view (copy it to keep it beyond the message). */
+  bytes(): Buffer {
+    return this.buf.subarray(this.at, this.at + this.length);
+  }
+
+  /** A string, cut at the first NUL (the kernel pads and terminates). */
+  string(): string {
+    const end = this.at + this.length;
+    const nul = this.buf.indexOf(0, this.at);
+    return this.buf.toString('utf8', this.at, nul === -1 || nul > end ? end : nul);
   }
 }
 
@@ -232,9 +327,14 @@ function putService(e: AttributeEncoder, s: Service): void {
 
 /** Decodes the attributes nested in IPVS_CMD_ATTR_SERVICE. Statistics are skipped. */
 export function decodeService(attrs: Buffer): Service {
+  return decodeServiceIn(new AttributeCursor(attrs, 0, attrs.length));
+}
+
+function decodeServiceIn(d: AttributeCursor): Service {
   let af = -1;
   let protocol = 0;
-  let addr: Buffer | undefined;
+  let addrAt = -1;
+  let addrLength = 0;
   let port = 0;
   let fwmark = 0;
   let scheduler = '';
@@ -242,7 +342,6 @@ export function decodeService(attrs: Buffer): Service {
   let timeout = 0;
   let netmask: Buffer | undefined;
   let persistenceEngine: string | undefined;
-  const d = new AttributeDecoder(attrs);
   while (d.next()) {
     switch (d.type) {
       case IPVS_SVC_ATTR_AF:
@@ -252,7 +351,8 @@ export function decodeService(attrs: Buffer): Service {
         protocol = d.u16();
         break;
       case IPVS_SVC_ATTR_ADDR:
-        addr = d.bytes();
+        addrAt = d.at;
+        addrLength = d.length;
         break;
       case IPVS_SVC_ATTR_PORT:
         port = d.u16be();
@@ -266,12 +366,10 @@ export function decodeService(attrs: Buffer): Service {
       case IPVS_SVC_ATTR_PE_NAME:
         persistenceEngine = d.string();
         break;
-      case IPVS_SVC_ATTR_FLAGS: {
-        const raw = d.bytes();
-        if (raw.length !== 8) throw new NetlinkDecodeError(`service flags of ${raw.length} bytes`);
-        flags = readU32(raw, 0);
+      case IPVS_SVC_ATTR_FLAGS:
+        if (d.length !== 8) throw new NetlinkDecodeError(`service flags of ${d.length} bytes`);
+        flags = readU32(d.buf, d.at);
         break;
-      }
       case IPVS_SVC_ATTR_TIMEOUT:
         timeout = d.u32();
         break;
@@ -280,7 +378,6 @@ export function decodeService(attrs: Buffer): Service {
         break;
     }
   }
-  d.check();
   const family = familyOf(af, 'service');
   let key: ServiceKey;
   if (fwmark !== 0) {
@@ -292,7 +389,7 @@ export function decodeService(attrs: Buffer): Service {
       kind: 'addr',
       family,
       protocol: name,
-      address: decodeAddress(addr, family, 'service'),
+      address: decodeAddress(d.buf, addrAt, addrLength, family, 'service'),
       port,
     };
   }
@@ -347,7 +444,12 @@ function putDestination(e: AttributeEncoder, d: Destination): void {
  * and only when they differ from the defaults (ipip, port 0, flags 0) the kernel reports for all.
  */
 export function decodeDestination(attrs: Buffer, serviceFamily: Family): Destination {
-  let addr: Buffer | undefined;
+  return decodeDestinationIn(new AttributeCursor(attrs, 0, attrs.length), serviceFamily);
+}
+
+function decodeDestinationIn(d: AttributeCursor, serviceFamily: Family): Destination {
+  let addrAt = -1;
+  let addrLength = 0;
   let af = -1;
   let port = 0;
   let fwd = 0;
@@ -358,11 +460,11 @@ export function decodeDestination(attrs: Buffer, serviceFamily: Family): Destina
   let tunnelPort = 0;
   let tunnelFlags = 0;
   const connections = { active: 0, inactive: 0, persistent: 0 };
-  const d = new AttributeDecoder(attrs);
   while (d.next()) {
     switch (d.type) {
       case IPVS_DEST_ATTR_ADDR:
-        addr = d.bytes();
+        addrAt = d.at;
+        addrLength = d.length;
         break;
       case IPVS_DEST_ATTR_ADDR_FAMILY:
         af = d.u16();
@@ -402,13 +504,12 @@ export function decodeDestination(attrs: Buffer, serviceFamily: Family): Destina
         break;
     }
   }
-  d.check();
   const family = af === -1 ? serviceFamily : familyOf(af, 'destination');
   const method = METHOD_NAMES.get(fwd);
   if (!method) throw new NetlinkDecodeError(`destination forwarding method ${fwd} is not handled`);
   const dest: Destination = {
     family,
-    address: decodeAddress(addr, family, 'destination'),
+    address: decodeAddress(d.buf, addrAt, addrLength, family, 'destination'),
     port,
     weight,
     method,
@@ -452,24 +553,37 @@ export function ipvsMessage(cmd: number, parts: IpvsMessageParts = {}): Buffer {
   return encodeGenl({ cmd, version: IPVS_GENL_VERSION }, e.encode());
 }
 
-/** Finds the one nested top-level attribute of a reply and hands its payload to `read`. */
-function decodeNestedReply<T>(payload: Buffer, type: number, read: (attrs: Buffer) => T): T {
-  const d = new AttributeDecoder(decodeGenl(payload).attrs);
-  while (d.next()) {
-    if (d.type === type) return read(d.bytes());
+/** The attributes after the genl header of a reply. */
+function replyAttributes(payload: Buffer): AttributeCursor {
+  if (payload.length < GENL_HDRLEN) {
+    throw new NetlinkDecodeError(`generic netlink payload of ${payload.length} bytes`);
   }
-  d.check();
+  return new AttributeCursor(payload, GENL_HDRLEN, payload.length);
+}
+
+/** Finds the one nested top-level attribute of a reply and hands its attributes to `read`. */
+function decodeNestedReply<T>(
+  payload: Buffer,
+  type: number,
+  read: (attrs: AttributeCursor) => T,
+): T {
+  const d = replyAttributes(payload);
+  while (d.next()) {
+    if (d.type === type) return read(d.nested());
+  }
   throw new NetlinkDecodeError(`IPVS reply without attribute ${type}`);
 }
 
 /** One GET_SERVICE reply (a dump part or the answer to a keyed request). */
 export function decodeServiceMessage(payload: Buffer): Service {
-  return decodeNestedReply(payload, IPVS_CMD_ATTR_SERVICE, decodeService);
+  return decodeNestedReply(payload, IPVS_CMD_ATTR_SERVICE, decodeServiceIn);
 }
 
 /** One GET_DEST reply; `serviceFamily` is the family of the service that was dumped. */
 export function decodeDestinationMessage(payload: Buffer, serviceFamily: Family): Destination {
-  return decodeNestedReply(payload, IPVS_CMD_ATTR_DEST, (a) => decodeDestination(a, serviceFamily));
+  return decodeNestedReply(payload, IPVS_CMD_ATTR_DEST, (a) =>
+    decodeDestinationIn(a, serviceFamily),
+  );
 }
 
 export interface IpvsInfo {
@@ -484,12 +598,11 @@ export interface IpvsInfo {
 export function decodeInfoMessage(payload: Buffer): IpvsInfo {
   let versionCode = -1;
   let connTableSize = 0;
-  const d = new AttributeDecoder(decodeGenl(payload).attrs);
+  const d = replyAttributes(payload);
   while (d.next()) {
     if (d.type === IPVS_INFO_ATTR_VERSION) versionCode = d.u32();
     else if (d.type === IPVS_INFO_ATTR_CONN_TAB_SIZE) connTableSize = d.u32();
   }
-  d.check();
   if (versionCode < 0) throw new NetlinkDecodeError('GET_INFO reply without a version');
   const version = [versionCode >> 16, versionCode >> 8, versionCode]
     .map((part) => part & 0xff)

@@ -1,6 +1,7 @@
-// Running VRRP nodes in a testbed (test/helpers/netns.ts) for the VRRP integration tests: our
-// node (test/helpers/vrrp-node.ts) or the real keepalived, each in its own process group inside a
-// node's namespace, with its output collected line by line, and VIP polling to time failovers.
+// Running nodes in a testbed (test/helpers/netns.ts) for the VRRP and daemon integration tests:
+// our VRRP node (test/helpers/vrrp-node.ts), the real keepalived, or the daemon
+// (test/integration/daemon/daemon-process.ts), each in its own process group inside a node's
+// namespace, with its output collected line by line, and VIP polling to time failovers.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,8 +15,20 @@ const NODE_SCRIPT = fileURLToPath(new URL('./vrrp-node.js', import.meta.url));
 export interface OutputLine {
   at: number;
   text: string;
+  stream: 'stdout' | 'stderr';
 }
 
+/** The JSON log record on a line, if it is one (our processes log JSON lines to stdout). */
+function recordOf(line: OutputLine): Record<string, unknown> | undefined {
+  if (line.stream !== 'stdout' || !line.text.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line.text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A process started in a testbed namespace, its output collected line by line as it comes. */
 export class RunningNode {
   readonly lines: OutputLine[] = [];
   readonly exited: Promise<number | null>;
@@ -25,10 +38,11 @@ export class RunningNode {
     readonly label: string,
     readonly proc: ChildProcess,
   ) {
-    for (const stream of [proc.stdout, proc.stderr]) {
-      if (!stream) continue;
-      createInterface({ input: stream }).on('line', (text) => {
-        this.lines.push({ at: performance.now(), text });
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const input = proc[stream];
+      if (!input) continue;
+      createInterface({ input }).on('line', (text) => {
+        this.lines.push({ at: performance.now(), text, stream });
         for (const w of this.waiters) w();
       });
     }
@@ -45,11 +59,19 @@ export class RunningNode {
     }
   }
 
-  /** Resolves with the first output line matching `pattern` (already seen or to come). */
-  waitForLine(pattern: RegExp, timeoutMs: number): Promise<OutputLine> {
+  /**
+   * Resolves with the first output line from index `from` on that satisfies `pred` (already seen
+   * or to come); rejects after `timeoutMs` with everything the process wrote.
+   */
+  waitFor(
+    pred: (line: OutputLine) => boolean,
+    timeoutMs: number,
+    what: string,
+    from = 0,
+  ): Promise<OutputLine> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        const hit = this.lines.find((l) => pattern.test(l.text));
+        const hit = this.lines.slice(from).find(pred);
         if (!hit) return false;
         clearTimeout(timer);
         this.waiters = this.waiters.filter((w) => w !== onLine);
@@ -59,22 +81,42 @@ export class RunningNode {
       const onLine = () => void check();
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== onLine);
-        reject(
-          new Error(
-            `${this.label}: no line matching ${pattern} within ${timeoutMs} ms:\n${this.dump()}`,
-          ),
-        );
+        reject(new Error(`${this.label}: no ${what} within ${timeoutMs} ms:\n${this.dump()}`));
       }, timeoutMs);
       if (!check()) this.waiters.push(onLine);
     });
   }
 
+  /** Resolves with the first output line matching `pattern` (already seen or to come). */
+  waitForLine(pattern: RegExp, timeoutMs: number): Promise<OutputLine> {
+    return this.waitFor((l) => pattern.test(l.text), timeoutMs, `line matching ${pattern}`);
+  }
+
+  /** Our nodes' JSON log records, from output line index `from` on. */
+  records(from = 0): Array<Record<string, unknown>> {
+    return this.lines.slice(from).flatMap((l) => {
+      const r = recordOf(l);
+      return r ? [r] : [];
+    });
+  }
+
+  /** Resolves with the first JSON record from line index `from` on that satisfies `pred`. */
+  async waitForRecord(
+    pred: (r: Record<string, unknown>) => boolean,
+    timeoutMs: number,
+    what: string,
+    from = 0,
+  ): Promise<Record<string, unknown>> {
+    const matches = (l: OutputLine) => {
+      const r = recordOf(l);
+      return r !== undefined && pred(r);
+    };
+    return recordOf(await this.waitFor(matches, timeoutMs, what, from))!;
+  }
+
   /** Our node's JSON events of one kind. */
   events(name: string): Array<Record<string, unknown>> {
-    return this.lines
-      .filter((l) => l.text.startsWith('{'))
-      .map((l) => JSON.parse(l.text) as Record<string, unknown>)
-      .filter((r) => r.event === name);
+    return this.records().filter((r) => r.event === name);
   }
 
   dump(): string {

@@ -11,7 +11,8 @@ import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
 import { createTestbed } from '../../helpers/netns.js';
 import { validateEvent } from '../../../src/observe/events.js';
 import { parsePrometheusText, sampleValue } from '../../helpers/prom-text.js';
-import { defaultRunOptions, startDaemon, type DaemonProcess } from './daemon-process.js';
+import type { RunningNode } from '../../helpers/vrrp-nodes.js';
+import { defaultRunOptions, startDaemon } from './daemon-process.js';
 
 const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
 
@@ -77,9 +78,9 @@ test(
       { name: 'd1', ipv4: '192.168.0.48/24' },
       { name: 'd2', ipv4: '192.168.0.58/24' },
     ]);
-    const daemons: DaemonProcess[] = [];
+    const daemons: RunningNode[] = [];
     after(() => {
-      for (const d of daemons) d.child.kill('SIGKILL');
+      for (const d of daemons) d.signal('SIGKILL');
       bed.teardown();
       rmSync(dir, { recursive: true, force: true });
     });
@@ -101,20 +102,28 @@ test(
     // Start d1 first: whichever starts first becomes master first, and this test wants d1 there.
     const d1 = startDaemon(bed, 'd1', opts('d1'), { TMPDIR: dir });
     daemons.push(d1);
-    await d1.waitFor(isEvent('status.listening'), 10_000, 'status.listening');
+    await d1.waitForRecord(isEvent('status.listening'), 10_000, 'status.listening');
     const d2 = startDaemon(bed, 'd2', opts('d2'), { TMPDIR: join(dir, 'nonexistent') });
     daemons.push(d2);
 
-    assert.equal(readFileSync(join(dir, 'd1.pid'), 'utf8').trim(), String(d1.child.pid));
-    await d1.waitFor(isEvent('vrrp.state', { to: 'MASTER' }), 10_000, 'd1 MASTER');
-    await d2.waitFor(isEvent('vrrp.state', { to: 'BACKUP' }), 10_000, 'd2 BACKUP');
-    await d1.waitFor(isEvent('vip.add'), 5_000, 'vip.add');
+    assert.equal(readFileSync(join(dir, 'd1.pid'), 'utf8').trim(), String(d1.proc.pid));
+    await d1.waitForRecord(isEvent('vrrp.state', { to: 'MASTER' }), 10_000, 'd1 MASTER');
+    await d2.waitForRecord(isEvent('vrrp.state', { to: 'BACKUP' }), 10_000, 'd2 BACKUP');
+    await d1.waitForRecord(isEvent('vip.add'), 5_000, 'vip.add');
     assert.ok(hasVip('d1'));
     assert.ok(!hasVip('d2'));
 
     // The checker side: the missing real server goes down and leaves the (dry-run) IPVS table.
-    await d1.waitFor(isEvent('rs.down', { realServer: '192.168.0.99:80' }), 15_000, 'rs.down');
-    await d1.waitFor(isEvent('ipvs.dest.del', { dest: '192.168.0.99:80' }), 5_000, 'dest.del');
+    await d1.waitForRecord(
+      isEvent('rs.down', { realServer: '192.168.0.99:80' }),
+      15_000,
+      'rs.down',
+    );
+    await d1.waitForRecord(
+      isEvent('ipvs.dest.del', { dest: '192.168.0.99:80' }),
+      5_000,
+      'dest.del',
+    );
 
     // GET /status and /metrics, from inside d1's namespace (the endpoint is on its loopback).
     const fetchIn = (path: string) =>
@@ -143,14 +152,18 @@ test(
 
     // SIGUSR1, SIGUSR2: keepalived.data and keepalived.stats in $TMPDIR, plus JSON.
     d1.signal('SIGUSR1');
-    const data = await d1.waitFor(isEvent('dump.written', { kind: 'data' }), 5_000, 'data dump');
+    const data = await d1.waitForRecord(
+      isEvent('dump.written', { kind: 'data' }),
+      5_000,
+      'data dump',
+    );
     assert.equal(data.path, join(dir, 'keepalived.data'));
     assert.match(
       readFileSync(join(dir, 'keepalived.data'), 'utf8'),
       /VRRP Instance = VI_1\n {3}State = MASTER/,
     );
     d1.signal('SIGUSR2');
-    await d1.waitFor(isEvent('dump.written', { kind: 'stats' }), 5_000, 'stats dump');
+    await d1.waitForRecord(isEvent('dump.written', { kind: 'stats' }), 5_000, 'stats dump');
     const stats = JSON.parse(readFileSync(join(dir, 'keepalived.stats.json'), 'utf8')) as {
       instances: Record<string, { advertsSent: number; becameMaster: number }>;
     };
@@ -158,7 +171,7 @@ test(
     assert.equal(stats.instances.VI_1!.becameMaster, 1);
     // A dump that cannot be written (d2's TMPDIR does not exist) is logged; the daemon keeps running.
     d2.signal('SIGUSR1');
-    await d2.waitFor(
+    await d2.waitForRecord(
       (r) => typeof r.msg === 'string' && r.msg.includes('SIGUSR1 handling failed'),
       5_000,
       'dump failure',
@@ -167,7 +180,7 @@ test(
     // SIGHUP with a broken config: rejected, the old one keeps running, the VIP stays.
     writeFileSync(conf1, vrrpConfig('LVS_D1', 'MASTER', 300));
     d1.signal('SIGHUP');
-    const rejected = await d1.waitFor(isEvent('config.rejected'), 5_000, 'config.rejected');
+    const rejected = await d1.waitForRecord(isEvent('config.rejected'), 5_000, 'config.rejected');
     assert.equal(rejected.reload, true);
     assert.ok(
       (rejected.diagnostics as Array<{ severity: string; line: number }>).some(
@@ -178,7 +191,7 @@ test(
     // SIGHUP with the same instances (a comment added): loaded, no change, no transition.
     writeFileSync(conf1, `! reloaded\n${d1Config}`);
     d1.signal('SIGHUP');
-    const loaded = await d1.waitFor(
+    const loaded = await d1.waitForRecord(
       isEvent('config.loaded', { reload: true }),
       5_000,
       'config.loaded',
@@ -203,14 +216,14 @@ test(
       ),
     );
     d1.signal('SIGHUP');
-    const grown = await d1.waitFor(
+    const grown = await d1.waitForRecord(
       isEvent('config.loaded', { reload: true }),
       5_000,
       'reload',
       mark,
     );
     assert.deepEqual(grown.changes, ['real server tcp 192.168.0.38:80 -> 192.168.0.98:80 added']);
-    const added = await d1.waitFor(
+    const added = await d1.waitForRecord(
       isEvent('ipvs.dest.add', { dest: '192.168.0.98:80' }),
       5_000,
       'dest.add',
@@ -224,7 +237,7 @@ test(
       const mark = d.lines.length;
       writeFileSync(conf, text);
       d.signal('SIGHUP');
-      const loaded = await d.waitFor(
+      const loaded = await d.waitForRecord(
         isEvent('config.loaded', { reload: true }),
         5_000,
         'reload',
@@ -260,7 +273,11 @@ test(
     for (const r of [grownVips, d2Grown]) {
       assert.deepEqual(r.changes, ['instance VI_1 changed: virtualIpaddresses']);
     }
-    await d1.waitFor(isEvent('vip.add', { ...vi1, address: '192.168.0.40/32' }), 5_000, 'vip.add');
+    await d1.waitForRecord(
+      isEvent('vip.add', { ...vi1, address: '192.168.0.40/32' }),
+      5_000,
+      'vip.add',
+    );
     assert.deepEqual(
       d1
         .records(grownVips.mark)
@@ -276,8 +293,12 @@ test(
     const withVi2 = `${twoVips}${vrrpInstance('VI_2', 52, 'MASTER', 100, ['192.168.0.39'])}`;
     const added2 = await reload(withVi2);
     assert.deepEqual(added2.changes, ['instance VI_2 added']);
-    await d1.waitFor(isEvent('vrrp.state', { instance: 'VI_2', to: 'MASTER' }), 10_000, 'VI_2');
-    await d1.waitFor(isEvent('vip.add', { instance: 'VI_2' }), 5_000, 'VI_2 vip.add');
+    await d1.waitForRecord(
+      isEvent('vrrp.state', { instance: 'VI_2', to: 'MASTER' }),
+      10_000,
+      'VI_2',
+    );
+    await d1.waitForRecord(isEvent('vip.add', { instance: 'VI_2' }), 5_000, 'VI_2 vip.add');
     assert.ok(hasVip('d1', '192.168.0.39/32'));
     assert.equal(d1.records(added2.mark).filter(isEvent('vrrp.state', vi1)).length, 0);
     assert.equal(d1.records(added2.mark).filter(isEvent('vip.add', vi1)).length, 0);
@@ -285,12 +306,16 @@ test(
     // The instance removed again: it stops and its VIP goes; VI_1 still untouched.
     const removed2 = await reload(twoVips);
     assert.deepEqual(removed2.changes, ['instance VI_2 removed']);
-    await d1.waitFor(
+    await d1.waitForRecord(
       isEvent('vip.del', { instance: 'VI_2', address: '192.168.0.39/32' }),
       5_000,
       'VI_2 vip.del',
     );
-    await d1.waitFor(isEvent('vrrp.state', { instance: 'VI_2', to: 'STOP' }), 5_000, 'VI_2 STOP');
+    await d1.waitForRecord(
+      isEvent('vrrp.state', { instance: 'VI_2', to: 'STOP' }),
+      5_000,
+      'VI_2 STOP',
+    );
     assert.ok(!hasVip('d1', '192.168.0.39/32'));
     assert.ok(hasVip('d1') && hasVip('d1', '192.168.0.40/32'));
     assert.equal(d1.records(removed2.mark).filter(isEvent('vrrp.state', vi1)).length, 0);
@@ -309,11 +334,13 @@ test(
     const d2Mark = d2.lines.length;
     d1.signal('SIGTERM');
     assert.equal(await d1.exited, 0);
-    const last = JSON.parse(d1.lines.at(-1)!) as Record<string, unknown>;
+    // 'exit' can come before the last lines are read: wait for daemon.stop, then check it is last.
+    await d1.waitForRecord(isEvent('daemon.stop'), 2_000, 'daemon.stop');
+    const last = d1.records().at(-1)!;
     assert.equal(last.event, 'daemon.stop');
     assert.equal(last.signal, 'SIGTERM');
     assert.ok(!hasVip('d1'));
-    const master = await d2.waitFor(
+    const master = await d2.waitForRecord(
       isEvent('vrrp.state', { to: 'MASTER' }),
       6_000,
       'd2 MASTER',
@@ -330,9 +357,9 @@ test(
     assert.equal(await d2.exited, 0);
 
     for (const d of [d1, d2]) {
-      for (const line of d.lines) {
-        const v = validateEvent(line);
-        assert.ok(v.ok, `${line}: ${v.ok ? '' : v.errors.join('; ')}`);
+      for (const { text } of d.lines.filter((l) => l.stream === 'stdout')) {
+        const v = validateEvent(text);
+        assert.ok(v.ok, `${text}: ${v.ok ? '' : v.errors.join('; ')}`);
       }
     }
   },
@@ -352,12 +379,15 @@ test(
     writeFileSync(conf, 'vrrp_instance VI_1 {\n    virtual_router_id 999\n}\n');
     const d = startDaemon(bed, 'd1', { ...defaultRunOptions(conf), pidFile: join(dir, 'x.pid') });
     assert.equal(await d.exited, 1);
+    await d.waitForRecord(isEvent('config.rejected'), 2_000, 'config.rejected');
     const records = d.records();
     assert.deepEqual(
       records.map((r) => r.event),
       ['config.rejected'],
     );
     assert.throws(() => readFileSync(join(dir, 'x.pid')));
-    for (const line of d.lines) assert.ok(validateEvent(line).ok, line);
+    for (const { text } of d.lines.filter((l) => l.stream === 'stdout')) {
+      assert.ok(validateEvent(text).ok, text);
+    }
   },
 );

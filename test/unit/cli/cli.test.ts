@@ -46,8 +46,14 @@ test('-h prints usage listing the options; -v prints the package version', async
   assert.match(version(), /^\d+\.\d+\.\d+/);
 });
 
-test('unknown flags, stray arguments and a missing command are usage errors (exit 1)', async () => {
-  for (const argv of [['--bogus'], ['-t', 'extra'], []]) {
+test('unknown flags, stray arguments and unknown commands are usage errors (exit 1)', async () => {
+  for (const argv of [
+    ['--bogus'],
+    ['-t', 'extra'],
+    ['plan', 'extra'],
+    ['start'],
+    ['--ipvs', 'x'],
+  ]) {
     const r = await cli(argv);
     assert.equal(r.code, 1, argv.join(' '));
     assert.match(r.stderr, /keepalived-ts: .*\n\nUsage:/);
@@ -104,10 +110,7 @@ test('a host that cannot be examined makes -t exit 4 (cannot run)', async () => 
   const r = await cli(['-t', '-f', join(CORPUS, 'keepalived.conf.sample')], {
     load: { host: broken },
   });
-  assert.deepEqual(
-    [r.code, r.stderr],
-    [4, 'keepalived-ts: cannot check the configuration: netlink unavailable\n'],
-  );
+  assert.deepEqual([r.code, r.stderr], [4, 'keepalived-ts: netlink unavailable\n']);
 });
 
 test('misspelled keywords carry a did-you-mean hint', async () => {
@@ -158,3 +161,28 @@ test(
     assert.equal(bad.status, 1);
   },
 );
+
+test('plan --ipvs dry-run prints the operations that build the table from empty, and applies none', async () => {
+  const path = conf(
+    'plan.conf',
+    [
+      'virtual_server 10.0.0.1 80 {',
+      '  lvs_sched wrr',
+      '  lvs_method DR',
+      '  protocol TCP',
+      '  real_server 10.0.0.2 80 {',
+      '    weight 3',
+      '    TCP_CHECK {',
+      '    }',
+      '  }',
+      '}',
+      '',
+    ].join('\n'),
+  );
+  const r = await cli(['plan', '--ipvs', 'dry-run', '-f', path]);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.match(lines[0], /^add service tcp 10\.0\.0\.1:80 .*wrr/);
+  assert.match(lines[1], /^add dest tcp 10\.0\.0\.1:80 -> 10\.0\.0\.2:80 .*3/);
+  assert.equal(lines[2], '2 changes');
+});
