@@ -15,18 +15,20 @@
 // Spurious transitions: any state change of d1 after it first became MASTER, or of d2 after it
 // first became BACKUP, from start to the end of the window (both logs parsed). Checks/s during
 // `load` are counted from TCP ActiveOpens in d1's namespace (/proc/PID/net/snmp: every TCP_CHECK
-// opens one connection), and also from the daemon's keepalived_checks_total when it counts.
+// opens one connection), which asks the daemon nothing. After the window, two /metrics scrapes
+// give keepalived_checks_total's rate (when the daemon counts it) and show what a scrape, which
+// runs on the VRRP thread, costs the adverts; they stay out of the window's figures.
 // Run as root:
 //   node dist/bench/advert-jitter.js [--quick] [--soak SECONDS] [--scenario NAME]... [--json]
 // --quick: 10 s windows; default 20 s; --soak N: the load window lasts N s (600: the 10-minute
 // soak of issue 5), the other scenarios keep the default window.
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createTestbed, execIn, spawnIn } from '../test/helpers/netns.js';
+import { createTestbed, spawnIn } from '../test/helpers/netns.js';
 import { readPcap } from '../test/helpers/pcap.js';
 import { parsePrometheusText } from '../test/helpers/prom-text.js';
 import {
@@ -43,7 +45,12 @@ import { formatSummary, MS, ratioLine } from './lib/format.js';
 import { machineLine } from './lib/machine.js';
 import { namespacePids, readCpuNs } from './lib/proc.js';
 import { snmpCounters } from './lib/snmp.js';
-import { changesAfterSettling, stateChange, type StateChange } from './lib/vrrp-log.js';
+import {
+  changesAfterSettling,
+  eventCounts,
+  stateChange,
+  type StateChange,
+} from './lib/vrrp-log.js';
 
 type Scenario = 'keepalived' | 'idle' | 'load';
 const SCENARIOS: Scenario[] = ['keepalived', 'idle', 'load'];
@@ -242,12 +249,21 @@ function activeOpens(pid: number): number {
 /** Sum of keepalived_checks_total from d1's /metrics; undefined when the daemon has no series. */
 function scrapeChecks(): { checks: number | undefined; scrapeMs: number; at: number } {
   const t0 = performance.now();
-  const text = execIn(bed.nodes.d1.ns, 'curl', [
-    '-sf',
-    '--max-time',
-    '30',
-    `http://${STATUS_ADDRESS}/metrics`,
-  ]);
+  // /metrics holds a few series per real server: megabytes, past execFileSync's default buffer.
+  const text = execFileSync(
+    'ip',
+    [
+      'netns',
+      'exec',
+      bed.nodes.d1.ns,
+      'curl',
+      '-sf',
+      '--max-time',
+      '30',
+      `http://${STATUS_ADDRESS}/metrics`,
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 30 },
+  );
   const at = performance.now();
   const scrapeMs = at - t0;
   const samples = parsePrometheusText(text).get('keepalived_checks_total')?.samples ?? [];
@@ -266,13 +282,56 @@ interface Result {
   spurious: { d1: StateChange[]; d2: StateChange[] };
   /** CPU of d1's daemon process(es), all threads, during the window. */
   cpuPercent: number;
+  /** keepalived-ts events d1 logged during the window, most frequent first. */
+  d1Events: Array<[event: string, count: number]>;
   checks?: {
     configuredPerSec: number;
-    /** From TCP ActiveOpens in d1's namespace. */
+    /** From TCP ActiveOpens in d1's namespace over the window. */
     connectsPerSec: number;
-    /** From keepalived_checks_total; undefined when it does not count. */
-    metricPerSec: number | undefined;
-    scrapeMs: number;
+  };
+  scrape?: ScrapePhase;
+}
+
+/**
+ * After the window: two /metrics scrapes SCRAPE_GAP_MS apart, as Prometheus would make them, with
+ * the adverts captured meanwhile. The scrape runs on the daemon's main thread, beside VRRP: this
+ * shows what it costs the adverts, and gives keepalived_checks_total's rate (if it counts) next to
+ * the TCP connects counted over the same interval.
+ */
+interface ScrapePhase {
+  scrapeMs: number[];
+  timing: AdvertTiming;
+  /** State changes of either node during the phase. */
+  transitions: number;
+  connectsPerSec: number;
+  /** undefined: the daemon has no keepalived_checks_total series. */
+  metricPerSec: number | undefined;
+}
+
+const SCRAPE_GAP_MS = 5000;
+
+async function scrapePhase(d1: RunningNode, d2: RunningNode, pcap: string): Promise<ScrapePhase> {
+  const changes = () => stateChanges(d1).length + stateChanges(d2).length;
+  const changes0 = changes();
+  const capture = await startCapture(pcap);
+  const opens0 = activeOpens(d1.proc.pid!);
+  const t0 = performance.now();
+  const first = scrapeChecks();
+  await sleep(SCRAPE_GAP_MS);
+  const second = scrapeChecks();
+  const opens = activeOpens(d1.proc.pid!) - opens0;
+  const elapsedMs = performance.now() - t0;
+  await sleep(500); // the adverts right after the second scrape
+  await stopProcess(capture);
+  return {
+    scrapeMs: [first.scrapeMs, second.scrapeMs],
+    timing: advertTiming(advertTimesUs(readPcap(pcap), D1_ADDRESS, VRID), ADVERT_INT_MS),
+    transitions: changes() - changes0,
+    connectsPerSec: (opens / elapsedMs) * 1000,
+    metricPerSec:
+      first.checks !== undefined && second.checks !== undefined
+        ? ((second.checks - first.checks) / (second.at - first.at)) * 1000
+        : undefined,
   };
 }
 
@@ -291,41 +350,35 @@ async function measure(scenario: Scenario, seconds: number): Promise<Result> {
     const daemonPids = namespacePids(bed.nodes.d1.ns).filter((p) => !serverPids.has(p));
     const cpuNs = () => daemonPids.reduce((sum, p) => sum + readCpuNs(p), 0);
     const loaded = scenario === 'load';
-    // The scrape runs on the daemon's main thread: done before and after the capture, not in it.
-    const scrape0 = loaded ? scrapeChecks() : undefined;
     const pcap = `${files.dir}/${scenario}.pcap`;
     const capture = await startCapture(pcap);
     const opens0 = loaded ? activeOpens(d1.proc.pid!) : 0;
     const cpu0 = cpuNs();
+    const lines0 = d1.lines.length;
     const t0 = performance.now();
     await sleep(seconds * 1000);
     const elapsedMs = performance.now() - t0;
     const cpu = cpuNs() - cpu0;
     const opens = loaded ? activeOpens(d1.proc.pid!) - opens0 : 0;
     await stopProcess(capture);
-    const scrape1 = loaded ? scrapeChecks() : undefined;
     const spurious = {
       d1: changesAfterSettling(stateChanges(d1), 'MASTER'),
       d2: changesAfterSettling(stateChanges(d2), 'BACKUP'),
     };
     if (!spurious.d1 || !spurious.d2) throw new Error(`${scenario}: a node never took its role`);
-    const metricPerSec =
-      scrape0?.checks !== undefined && scrape1?.checks !== undefined
-        ? ((scrape1.checks - scrape0.checks) / (scrape1.at - scrape0.at)) * 1000
-        : undefined;
     return {
       scenario,
       windowSeconds: seconds,
       timing: advertTiming(advertTimesUs(readPcap(pcap), D1_ADDRESS, VRID), ADVERT_INT_MS),
       spurious: { d1: spurious.d1, d2: spurious.d2 },
       cpuPercent: (cpu / 1e6 / elapsedMs) * 100,
+      d1Events: eventCounts(d1.lines.slice(lines0).map((l) => l.text)),
       ...(loaded && {
         checks: {
           configuredPerSec: REAL_SERVERS / DELAY_LOOP_S,
           connectsPerSec: (opens / elapsedMs) * 1000,
-          metricPerSec,
-          scrapeMs: Math.max(scrape0?.scrapeMs ?? 0, scrape1?.scrapeMs ?? 0),
         },
+        scrape: await scrapePhase(d1, d2, `${files.dir}/${scenario}-scrape.pcap`),
       }),
     };
   } finally {
@@ -356,12 +409,23 @@ function print(r: Result): void {
     `  spurious         MASTER ${transitions(r.spurious.d1)}, BACKUP ${transitions(r.spurious.d2)}`,
     `  CPU (d1 daemon)  ${r.cpuPercent.toFixed(1)}% of one core`,
   ];
+  if (r.d1Events.length > 0) {
+    const events = r.d1Events.map(([e, n]) => `${e} ${n}`).join(', ');
+    lines.push(`  d1 log in window ${events}`);
+  }
   if (r.checks) {
-    const c = r.checks;
     lines.push(
-      `  checks/s         configured ${c.configuredPerSec}; TCP connects ${c.connectsPerSec.toFixed(0)}/s; ` +
-        `keepalived_checks_total ${c.metricPerSec === undefined ? 'not counted by the daemon' : `${c.metricPerSec.toFixed(0)}/s`} ` +
-        `(scrape ${c.scrapeMs.toFixed(0)} ms, outside the window)`,
+      `  checks/s         configured ${r.checks.configuredPerSec}, achieved ${r.checks.connectsPerSec.toFixed(0)} ` +
+        "(TCP connects in d1's namespace)",
+    );
+  }
+  if (r.scrape) {
+    const p = r.scrape;
+    lines.push(
+      `  then 2 /metrics scrapes ${SCRAPE_GAP_MS / 1000} s apart (${p.scrapeMs.map((m) => m.toFixed(0)).join(' and ')} ms each):`,
+      `    adverts        lateness max ${p.timing.latenessMs.max.toFixed(3)} ms, missed ${p.timing.missed}, state changes ${p.transitions}`,
+      `    checks/s       keepalived_checks_total ${p.metricPerSec === undefined ? 'not counted by the daemon' : p.metricPerSec.toFixed(0)}, ` +
+        `TCP connects ${p.connectsPerSec.toFixed(0)}`,
     );
   }
   console.log(lines.join('\n'));

@@ -2,23 +2,24 @@
 // lines, bench/gen-config.ts), timed against `keepalived -t` on the same file in the same run.
 //   (a) syntax stage in-process: parseConfig (preprocess, lex, grammar)
 //   (b) full load in-process: loadConfig (parse, typed model, validation) — what `-t` does
-//   (c) fresh process: `node bin/keepalived-ts -t -f FILE` (needs dist/, `npm run build`),
-//       wall time including Node's start-up, which `node -e 0` measures alongside
+//   (c) fresh process: `keepalived-ts -t -f FILE` as bin/keepalived-ts runs it, but with the CLI of
+//       this build (bench/lib/daemon.ts), wall time including Node's start-up and module
+//       loading; `node -e 0` measures the start-up alongside
 // keepalived can only be timed as a process: `keepalived -t -l -n -f FILE` with pid files in a
 // temporary directory, wall time. Each round runs every measurement once, in turn, so all share
 // the machine's conditions on a loaded host.
 //   node dist/bench/config-parse.js [--quick] [--trials N] [--json]
 // --quick: 10 virtual servers x 100 real servers, one round, no warm-up (CI keeps it running).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config/load.js';
 import { parseConfig } from '../src/config/parse.js';
 import { DEFAULT_GEN, generateConfig } from './gen-config.js';
 import { benchArgs } from './lib/args.js';
+import { keepalivedTsCommand } from './lib/daemon.js';
 import { MS, formatSummary, ratioLine } from './lib/format.js';
 import { machineLine } from './lib/machine.js';
 import { summarize, type Summary } from './lib/stats.js';
@@ -26,10 +27,6 @@ import { runTrials } from './lib/trials.js';
 
 /** The config-id: the generated file has no `@` lines, so any fixed value does. */
 const CONFIG_ID = 'bench';
-/** bin/keepalived-ts of this checkout: the bench runs from dist/bench/ (or another outDir). */
-const CLI = fileURLToPath(new URL('../../bin/keepalived-ts', import.meta.url));
-const BUILT_CLI = fileURLToPath(new URL('../../dist/src/cli/main.js', import.meta.url));
-
 function keepalivedPath(): string | undefined {
   try {
     return (
@@ -102,19 +99,17 @@ async function main(): Promise<void> {
     };
     const measures = [parse, load];
 
-    const cliBuilt = existsSync(BUILT_CLI);
     const fresh: Measure = {
-      label: 'keepalived-ts -t (fresh process: node bin/keepalived-ts -t -f FILE)',
+      label: 'keepalived-ts -t -f FILE (fresh process: start-up, module loading, cold JIT)',
       samples: [],
-      run: () => timeProcess(process.execPath, [CLI, '-t', '-f', file], 0),
+      run: () => timeProcess(...keepalivedTsCommand(['-t', '-f', file]), 0),
     };
     const nodeStart: Measure = {
       label: 'node start-up (node -e 0, part of the fresh-process figure)',
       samples: [],
       run: () => timeProcess(process.execPath, ['-e', '0'], 0),
     };
-    if (cliBuilt) measures.push(fresh, nodeStart);
-    else console.log(`${BUILT_CLI} not built (npm run build): no fresh-process figure`);
+    measures.push(fresh, nodeStart);
 
     const keepalived = keepalivedPath();
     const theirs: Measure = {
@@ -164,34 +159,13 @@ async function main(): Promise<void> {
 
     const median = (m: Measure): number => summaries.get(m)!.median;
     if (keepalived) {
-      console.log(
-        ratioLine(
-          'config load, in-process full load vs -t (medians)',
-          median(load),
-          'keepalived -t',
-          median(theirs),
-          MS,
-        ),
-      );
-      console.log(
-        ratioLine(
-          'config syntax stage vs -t (medians)',
-          median(parse),
-          'keepalived -t',
-          median(theirs),
-          MS,
-        ),
-      );
-      if (cliBuilt)
-        console.log(
-          ratioLine(
-            'config -t as a fresh process (medians)',
-            median(fresh),
-            'keepalived -t',
-            median(theirs),
-            MS,
-          ),
-        );
+      const compared: Array<[string, Measure]> = [
+        ['config full load in-process (loadConfig) vs keepalived -t, medians', load],
+        ['config syntax stage in-process (parseConfig) vs keepalived -t, medians', parse],
+        ['config -t as a fresh process vs keepalived -t, medians', fresh],
+      ];
+      for (const [what, m] of compared)
+        console.log(ratioLine(what, median(m), 'keepalived -t', median(theirs), MS));
     }
     if (args.json) {
       const figures = Object.fromEntries(measures.map((m) => [m.label, summaries.get(m)]));

@@ -1,9 +1,12 @@
 // IPVS apply benchmark, run inside the kernel VM:
-//   scripts/vm-run node dist/bench/ipvs-apply.js [--quick] [--json]
+//   scripts/vm-run node dist/bench/ipvs-apply.js [--quick] [--rounds N] [--json]
 // Programs 100 services × 100 destinations (10 × 100 with --quick) into an empty table through the
-// reconciler and KernelBackend (one netlink request per entry, as keepalived does), reads the table
-// back, then flushes and has `ipvsadm -R` restore the same table in the same boot, and reads it
-// back with `ipvsadm -Sn`. Everything happens in a network namespace of its own.
+// reconciler and KernelBackend (one netlink request per entry, as keepalived does, packed many to
+// a datagram by the socket), reads the table back, then flushes and has `ipvsadm -R` restore the
+// same table in the same boot, reads it back with `ipvsadm -Sn` and clears it. That is one round;
+// the figures are the medians of N rounds (default 3, 1 with --quick): the emulated VM shares a
+// busy host, and single timings swing by 2× from one round to the next. Everything happens in a
+// network namespace of its own.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { KernelBackend, applyOps } from '../src/ipvs/backend.js';
@@ -14,6 +17,9 @@ import { createLogger } from '../src/observe/log.js';
 
 const quick = process.argv.includes('--quick');
 const json = process.argv.includes('--json');
+const roundsArg = process.argv.indexOf('--rounds');
+const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 1 : 3;
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error('--rounds takes a positive integer');
 const SERVICES = quick ? 10 : 100;
 const DESTS = 100;
 
@@ -58,25 +64,26 @@ async function timed<T>(run: () => Promise<T> | T): Promise<[T, number]> {
   return [value, performance.now() - start];
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+interface Round {
+  diffMs: number;
+  applyMs: number;
+  readMs: number;
+  ipvsadmRestoreMs: number;
+  ipvsadmSaveMs: number;
+}
+
 const netns = `kts-ipvs-bench-${process.pid}`;
 execFileSync('ip', ['netns', 'add', netns]);
 try {
   execFileSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up']);
   const table = benchTable();
   const destinations = SERVICES * DESTS;
-  const client = await IpvsClient.open({ netns: `/run/netns/${netns}`, timeoutMs: 30_000 });
-  const backend = new KernelBackend(client);
-  const log = createLogger({ level: 'silent' });
-
-  const [ops, diffMs] = await timed(() => diff(table, []));
-  const [result, applyMs] = await timed(() => applyOps(backend, ops, log));
-  if (result.failed.length > 0) throw result.failed[0].error;
-  const [readBack, readMs] = await timed(() => backend.read());
-  const pending = diff(table, readBack);
-  if (pending.length !== 0) throw new Error(`read-back differs: ${pending.length} ops pending`);
-  await client.flush();
-  client.close();
-
   const script = restoreScript(table);
   const ipvsadm = (args: string[], input?: string) => {
     const r = spawnSync('ip', ['netns', 'exec', netns, 'ipvsadm', ...args], {
@@ -87,29 +94,66 @@ try {
     if (r.status !== 0) throw new Error(`ipvsadm ${args.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
-  const [, restoreMs] = await timed(() => ipvsadm(['-R'], script));
-  const [saved, saveMs] = await timed(() => ipvsadm(['-Sn']));
-  const savedDests = saved.split('\n').filter((l) => l.startsWith('-a ')).length;
-  if (savedDests !== destinations) throw new Error(`ipvsadm restored ${savedDests} destinations`);
+  const log = createLogger({ level: 'silent' });
+  let operations = 0;
 
+  const round = async (): Promise<Round> => {
+    const client = await IpvsClient.open({ netns: `/run/netns/${netns}`, timeoutMs: 30_000 });
+    const backend = new KernelBackend(client);
+    const [ops, diffMs] = await timed(() => diff(table, []));
+    operations = ops.length;
+    const [result, applyMs] = await timed(() => applyOps(backend, ops, log));
+    if (result.failed.length > 0) throw result.failed[0].error;
+    const [readBack, readMs] = await timed(() => backend.read());
+    const pending = diff(table, readBack);
+    if (pending.length !== 0) throw new Error(`read-back differs: ${pending.length} ops pending`);
+    await client.flush();
+    client.close();
+
+    const [, ipvsadmRestoreMs] = await timed(() => ipvsadm(['-R'], script));
+    const [saved, ipvsadmSaveMs] = await timed(() => ipvsadm(['-Sn']));
+    const savedDests = saved.split('\n').filter((l) => l.startsWith('-a ')).length;
+    if (savedDests !== destinations) throw new Error(`ipvsadm restored ${savedDests} destinations`);
+    ipvsadm(['-C']);
+    return { diffMs, applyMs, readMs, ipvsadmRestoreMs, ipvsadmSaveMs };
+  };
+
+  const rounds: Round[] = [];
+  for (let i = 0; i < ROUNDS; i++) rounds.push(await round());
+  const med = (field: keyof Round) => median(rounds.map((r) => r[field]));
+  const applyMs = med('applyMs');
+  const readMs = med('readMs');
+  const restoreMs = med('ipvsadmRestoreMs');
+  const saveMs = med('ipvsadmSaveMs');
   const figures = {
     services: SERVICES,
     destinations,
-    operations: ops.length,
-    diffMs: Math.round(diffMs),
+    operations,
+    rounds: rounds.map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, Math.round(v)])),
+    ),
+    diffMs: Math.round(med('diffMs')),
     applyMs: Math.round(applyMs),
-    opsPerSecond: Math.round(ops.length / (applyMs / 1000)),
+    opsPerSecond: Math.round(operations / (applyMs / 1000)),
     readMs: Math.round(readMs),
     ipvsadmRestoreMs: Math.round(restoreMs),
     ipvsadmSaveMs: Math.round(saveMs),
-    applyVsRestore: Number((applyMs / restoreMs).toFixed(2)),
-    readVsSave: Number((readMs / saveMs).toFixed(2)),
+    // Per round, then the median: the two sides of one round ran under the same host load.
+    applyVsRestore: Number(median(rounds.map((r) => r.applyMs / r.ipvsadmRestoreMs)).toFixed(2)),
+    readVsSave: Number(median(rounds.map((r) => r.readMs / r.ipvsadmSaveMs)).toFixed(2)),
   };
   if (json) console.log(JSON.stringify(figures));
   else {
     console.log(
-      `IPVS apply: ${SERVICES} services × ${DESTS} destinations (${ops.length} operations)`,
+      `IPVS apply: ${SERVICES} services × ${DESTS} destinations (${operations} operations), ` +
+        `median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}`,
     );
+    for (const [i, r] of rounds.entries()) {
+      console.log(
+        `  round ${i + 1}: apply ${Math.round(r.applyMs)} ms vs ipvsadm -R ${Math.round(r.ipvsadmRestoreMs)} ms, ` +
+          `read ${Math.round(r.readMs)} ms vs ipvsadm -Sn ${Math.round(r.ipvsadmSaveMs)} ms`,
+      );
+    }
     console.log(`  keepalived-ts diff          ${figures.diffMs} ms`);
     console.log(
       `  keepalived-ts apply         ${figures.applyMs} ms (${figures.opsPerSecond} ops/s)`,
@@ -117,8 +161,8 @@ try {
     console.log(`  keepalived-ts read back     ${figures.readMs} ms`);
     console.log(`  ipvsadm -R (same table)     ${figures.ipvsadmRestoreMs} ms`);
     console.log(`  ipvsadm -Sn (read back)     ${figures.ipvsadmSaveMs} ms`);
-    console.log(`  apply / ipvsadm -R          ${figures.applyVsRestore}×`);
-    console.log(`  read / ipvsadm -Sn          ${figures.readVsSave}×`);
+    console.log(`ratio apply / ipvsadm -R      ${figures.applyVsRestore}×`);
+    console.log(`ratio read / ipvsadm -Sn      ${figures.readVsSave}×`);
   }
 } finally {
   execFileSync('ip', ['netns', 'del', netns]);

@@ -19,10 +19,10 @@ statements -> null {% () => null %}
   | statements run {% ([prev, run]): StatementList => ({ prev, run }) %}
 
 # A run of statements (blocks without nested blocks are built by the tokenizer and come inside
-# runs), or one statement with its block.
+# runs), or one statement with its block; the %open token carries the block's first run.
 run -> %stmts {% ([t]) => t.statements %}
   | %open statements %close {%
       ([open, list, close]): Statement[] => [
-        withBlock(open.statement, statementsOf(list), open.open, close.pos),
+        withBlock(open.statement, statementsOf(list, open.statements), open.open, close.pos),
       ]
     %}

@@ -53,6 +53,14 @@ const BENCHMARKS = [
     bound: { full: 600, quick: 180 },
   },
   {
+    name: 'advert-jitter',
+    root: true,
+    vm: false,
+    runs: [[]],
+    quick: ['--quick'],
+    bound: { full: 900, quick: 300 },
+  },
+  {
     name: 'resources',
     root: true,
     vm: false,

@@ -74,27 +74,32 @@ function demoConfig(demo, example) {
 }
 
 /**
- * `ipvsadm -Ln` (or `-Ln --stats`) in a node's namespace, printed, and parsed into services with
- * their destinations: {service: "TCP 192.168.0.38:80", columns, dests: [{address, columns}]}.
- * The columns are as ipvsadm prints them: scheduler / forward, weight, active, inactive; with
- * --stats conns, inpkts, outpkts, inbytes, outbytes.
+ * `ipvsadm -Ln` in a node's namespace, printed, and parsed into services with their
+ * destinations, each column named as ipvsadm's header names it:
+ * [{service: "TCP 192.168.0.38:80", Scheduler: "rr", dests: [{address, Forward, Weight,
+ * ActiveConn, InActConn}]}]. The connection counts are live (--stats lags by the estimator's 2 s).
  */
-function ipvsTable(demo, node, role, { stats = false } = {}) {
-  const argv = stats ? ['-Ln', '--stats'] : ['-Ln'];
-  const text = demo.bed.exec(node, 'ipvsadm', argv);
-  demo.note(`ipvsadm ${argv.join(' ')} on ${node} (${role}):`);
-  const services = [];
-  for (const line of text.split('\n').slice(1).filter(Boolean)) {
+function ipvsTable(demo, node, role) {
+  const [, serviceHeader, destHeader, ...rows] = demo.bed
+    .exec(node, 'ipvsadm', ['-Ln'])
+    .split('\n')
+    .map((line) => line.trimEnd());
+  demo.note(`ipvsadm -Ln on ${node} (${role}):`);
+  for (const line of [serviceHeader, destHeader, ...rows].filter(Boolean))
     demo.log(node, `  ${line}`);
-    const dest = /^\s+->\s+(\d\S*)\s+(.*)$/.exec(line);
-    const service = /^(TCP|UDP|SCTP|FWM)\s+(\S+)\s+(.*)$/.exec(line);
-    if (dest) services.at(-1).dests.push({ address: dest[1], columns: dest[2].split(/\s+/) });
-    else if (service)
-      services.push({
-        service: `${service[1]} ${service[2]}`,
-        columns: service[3].split(/\s+/),
-        dests: [],
+  const serviceNames = serviceHeader.split(/\s+/).slice(2);
+  const destNames = destHeader.trim().split(/\s+/).slice(2);
+  const named = (names, values) => Object.fromEntries(names.map((n, i) => [n, values[i]]));
+  const services = [];
+  for (const line of rows.filter(Boolean)) {
+    const [first, second, ...values] = line.trim().split(/\s+/);
+    if (first === '->')
+      services.at(-1).dests.push({
+        address: second,
+        ...named(destNames, values),
       });
+    else
+      services.push({ service: `${first} ${second}`, ...named(serviceNames, values), dests: [] });
   }
   if (services.length === 0) demo.log(node, '  (no virtual service)');
   return services;
@@ -116,8 +121,8 @@ async function startClient(demo) {
   await waitFor((r) => r.ready, 'client start', 60_000);
   return {
     /**
-     * Sends requests until `until(requests)` resolves, then stops and returns every request
-     * made meanwhile, in order.
+     * Sends requests until `until({requests, waitFor})` resolves (requests(): those made so
+     * far), then stops and returns every request made meanwhile, in order.
      */
     async collect(until) {
       const mark = lines.length;
@@ -186,18 +191,16 @@ await runDemo(
 
     demo.note(`client: requests to http://${VIP}/, each on a new connection`);
     report.traffic.balanced = await client.collect(answered(6));
-    report.vipOwner.balanced = demo.arpOwner();
-    demo.note(
-      `through the VIP (ARP: ${report.vipOwner.balanced}): ${summary(report.traffic.balanced)}`,
-    );
+    const balancedOwner = demo.arpOwner();
+    report.vipOwner.balanced = balancedOwner.node;
+    demo.note(`through the VIP (ARP: ${balancedOwner.text}): ${summary(report.traffic.balanced)}`);
 
     demo.note('stopping the HTTP server on rs2; waiting for the checkers (delay_loop 6)');
     demo.bed.nodes.rs2.server.kill('SIGKILL');
-    await d1.waitFor(
-      (r) => r.event === 'ipvs.dest.del' && String(r.dest).startsWith(REAL_SERVERS.rs2),
-      'rs2 leaving the table',
-      30_000,
-    );
+    // Both: d2's table must have lost rs2 too before it takes over below.
+    const rs2Removed = (r) =>
+      r.event === 'ipvs.dest.del' && String(r.dest).startsWith(REAL_SERVERS.rs2);
+    await Promise.all([d1, d2].map((d) => d.waitFor(rs2Removed, 'rs2 leaving the table', 30_000)));
     report.tables.d1AfterRsDown = ipvsTable(demo, 'd1', 'MASTER');
     report.traffic.afterRsDown = await client.collect(answered(4));
     demo.note(`through the VIP: ${summary(report.traffic.afterRsDown)}`);
@@ -214,16 +217,23 @@ await runDemo(
         30_000,
       );
       report.takeoverAt = Date.parse(vipAdd.time);
+      const vipDel = await d1.waitFor((r) => r.event === 'vip.del', 'VIP release', 30_000);
+      report.releasedAt = Date.parse(vipDel.time);
       // Requests started after the takeover, answered through d2.
       await answered(5, (r) => r.at > report.takeoverAt)(c);
     });
-    report.vipOwner.failover = demo.arpOwner();
+    const failoverOwner = demo.arpOwner();
+    report.vipOwner.failover = failoverOwner.node;
     const slowest = Math.max(...report.traffic.failover.map((r) => r.ms));
     const failed = report.traffic.failover.filter((r) => r.error).length;
     demo.note(
-      `through the VIP (ARP: ${report.vipOwner.failover}): ${summary(report.traffic.failover)}; ${failed} failed, slowest ${slowest} ms`,
+      `through the VIP (ARP: ${failoverOwner.text}): ${summary(report.traffic.failover)}; ${failed} failed, slowest ${slowest} ms`,
     );
-    report.tables.d2AfterFailover = ipvsTable(demo, 'd2', 'new MASTER', { stats: true });
+    report.tables.d2AfterFailover = ipvsTable(
+      demo,
+      'd2',
+      'new MASTER: its connection entries are the requests it forwarded',
+    );
     await d1.exited;
     report.tables.d1AfterStop = ipvsTable(demo, 'd1', 'stopped: its table released');
 

@@ -253,12 +253,16 @@ class Demo {
     return { node, child, records, exited, waitFor, start };
   }
 
-  /** Which director the client's ARP entry for the VIP points at (its last resolution). */
+  /**
+   * Which node the client's ARP entry for the VIP points at (its last resolution):
+   * {node, mac, text} with `text` for people; node is undefined when nobody resolved it.
+   */
   arpOwner() {
     const neigh = this.bed.exec('cl', 'ip', ['neigh', 'show', VIP]);
     const mac = /lladdr (\S+)/.exec(neigh)?.[1];
-    const owner = Object.values(this.bed.nodes).find((n) => n.mac === mac);
-    return owner ? `${owner.name} (${mac})` : `nobody (${neigh.trim() || 'no ARP entry'})`;
+    const node = Object.values(this.bed.nodes).find((n) => n.mac === mac)?.name;
+    const text = node ? `${node} (${mac})` : `nobody (${neigh.trim() || 'no ARP entry'})`;
+    return { node, mac, text };
   }
 
   /** Prints the lines kept for the timeline, in time order. */

@@ -24,7 +24,7 @@ await runDemo({ area: 'demo', ipvs: 'dry-run' }, async (demo) => {
       '-e',
       `const s = require('node:net').connect(80, '${VIP}'); s.on('error', () => {}); s.on('connect', () => s.end()); setTimeout(() => process.exit(0), 500);`,
     ]);
-    return demo.arpOwner();
+    return demo.arpOwner().text;
   }
 
   /** A director's /status, summarised. */

@@ -1,21 +1,11 @@
-// How a benchmark starts keepalived-ts: the node running this benchmark, importing the CLI from
-// the same build as the benchmark itself (dist/ or an engineer's own outDir), so the daemon
-// measured is always the code just compiled, never a stale dist/.
+// How a benchmark starts keepalived-ts: the node running this benchmark, on the CLI of the same
+// build as the benchmark itself (dist/ or an engineer's own outDir), so the daemon measured is
+// always the code just compiled, never a stale dist/.
 import { fileURLToPath } from 'node:url';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const ENTRY = fileURLToPath(new URL('./keepalived-ts-main.js', import.meta.url));
 
 /** [command, args] running `keepalived-ts ARGS`, with optional V8/Node flags for its node. */
 export function keepalivedTsCommand(args: string[], nodeFlags: string[] = []): [string, string[]] {
-  return [
-    process.execPath,
-    [
-      ...nodeFlags,
-      '--input-type=module',
-      '-e',
-      `import(${JSON.stringify(MAIN)}).then((m) => m.main(process.argv.slice(1)))`,
-      '--',
-      ...args,
-    ],
-  ];
+  return [process.execPath, [...nodeFlags, ENTRY, ...args]];
 }

@@ -38,3 +38,16 @@ export function changesAfterSettling(
   const first = changes.findIndex((c) => c.to === settled);
   return first < 0 ? undefined : changes.slice(first + 1);
 }
+
+/**
+ * How many lines of each keepalived-ts event (`"event"` of its JSON lines) the log holds, most
+ * frequent first: what the daemon was busy with during a window. keepalived's lines are skipped.
+ */
+export function eventCounts(lines: readonly string[]): Array<[event: string, count: number]> {
+  const counts = new Map<string, number>();
+  for (const line of lines) {
+    const m = line.startsWith('{') ? /"event":"([^"]+)"/.exec(line) : null;
+    if (m) counts.set(m[1], (counts.get(m[1]) ?? 0) + 1);
+  }
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}

@@ -51,6 +51,9 @@ export function columnsOf(l: SourceLine): number[] {
 
 export const isBlank = (c: string | undefined): boolean => c === ' ' || c === '\t';
 
+/** The characters `decomment` acts on: quotes, escapes and comment starts. */
+const DECOMMENT_SPECIAL = /["\\#!]/;
+
 const DOUBLE_QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const HASH = 0x23;
@@ -93,6 +96,13 @@ export interface Decommented {
 export function decomment(l: SourceLine): Decommented {
   const s = l.text;
   const start = skipBlanks(s, 0);
+  if (!l.cols && !DECOMMENT_SPECIAL.test(s)) {
+    // Nothing to cut or unescape (most lines): one native scan instead of the loop below.
+    let end = s.length;
+    while (end > start && isBlank(s[end - 1])) end--;
+    const text = start === 0 && end === s.length ? s : s.slice(start, end);
+    return { line: { text, file: l.file, line: l.line, col: l.col + start }, openQuote: -1 };
+  }
   // Text before the last escape, when there was one; the text from `runStart` on is still
   // contiguous in `s`, so a line without escapes is sliced once, at the end.
   let out = '';
@@ -256,7 +266,14 @@ export function quoteLeftOpen(s: string): boolean {
 // before parsing; a block still open at the end of the input gets a 'close' without a position.
 export type StatementToken =
   | { type: 'stmts'; value: string; statements: Statement[] }
-  | { type: 'open'; value: string; statement: Statement; open: SourcePos }
+  | {
+      type: 'open';
+      value: string;
+      statement: Statement;
+      open: SourcePos;
+      /** The block's first statements, up to its first nested block or its end. */
+      statements: Statement[];
+    }
   | { type: 'close'; value: string; pos?: SourcePos };
 
 export const STATEMENT_TOKEN_TYPES = ['stmts', 'open', 'close'] as const;
@@ -311,15 +328,17 @@ export class StatementQueue implements NearleyLexer {
  */
 export type StatementList = { prev: StatementList; run: Statement[] } | null;
 
-export function statementsOf(list: StatementList): Statement[] {
+/** The statements of `list` in source order, after `first`. */
+export function statementsOf(list: StatementList, first: Statement[] = []): Statement[] {
   const runs: Statement[][] = [];
-  let count = 0;
+  let count = first.length;
   for (let l = list; l; l = l.prev) {
     runs.push(l.run);
     count += l.run.length;
   }
   const statements = new Array<Statement>(count);
   let at = 0;
+  for (const s of first) statements[at++] = s;
   for (let r = runs.length - 1; r >= 0; r--) for (const s of runs[r]) statements[at++] = s;
   return statements;
 }

@@ -75,7 +75,7 @@ function run(opts: ParseOptions, open: (pre: Preprocessor) => void): ParseResult
   const queue = new StatementQueue(tokens);
   const compiled = nearley.Grammar.fromCompiled({ ...grammar, Lexer: queue });
   const statements: Statement[] = [];
-  for (let start = 0; start < tokens.length; ) {
+  for (let start = 0; start < tokens.length;) {
     const end = chunkEnd(tokens, start);
     queue.select(start, end);
     const parser = new nearley.Parser(compiled);
@@ -144,11 +144,14 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
   // Statements not yet emitted at the current level; the last one opens a block if a `{` follows.
   let run: Statement[] = [];
   let leaf: LeafBlock | undefined;
+  // The run the last 'open' token carries as its block's first statements: it may still grow
+  // (leaf blocks closing join it), and it is not emitted again as a 'stmts' token.
+  let carried: Statement[] | undefined;
   const flush = (statements: Statement[]): void => {
-    if (statements.length > 0)
+    if (statements !== carried && statements.length > 0)
       tokens.push({ type: 'stmts', value: statements[0].keyword.text, statements });
   };
-  /** The leaf block is not one: hand its opening to the grammar. */
+  /** The leaf block is not one: hand its opening, with the statements so far, to the grammar. */
   const emitLeaf = (l: LeafBlock): void => {
     flush(l.outerRun);
     tokens.push({
@@ -156,7 +159,9 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
       value: l.statement.keyword.text,
       statement: l.statement,
       open: l.open,
+      statements: run,
     });
+    carried = run;
   };
   /** The leaf block ends: it joins the enclosing run. */
   const closeLeaf = (l: LeafBlock, close: SourcePos | undefined): void => {

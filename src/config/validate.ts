@@ -238,22 +238,9 @@ export function validateConfig(input: KeepalivedConfig, env: ValidationEnv): Val
         'SECURITY VIOLATION - scripts are being executed but script_security not enabled.',
       );
     }
-    const checkerScripts = [
-      ...config.virtualServers.flatMap((vs) => [
-        vs.quorumUp,
-        vs.quorumDown,
-        ...vs.realServers.flatMap((rs) => [
-          rs.notifyUp,
-          rs.notifyDown,
-          ...rs.checkers.map((c) => (c.type === 'MISC_CHECK' ? c.script : undefined)),
-        ]),
-      ]),
-      g.notifyFifo?.script,
-      g.lvsNotifyFifo?.script,
-    ].filter((s): s is ScriptCommand => s !== undefined);
     if (
       config.virtualServers.length > 0 &&
-      checkerScripts.some((s) => classify(s, env) === 'found')
+      checkerScripts(config).some((s) => classify(s, env) === 'found')
     ) {
       f.error(
         undefined,
@@ -273,6 +260,22 @@ export function validateConfig(input: KeepalivedConfig, env: ValidationEnv): Val
     }
   }
   return { config, diagnostics: f.diagnostics };
+}
+
+/** The scripts the checker process runs: quorum and notify scripts, MISC_CHECKs, the fifos. */
+function checkerScripts(config: KeepalivedConfig): ScriptCommand[] {
+  const g = config.globalDefs;
+  const all: Array<ScriptCommand | undefined> = [];
+  // Loops, not flatMap: a config can have tens of thousands of real servers.
+  for (const vs of config.virtualServers) {
+    all.push(vs.quorumUp, vs.quorumDown);
+    for (const rs of vs.realServers) {
+      all.push(rs.notifyUp, rs.notifyDown);
+      for (const c of rs.checkers) if (c.type === 'MISC_CHECK') all.push(c.script);
+    }
+  }
+  all.push(g.notifyFifo?.script, g.lvsNotifyFifo?.script);
+  return all.filter((s): s is ScriptCommand => s !== undefined);
 }
 
 /**
@@ -417,13 +420,18 @@ function checkLvsReferences(f: BuildContext, config: KeepalivedConfig): void {
     }
     return true;
   };
-  config.virtualServers = config.virtualServers.map((vs) => ({
-    ...vs,
-    realServers: vs.realServers.map((rs) => ({
-      ...rs,
-      checkers: rs.checkers.filter(checkerTargetExists),
-    })),
-  }));
+  // Copies only what loses a checker: the input stays untouched, and a large config with nothing
+  // to drop is not copied server by server.
+  config.virtualServers = config.virtualServers.map((vs) => {
+    let changed = false;
+    const realServers = vs.realServers.map((rs) => {
+      const checkers = rs.checkers.filter(checkerTargetExists);
+      if (checkers.length === rs.checkers.length) return rs;
+      changed = true;
+      return { ...rs, checkers };
+    });
+    return changed ? { ...vs, realServers } : vs;
+  });
   const sync = config.globalDefs.lvsSyncDaemon;
   if (sync && !config.vrrpInstances.some((i) => i.name === sync.vrrpInstance)) {
     f.error(

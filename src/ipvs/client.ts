@@ -18,11 +18,11 @@ import { NETLINK_GENERIC, NLM_F_DUMP } from '../netlink/constants.js';
 import { resolveFamily } from '../netlink/genl.js';
 import { NetlinkSocketError } from '../netlink/errors.js';
 import type { NetlinkMessage } from '../netlink/message.js';
-import { NetlinkSocket, type NetlinkSocketOptions } from '../netlink/socket.js';
+import { NetlinkSocket, type NetlinkSocketOptions, type ReplyDecoder } from '../netlink/socket.js';
 import {
-  decodeDestinationMessage,
+  decodeDestinationMessageAt,
   decodeInfoMessage,
-  decodeServiceMessage,
+  decodeServiceMessageAt,
   ipvsMessage,
   type IpvsInfo,
   type IpvsMessageParts,
@@ -154,15 +154,10 @@ export class IpvsClient {
     return this.current ? run(this.current) : this.reconnect().then(run);
   }
 
-  /** A request answered with data (GET_*, dumps). */
-  private send(
-    cmd: number,
-    op: string,
-    parts?: IpvsMessageParts,
-    flags = 0,
-  ): Promise<NetlinkMessage[]> {
-    const payload = ipvsMessage(cmd, parts);
-    return this.call((c) => c.nl.request(c.familyId, flags, payload, op));
+  /** A request answered with data (GET_INFO). */
+  private send(cmd: number, op: string): Promise<NetlinkMessage[]> {
+    const payload = ipvsMessage(cmd);
+    return this.call((c) => c.nl.request(c.familyId, 0, payload, op));
   }
 
   /**
@@ -174,9 +169,20 @@ export class IpvsClient {
     return this.call((c) => c.nl.command(c.familyId, 0, payload, op));
   }
 
-  /** Runs a dump after every dump issued before it has finished. */
-  private dump(cmd: number, op: string, parts?: IpvsMessageParts) {
-    const run = this.dumpChain.then(() => this.send(cmd, op, parts, NLM_F_DUMP));
+  /**
+   * A dump, each part decoded as it arrives; it runs after every dump issued before it has
+   * finished.
+   */
+  private dump<T>(
+    cmd: number,
+    op: string,
+    parts: IpvsMessageParts | undefined,
+    decode: ReplyDecoder<T>,
+  ): Promise<T[]> {
+    const run = this.dumpChain.then(() => {
+      const payload = ipvsMessage(cmd, parts);
+      return this.call((c) => c.nl.requestDecoded(c.familyId, NLM_F_DUMP, payload, op, decode));
+    });
     this.dumpChain = run.then(
       () => undefined,
       () => undefined,
@@ -190,16 +196,22 @@ export class IpvsClient {
     return decodeInfoMessage(reply.data);
   }
 
-  async listServices(): Promise<Service[]> {
-    const replies = await this.dump(IPVS_CMD_GET_SERVICE, 'IPVS_CMD_GET_SERVICE');
-    return replies.map((m) => decodeServiceMessage(m.data));
+  listServices(): Promise<Service[]> {
+    return this.dump(
+      IPVS_CMD_GET_SERVICE,
+      'IPVS_CMD_GET_SERVICE',
+      undefined,
+      decodeServiceMessageAt,
+    );
   }
 
-  async listDestinations(key: ServiceKey): Promise<Destination[]> {
-    const replies = await this.dump(IPVS_CMD_GET_DEST, `IPVS_CMD_GET_DEST ${serviceName(key)}`, {
-      serviceKey: key,
-    });
-    return replies.map((m) => decodeDestinationMessage(m.data, key.family));
+  listDestinations(key: ServiceKey): Promise<Destination[]> {
+    return this.dump(
+      IPVS_CMD_GET_DEST,
+      `IPVS_CMD_GET_DEST ${serviceName(key)}`,
+      { serviceKey: key },
+      (buf, start, end) => decodeDestinationMessageAt(buf, start, end, key.family),
+    );
   }
 
   /** The whole table: one service dump, then one destination dump per service. */

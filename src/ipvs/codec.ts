@@ -8,6 +8,9 @@
 //       `destination` (NEW/SET_DEST) and `destinationKey` (DEL_DEST).
 //   decodeServiceMessage(payload): Service              one GET_SERVICE reply
 //   decodeDestinationMessage(payload, family): Destination   one GET_DEST reply
+//   decodeServiceMessageAt(buf, start, end), decodeDestinationMessageAt(buf, start, end, family)
+//       the same for a payload inside a received datagram, read in place (no copies or views:
+//       NetlinkSocket.requestDecoded hands dump parts over this way)
 //   decodeInfoMessage(payload): IpvsInfo                the GET_INFO reply
 //   canonicalAddress(text): string                      the text form read-back produces
 //
@@ -553,37 +556,46 @@ export function ipvsMessage(cmd: number, parts: IpvsMessageParts = {}): Buffer {
   return encodeGenl({ cmd, version: IPVS_GENL_VERSION }, e.encode());
 }
 
-/** The attributes after the genl header of a reply. */
-function replyAttributes(payload: Buffer): AttributeCursor {
-  if (payload.length < GENL_HDRLEN) {
-    throw new NetlinkDecodeError(`generic netlink payload of ${payload.length} bytes`);
+/** The attributes after the genl header of the reply in buf[start, end). */
+function replyAttributes(buf: Buffer, start: number, end: number): AttributeCursor {
+  if (end - start < GENL_HDRLEN) {
+    throw new NetlinkDecodeError(`generic netlink payload of ${end - start} bytes`);
   }
-  return new AttributeCursor(payload, GENL_HDRLEN, payload.length);
+  return new AttributeCursor(buf, start + GENL_HDRLEN, end);
 }
 
-/** Finds the one nested top-level attribute of a reply and hands its attributes to `read`. */
-function decodeNestedReply<T>(
-  payload: Buffer,
-  type: number,
-  read: (attrs: AttributeCursor) => T,
-): T {
-  const d = replyAttributes(payload);
+/** The attributes nested in the top-level attribute `type` of a reply. */
+function nestedReply(buf: Buffer, start: number, end: number, type: number): AttributeCursor {
+  const d = replyAttributes(buf, start, end);
   while (d.next()) {
-    if (d.type === type) return read(d.nested());
+    if (d.type === type) return d.nested();
   }
   throw new NetlinkDecodeError(`IPVS reply without attribute ${type}`);
 }
 
 /** One GET_SERVICE reply (a dump part or the answer to a keyed request). */
 export function decodeServiceMessage(payload: Buffer): Service {
-  return decodeNestedReply(payload, IPVS_CMD_ATTR_SERVICE, decodeServiceIn);
+  return decodeServiceMessageAt(payload, 0, payload.length);
+}
+
+/** decodeServiceMessage() of the payload in buf[start, end), read in place. */
+export function decodeServiceMessageAt(buf: Buffer, start: number, end: number): Service {
+  return decodeServiceIn(nestedReply(buf, start, end, IPVS_CMD_ATTR_SERVICE));
 }
 
 /** One GET_DEST reply; `serviceFamily` is the family of the service that was dumped. */
 export function decodeDestinationMessage(payload: Buffer, serviceFamily: Family): Destination {
-  return decodeNestedReply(payload, IPVS_CMD_ATTR_DEST, (a) =>
-    decodeDestinationIn(a, serviceFamily),
-  );
+  return decodeDestinationMessageAt(payload, 0, payload.length, serviceFamily);
+}
+
+/** decodeDestinationMessage() of the payload in buf[start, end), read in place. */
+export function decodeDestinationMessageAt(
+  buf: Buffer,
+  start: number,
+  end: number,
+  serviceFamily: Family,
+): Destination {
+  return decodeDestinationIn(nestedReply(buf, start, end, IPVS_CMD_ATTR_DEST), serviceFamily);
 }
 
 export interface IpvsInfo {
@@ -598,7 +610,7 @@ export interface IpvsInfo {
 export function decodeInfoMessage(payload: Buffer): IpvsInfo {
   let versionCode = -1;
   let connTableSize = 0;
-  const d = replyAttributes(payload);
+  const d = replyAttributes(payload, 0, payload.length);
   while (d.next()) {
     if (d.type === IPVS_INFO_ATTR_VERSION) versionCode = d.u32();
     else if (d.type === IPVS_INFO_ATTR_CONN_TAB_SIZE) connTableSize = d.u32();

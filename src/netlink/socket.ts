@@ -32,7 +32,7 @@
 import { AF_NETLINK, SOCK_RAW, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE } from '../net/constants.js';
 import { NativeSocket, type Received } from '../net/native.js';
 import { decodeSockaddrNl, encodeSockaddrNl } from '../net/sockaddr.js';
-import { align4, readS32 } from './attr.js';
+import { align4, readS32, readU16, readU32 } from './attr.js';
 import {
   NETLINK_ADD_MEMBERSHIP,
   NETLINK_CAP_ACK,
@@ -41,20 +41,15 @@ import {
   NLMSG_DONE,
   NLMSG_ERROR,
   NLMSG_HDRLEN,
-  NLMSG_NOOP,
+  NLMSG_MIN_TYPE,
   NLMSG_OVERRUN,
   NLM_F_ACK,
   NLM_F_DUMP_INTR,
   NLM_F_REQUEST,
   SOL_NETLINK,
 } from './constants.js';
-import { NetlinkError, NetlinkSocketError } from './errors.js';
-import {
-  decodeErrorMessage,
-  decodeMessages,
-  encodeMessage,
-  type NetlinkMessage,
-} from './message.js';
+import { NetlinkDecodeError, NetlinkError, NetlinkSocketError } from './errors.js';
+import { decodeErrorMessage, decodeHeader, encodeMessage, type NetlinkMessage } from './message.js';
 
 export interface NetlinkSocketOptions {
   /** Default per-request timeout. moby/ipvs learned to need one (a wedged socket hung forever). */
@@ -88,6 +83,11 @@ export interface NetlinkTransport {
 }
 
 const KERNEL = encodeSockaddrNl(0, 0);
+
+/** The message in data[at, end), framing already checked. */
+function messageAt(data: Buffer, at: number, end: number): NetlinkMessage {
+  return { header: decodeHeader(data, at), data: data.subarray(at + NLMSG_HDRLEN, end) };
+}
 const RECEIVE_BUFFER_BYTES = 1 << 20;
 
 /** A real AF_NETLINK socket, bound, with extended ACKs on. */
@@ -183,13 +183,18 @@ interface Datagram {
   open: number;
 }
 
+/** Turns one reply's payload, data[at, end) of the received datagram, into a result. */
+export type ReplyDecoder<T> = (data: Buffer, at: number, end: number) => T;
+
 interface Pending {
   op: string;
   seq: number;
   timeoutMs: number;
-  replies: NetlinkMessage[];
+  /** Reply messages, or what `decode` made of them. */
+  replies: unknown[];
+  decode: ReplyDecoder<unknown> | undefined;
   interrupted: boolean;
-  resolve(msgs: NetlinkMessage[]): void;
+  resolve(replies: unknown[]): void;
   reject(err: Error): void;
   datagram: Datagram | undefined;
   /**
@@ -276,7 +281,23 @@ export class NetlinkSocket {
     op: string,
     timeoutMs = this.timeoutMs,
   ): Promise<NetlinkMessage[]> {
-    return this.enqueue(type, flags, data, op, timeoutMs, false);
+    return this.enqueue<NetlinkMessage>(type, flags, data, op, timeoutMs, false, undefined);
+  }
+
+  /**
+   * request() for replies turned into results as they arrive (a dump of thousands of entries):
+   * `decode` sees each reply's payload in place, and no message objects are made or kept. What it
+   * throws rejects the request.
+   */
+  requestDecoded<T>(
+    type: number,
+    flags: number,
+    data: Buffer,
+    op: string,
+    decode: ReplyDecoder<T>,
+    timeoutMs = this.timeoutMs,
+  ): Promise<T[]> {
+    return this.enqueue<T>(type, flags, data, op, timeoutMs, false, decode);
   }
 
   /**
@@ -292,28 +313,30 @@ export class NetlinkSocket {
     op: string,
     timeoutMs = this.timeoutMs,
   ): Promise<void> {
-    await this.enqueue(type, flags, data, op, timeoutMs, true);
+    await this.enqueue(type, flags, data, op, timeoutMs, true, undefined);
   }
 
-  private enqueue(
+  private enqueue<T>(
     type: number,
     flags: number,
     data: Buffer,
     op: string,
     timeoutMs: number,
     command: boolean,
-  ): Promise<NetlinkMessage[]> {
+    decode: ReplyDecoder<T> | undefined,
+  ): Promise<T[]> {
     if (this.sock.isClosed) {
       return Promise.reject(new NetlinkSocketError('NETLINK_CLOSED', `${op}: socket closed`));
     }
-    return new Promise<NetlinkMessage[]>((resolve, reject) => {
+    return new Promise<T[]>((resolve, reject) => {
       const pending: Pending = {
         op,
         seq: 0,
         timeoutMs,
         replies: [],
+        decode,
         interrupted: false,
-        resolve,
+        resolve: resolve as (replies: unknown[]) => void,
         reject,
         datagram: undefined,
         vouchesFor: undefined,
@@ -447,6 +470,12 @@ export class NetlinkSocket {
     this.sock.setKeepAlive(alive);
   }
 
+  /**
+   * Walks the datagram's messages in place (decodeMessages' framing rules) instead of splitting it
+   * first: a reply for a request with a decoder goes to it as a byte range, with no message object
+   * made, which is most of the cost of reading back a big table. A malformed message fails what is
+   * pending; the messages before it have been handled.
+   */
   private onDatagram(data: Buffer, groups: number, truncated: boolean): void {
     // Multicast deliveries carry the group in the source address; they may even reuse the seq of
     // our own request (a RTM_NEWADDR we caused), so this test comes before seq matching.
@@ -455,24 +484,32 @@ export class NetlinkSocket {
       this.lost(new NetlinkSocketError('NETLINK_OVERRUN', 'netlink datagram truncated'));
       return;
     }
-    let msgs: NetlinkMessage[];
-    try {
-      msgs = decodeMessages(data);
-    } catch (err) {
-      this.failed(err as Error);
-      return;
-    }
-    for (const msg of msgs) {
-      if (multicast || msg.header.seq === 0) {
-        for (const h of this.notificationHandlers) h(msg);
-        continue;
+    for (let at = 0; at < data.length;) {
+      const room = data.length - at;
+      const length = room >= NLMSG_HDRLEN ? readU32(data, at) : 0;
+      if (length < NLMSG_HDRLEN || length > room) {
+        this.failed(
+          new NetlinkDecodeError(
+            `netlink message at ${at}: length ${length} outside ${NLMSG_HDRLEN}..${room}`,
+          ),
+        );
+        return;
       }
-      const p = this.pending.get(msg.header.seq);
-      if (p) this.onReply(p, msg);
+      const seq = readU32(data, at + 8);
+      const end = at + length;
+      if (multicast || seq === 0) {
+        const msg = messageAt(data, at, end);
+        for (const h of this.notificationHandlers) h(msg);
+      } else {
+        const p = this.pending.get(seq);
+        if (p) this.onReply(p, data, at, end);
+      }
+      at += align4(length);
     }
   }
 
-  private onReply(p: Pending, msg: NetlinkMessage): void {
+  /** One message for `p`, in data[at, end). */
+  private onReply(p: Pending, data: Buffer, at: number, end: number): void {
     if (p.vouchesFor) {
       for (const earlier of p.vouchesFor) {
         if (this.pending.get(earlier.seq) !== earlier) continue; // failed on its own reply
@@ -481,9 +518,21 @@ export class NetlinkSocket {
       }
       p.vouchesFor = undefined;
     }
-    const { type, flags } = msg.header;
-    if (flags & NLM_F_DUMP_INTR) p.interrupted = true;
-    if (type === NLMSG_NOOP) return;
+    const type = readU16(data, at + 4);
+    if (readU16(data, at + 6) & NLM_F_DUMP_INTR) p.interrupted = true;
+    if (type >= NLMSG_MIN_TYPE) {
+      // A reply proper (a dump part, a GET answer); below NLMSG_MIN_TYPE are control messages.
+      if (!p.decode) {
+        p.replies.push(messageAt(data, at, end));
+        return;
+      }
+      try {
+        p.replies.push(p.decode(data, at + NLMSG_HDRLEN, end));
+      } catch (err) {
+        this.fail(p, err as Error);
+      }
+      return;
+    }
     if (type === NLMSG_OVERRUN) {
       this.fail(p, new NetlinkSocketError('NETLINK_OVERRUN', `${p.op}: NLMSG_OVERRUN`));
       return;
@@ -492,7 +541,7 @@ export class NetlinkSocket {
       let errno: number;
       let extAck;
       try {
-        ({ errno, extAck } = decodeErrorMessage(msg));
+        ({ errno, extAck } = decodeErrorMessage(messageAt(data, at, end)));
       } catch (err) {
         this.fail(p, err as Error);
         return;
@@ -503,12 +552,11 @@ export class NetlinkSocket {
     }
     if (type === NLMSG_DONE) {
       // A dump that failed midway reports the (negative) errno in the DONE payload.
-      const status = msg.data.length >= 4 ? readS32(msg.data, 0) : 0;
+      const status = end - at >= NLMSG_HDRLEN + 4 ? readS32(data, at + NLMSG_HDRLEN) : 0;
       if (status < 0) this.fail(p, new NetlinkError(p.op, -status, p.seq));
       else this.finish(p);
-      return;
     }
-    p.replies.push(msg);
+    // NLMSG_NOOP and unknown control types are ignored.
   }
 
   private finish(p: Pending): void {

@@ -6,7 +6,7 @@ import { Announcer } from '../net/announce.js';
 import { Rtnetlink } from '../netlink/rtnetlink.js';
 import type { Observer } from '../observe/observer.js';
 import { vrrpSpecFromConfig } from './from-config.js';
-import { LinkAnnouncer } from './link-announcer.js';
+import { LinkAnnouncer, type AnnouncePacing } from './link-announcer.js';
 import {
   startVrrp,
   type InstanceStatus,
@@ -25,7 +25,8 @@ export interface VrrpRuntime {
   /**
    * Apply a reloaded configuration in place (SIGHUP): surviving instances keep their state, a
    * MASTER re-advertises and moves only the VIPs that changed; removed instances stop, new ones
-   * start. An instance whose VRID, interface, family or version changed is restarted.
+   * start. An instance whose VRID, interface, family or version changed is restarted. A new
+   * vrrp_garp_interval / vrrp_gna_interval paces the next GARP / NA burst.
    */
   reload(config: KeepalivedConfig): Promise<void>;
   /** Masters send priority 0; VIPs removed unless `releaseVips` is false (-V); STOP notified. */
@@ -34,6 +35,14 @@ export interface VrrpRuntime {
 
 export interface RunVrrpOptions {
   observer: Observer;
+}
+
+/** vrrp_garp_interval / vrrp_gna_interval (seconds in the config) as the announcer's pacing. */
+function pacingOf(config: KeepalivedConfig): AnnouncePacing {
+  return {
+    garpIntervalMs: Math.round(config.globalDefs.vrrpGarpInterval * 1000),
+    gnaIntervalMs: Math.round(config.globalDefs.vrrpGnaInterval * 1000),
+  };
 }
 
 /** Link state over rtnetlink: RTM_NEWLINK / RTM_DELLINK events and a lookup at start. */
@@ -59,15 +68,13 @@ export async function runVrrp(
 ): Promise<VrrpRuntime> {
   const rt = Rtnetlink.open();
   const frames = Announcer.open();
+  const announcer = new LinkAnnouncer(frames, rt, pacingOf(config));
   let runtime: VrrpSpecRuntime;
   try {
     runtime = await startVrrp(vrrpSpecFromConfig(config), {
       observer: opts.observer,
       addresses: new NetlinkAddressManager(rt),
-      announcer: new LinkAnnouncer(frames, rt, {
-        garpIntervalMs: Math.round(config.globalDefs.vrrpGarpInterval * 1000),
-        gnaIntervalMs: Math.round(config.globalDefs.vrrpGnaInterval * 1000),
-      }),
+      announcer,
       links: rtnetlinkLinks(rt),
     });
   } catch (err) {
@@ -77,7 +84,11 @@ export async function runVrrp(
   }
   return {
     status: () => runtime.status(),
-    reload: (next) => runtime.reload(vrrpSpecFromConfig(next)),
+    reload: (next) => {
+      const spec = vrrpSpecFromConfig(next);
+      announcer.setPacing(pacingOf(next));
+      return runtime.reload(spec);
+    },
     stop: async (stopOpts) => {
       await runtime.stop(stopOpts);
       frames.close();

@@ -19,8 +19,13 @@ export class LinkAnnouncer implements VipAnnouncer {
   constructor(
     private readonly frames: Announcer,
     private readonly rt: Rtnetlink,
-    private readonly pacing: AnnouncePacing,
+    private pacing: AnnouncePacing,
   ) {}
+
+  /** Pacing from a reloaded configuration; a burst under way finishes at the old one. */
+  setPacing(pacing: AnnouncePacing): void {
+    this.pacing = pacing;
+  }
 
   async announce(vips: readonly VipSpec[], count: number): Promise<void> {
     const byDev = new Map<string, VipSpec[]>();

@@ -23,10 +23,13 @@ export function ipv6Groups(text: string): number[] {
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
   if (v4) {
     const o = v4[1].split('.').map(Number);
-    s = s.slice(0, -v4[1].length) + `${((o[0] << 8) | o[1]).toString(16)}:${((o[2] << 8) | o[3]).toString(16)}`;
+    s =
+      s.slice(0, -v4[1].length) +
+      `${((o[0] << 8) | o[1]).toString(16)}:${((o[2] << 8) | o[3]).toString(16)}`;
   }
   const [head, tail] = s.split('::');
-  const parse = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
+  const parse = (part: string | undefined) =>
+    part ? part.split(':').map((g) => parseInt(g, 16)) : [];
   const h = parse(head);
   const t = parse(tail);
   const zeros = tail === undefined ? [] : new Array<number>(8 - h.length - t.length).fill(0);
@@ -38,7 +41,7 @@ function canonicalIpv6(text: string): string {
   // The longest run of two or more zero groups is replaced by "::" (the first one on a tie).
   let bestStart = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (groups[i] !== 0) {
       i++;
       continue;
@@ -84,11 +87,19 @@ const IPV6_SCOPES = new Set(['site', 'link', 'host', 'nowhere', 'global']);
  * One address line: `ADDR[/len] [dev IF] [brd X] [scope S] [label L] [peer P] [home] [-nodad] ...`
  * Returns undefined (after an error) when the address itself is bad, as keepalived skips it.
  */
-export function buildIpAddress(ctx: BuildContext, s: Statement, what: string): IpAddress | undefined {
+export function buildIpAddress(
+  ctx: BuildContext,
+  s: Statement,
+  what: string,
+): IpAddress | undefined {
   const words = [s.keyword, ...s.args];
   const prefix = parsePrefix(words[0].text);
   if (!prefix) {
-    ctx.error(words[0].pos, 'invalid-address', `${what}: invalid IP address '${words[0].text}' - skipping`);
+    ctx.error(
+      words[0].pos,
+      'invalid-address',
+      `${what}: invalid IP address '${words[0].text}' - skipping`,
+    );
     return undefined;
   }
   const addr: IpAddress = {
@@ -126,7 +137,8 @@ export function buildIpAddress(ctx: BuildContext, s: Statement, what: string): I
       case 'scope': {
         const v = value();
         if (!v) break;
-        if (addr.family === 6) ctx.error(v.pos, 'invalid-option', `${what}: cannot set scope on an IPv6 address`);
+        if (addr.family === 6)
+          ctx.error(v.pos, 'invalid-option', `${what}: cannot set scope on an IPv6 address`);
         else if (IPV6_SCOPES.has(v.text) || /^\d+$/.test(v.text)) addr.scope = v.text;
         else ctx.error(v.pos, 'invalid-value', `${what}: invalid scope '${v.text}'`);
         break;
@@ -134,7 +146,8 @@ export function buildIpAddress(ctx: BuildContext, s: Statement, what: string): I
       case 'label': {
         const v = value();
         if (!v) break;
-        if (addr.family === 6) ctx.error(v.pos, 'invalid-option', `${what}: cannot set a label on an IPv6 address`);
+        if (addr.family === 6)
+          ctx.error(v.pos, 'invalid-option', `${what}: cannot set a label on an IPv6 address`);
         else addr.label = v.text;
         break;
       }
@@ -142,7 +155,8 @@ export function buildIpAddress(ctx: BuildContext, s: Statement, what: string): I
         const v = value();
         if (!v) break;
         const p = parsePrefix(v.text);
-        if (!p || p.family !== addr.family) ctx.error(v.pos, 'invalid-address', `${what}: invalid peer address '${v.text}'`);
+        if (!p || p.family !== addr.family)
+          ctx.error(v.pos, 'invalid-address', `${what}: invalid peer address '${v.text}'`);
         else addr.peer = v.text;
         break;
       }
@@ -264,7 +278,11 @@ export function buildRoute(ctx: BuildContext, s: Statement, what: string): Route
         route.src = address(next());
         break;
       case 'gw':
-        ctx.warn(w.pos, 'deprecated-keyword', `${what}: "gw" for routes is deprecated. Please use "via"`);
+        ctx.warn(
+          w.pos,
+          'deprecated-keyword',
+          `${what}: "gw" for routes is deprecated. Please use "via"`,
+        );
         route.via = address(next());
         break;
       case 'via': {
@@ -305,7 +323,11 @@ export function buildRoute(ctx: BuildContext, s: Statement, what: string): Route
         break;
       case 'or': {
         // Old multipath form `via A or B`: both gateways become nexthops.
-        ctx.warn(w.pos, 'deprecated-keyword', `${what}: "or" for routes is deprecated. Please use "nexthop"`);
+        ctx.warn(
+          w.pos,
+          'deprecated-keyword',
+          `${what}: "or" for routes is deprecated. Please use "nexthop"`,
+        );
         const alternative = address(next());
         if (alternative === undefined) break;
         if (route.via !== undefined) route.nexthops.push({ via: route.via, onlink: false });
@@ -315,7 +337,10 @@ export function buildRoute(ctx: BuildContext, s: Statement, what: string): Route
       }
       case 'nexthop': {
         const hop: Route['nexthops'][number] = { onlink: false };
-        while (i + 1 < words.length && ['via', 'dev', 'weight', 'onlink'].includes(words[i + 1].text)) {
+        while (
+          i + 1 < words.length &&
+          ['via', 'dev', 'weight', 'onlink'].includes(words[i + 1].text)
+        ) {
           const k = words[++i];
           if (k.text === 'onlink') hop.onlink = true;
           else if (k.text === 'via') hop.via = address(words[++i]);

@@ -20,7 +20,10 @@ const BFD_MULTIPLIER_MAX = 255;
 const BFD_TTL_MAX = 255;
 const BFD_WEIGHT_LIMIT = 253;
 
-type BfdDraft = Omit<BfdInstance, 'neighborIp' | 'family'> & { neighborIp?: string; family?: BfdInstance['family'] };
+type BfdDraft = Omit<BfdInstance, 'neighborIp' | 'family'> & {
+  neighborIp?: string;
+  family?: BfdInstance['family'];
+};
 
 function address(field: 'neighborIp' | 'sourceIp'): KeywordSpec<BfdDraft> {
   return line<BfdDraft>((s, b, ctx) => {
@@ -28,7 +31,11 @@ function address(field: 'neighborIp' | 'sourceIp'): KeywordSpec<BfdDraft> {
     if (!w) return;
     const ip = parseIp(w.text);
     if (!ip) {
-      ctx.error(w.pos, 'invalid-address', `(${b.name}) ${s.keyword.text} '${w.text}' is not a valid address - ignoring`);
+      ctx.error(
+        w.pos,
+        'invalid-address',
+        `(${b.name}) ${s.keyword.text} '${w.text}' is not a valid address - ignoring`,
+      );
       return;
     }
     b[field] = ip.address;
@@ -43,7 +50,11 @@ function milliseconds(field: 'minRx' | 'minTx' | 'idleTx', min: number): Keyword
   });
 }
 
-function count(field: 'multiplier' | 'ttl' | 'maxHops', min: number, max: number): KeywordSpec<BfdDraft> {
+function count(
+  field: 'multiplier' | 'ttl' | 'maxHops',
+  min: number,
+  max: number,
+): KeywordSpec<BfdDraft> {
   return line<BfdDraft>((s, b, ctx) => {
     const v = intArg(ctx, s, min, max);
     if (v !== undefined) b[field] = v;
@@ -91,10 +102,24 @@ export function buildBfdInstance(ctx: BuildContext, s: Statement): BfdInstance |
     ctx.error(s.keyword.pos, 'missing-name', 'bfd_instance must have a name');
     return undefined;
   }
-  const b: BfdDraft = { name, minRx: 10, minTx: 10, idleTx: 1000, multiplier: 5, passive: false, multihop: false, weight: 0, pos: s.pos };
+  const b: BfdDraft = {
+    name,
+    minRx: 10,
+    minTx: 10,
+    idleTx: 1000,
+    multiplier: 5,
+    passive: false,
+    multihop: false,
+    weight: 0,
+    pos: s.pos,
+  };
   applyBlock(ctx, s.block?.statements ?? [], BFD_KEYWORDS, b);
   if (b.neighborIp === undefined || b.family === undefined) {
-    ctx.error(s.block?.close ?? s.pos, 'missing-parameter', `bfd_instance ${name} has no neighbor_ip - removing`);
+    ctx.error(
+      s.block?.close ?? s.pos,
+      'missing-parameter',
+      `bfd_instance ${name} has no neighbor_ip - removing`,
+    );
     return undefined;
   }
   return { ...b, neighborIp: b.neighborIp, family: b.family };

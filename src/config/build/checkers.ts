@@ -35,7 +35,6 @@ import {
 } from './context.js';
 import { buildScript } from './script.js';
 
-
 export interface CheckerDraft {
   /** Timing given inside the checker block. */
   own: Partial<CheckerTiming>;
@@ -57,7 +56,11 @@ export function resolveTiming(
     delayLoop,
     connectTimeout: draft.own.connectTimeout ?? rs.connectTimeout,
     retry: draft.own.retry ?? rs.retry ?? draft.defaultRetry,
-    delayBeforeRetry: draft.own.delayBeforeRetry ?? rs.delayBeforeRetry ?? draft.defaultDelayBeforeRetry ?? delayLoop,
+    delayBeforeRetry:
+      draft.own.delayBeforeRetry ??
+      rs.delayBeforeRetry ??
+      draft.defaultDelayBeforeRetry ??
+      delayLoop,
     warmup: draft.own.warmup ?? rs.warmup ?? delayLoop,
     alpha: draft.own.alpha ?? rs.alpha,
     logAllFailures: draft.own.logAllFailures ?? logAllFailures,
@@ -111,7 +114,8 @@ function address(ctx: BuildContext, s: Statement): string | undefined {
   const w = arg(ctx, s);
   if (!w) return undefined;
   const ip = parseIp(w.text);
-  if (!ip) ctx.error(w.pos, 'invalid-address', `invalid ${s.keyword.text} address '${w.text}' - ignoring`);
+  if (!ip)
+    ctx.error(w.pos, 'invalid-address', `invalid ${s.keyword.text} address '${w.text}' - ignoring`);
   return ip?.address;
 }
 
@@ -186,7 +190,11 @@ function simpleTable<T extends ConnectedTarget>(): KeywordTable<T> {
 
 const TCP_TABLE = simpleTable<NetTarget>();
 
-function buildPlain(ctx: BuildContext, s: Statement, type: 'TCP_CHECK' | 'PING_CHECK'): CheckerDraft {
+function buildPlain(
+  ctx: BuildContext,
+  s: Statement,
+  type: 'TCP_CHECK' | 'PING_CHECK',
+): CheckerDraft {
   const t = networkChecker(s, ctx, TCP_TABLE, { own: {}, connection: {}, pos: s.pos });
   return {
     own: t.own,
@@ -208,7 +216,11 @@ function statusCodes(ctx: BuildContext, s: Statement): Array<[number, number]> |
     const lo = m ? Number(m[1]) : NaN;
     const hi = m ? Number(m[2] ?? m[1]) : NaN;
     if (!m || lo < 100 || hi > 599 || hi < lo) {
-      ctx.error(w.pos, 'invalid-value', `Invalid HTTP_GET status code range '${w.text}' - skipping`);
+      ctx.error(
+        w.pos,
+        'invalid-value',
+        `Invalid HTTP_GET status code range '${w.text}' - skipping`,
+      );
       return undefined;
     }
     ranges.push([lo, hi]);
@@ -216,7 +228,10 @@ function statusCodes(ctx: BuildContext, s: Statement): Array<[number, number]> |
   return ranges;
 }
 
-type UrlDraft = Omit<HttpUrl, 'path' | 'statusCodes'> & { path?: string; statusCodes?: Array<[number, number]> };
+type UrlDraft = Omit<HttpUrl, 'path' | 'statusCodes'> & {
+  path?: string;
+  statusCodes?: Array<[number, number]>;
+};
 
 const URL_TABLE: KeywordTable<UrlDraft> = new Map([
   [
@@ -230,7 +245,8 @@ const URL_TABLE: KeywordTable<UrlDraft> = new Map([
     line<UrlDraft>((s, u, ctx) => {
       const w = arg(ctx, s);
       if (!w) return;
-      if (!/^[0-9a-fA-F]{32}$/.test(w.text)) ctx.error(w.pos, 'invalid-value', `digest '${w.text}' is not an MD5 hex digest - ignoring`);
+      if (!/^[0-9a-fA-F]{32}$/.test(w.text))
+        ctx.error(w.pos, 'invalid-value', `digest '${w.text}' is not an MD5 hex digest - ignoring`);
       else u.digest = w.text.toLowerCase();
     }),
   ],
@@ -273,7 +289,11 @@ const HTTP_TABLE: KeywordTable<HttpTarget> = new Map<string, KeywordSpec<HttpTar
       const u: UrlDraft = { regexNoMatch: false, pos: s.pos };
       applyBlock(ctx, s.block?.statements ?? [], URL_TABLE, u);
       if (u.path === undefined) {
-        ctx.error(s.block?.close ?? s.pos, 'missing-parameter', 'url block without path - ignoring');
+        ctx.error(
+          s.block?.close ?? s.pos,
+          'missing-parameter',
+          'url block without path - ignoring',
+        );
         return;
       }
       t.urls.push({ ...u, path: u.path, statusCodes: u.statusCodes ?? [[200, 299]] });
@@ -292,16 +312,18 @@ const HTTP_TABLE: KeywordTable<HttpTarget> = new Map<string, KeywordSpec<HttpTar
       t.virtualhost = stringArg(ctx, s);
     }),
   ],
-  ...(['fast_recovery', 'enable_sni', 'tls_compliant'] as const).map((k): [string, KeywordSpec<HttpTarget>] => [
-    k,
-    line<HttpTarget>((s, t, ctx) => {
-      const v = flagArg(ctx, s);
-      if (v === undefined) return;
-      if (k === 'fast_recovery') t.fastRecovery = v;
-      else if (k === 'enable_sni') t.enableSni = v;
-      else t.tlsCompliant = v;
-    }),
-  ]),
+  ...(['fast_recovery', 'enable_sni', 'tls_compliant'] as const).map(
+    (k): [string, KeywordSpec<HttpTarget>] => [
+      k,
+      line<HttpTarget>((s, t, ctx) => {
+        const v = flagArg(ctx, s);
+        if (v === undefined) return;
+        if (k === 'fast_recovery') t.fastRecovery = v;
+        else if (k === 'enable_sni') t.enableSni = v;
+        else t.tlsCompliant = v;
+      }),
+    ],
+  ),
   ['sni_name', line<HttpTarget>(() => undefined)],
 ]);
 HTTP_TABLE.set('nb_get_retry', deprecated('retry', HTTP_TABLE.get('retry')!));
@@ -316,7 +338,8 @@ function buildHttp(ctx: BuildContext, s: Statement, type: 'HTTP_GET' | 'SSL_GET'
     tlsCompliant: false,
     pos: s.pos,
   });
-  if (t.urls.length === 0) ctx.error(s.block?.close ?? s.pos, 'missing-url', `${type} has no url - it will always fail`);
+  if (t.urls.length === 0)
+    ctx.error(s.block?.close ?? s.pos, 'missing-url', `${type} has no url - it will always fail`);
   return {
     own: t.own,
     defaultRetry: 1,
@@ -382,7 +405,14 @@ function buildMisc(ctx: BuildContext, s: Statement): CheckerDraft | undefined {
     own: t.own,
     defaultRetry: 0,
     defaultDelayBeforeRetry: 1,
-    finish: (timing) => ({ type: 'MISC_CHECK', script, timeout: t.timeout ?? timing.delayLoop, dynamic: t.dynamic, timing, pos: s.pos }),
+    finish: (timing) => ({
+      type: 'MISC_CHECK',
+      script,
+      timeout: t.timeout ?? timing.delayLoop,
+      dynamic: t.dynamic,
+      timing,
+      pos: s.pos,
+    }),
   };
 }
 
@@ -408,7 +438,11 @@ const SMTP_TABLE: KeywordTable<SmtpTarget> = new Map<string, KeywordSpec<SmtpTar
     'host',
     block<SmtpTarget>((s, t, ctx) => {
       if (t.hosts.length === 0) {
-        ctx.warn(s.keyword.pos, 'deprecated-keyword', 'The SMTP_CHECK host block is deprecated. Please define additional checkers.');
+        ctx.warn(
+          s.keyword.pos,
+          'deprecated-keyword',
+          'The SMTP_CHECK host block is deprecated. Please define additional checkers.',
+        );
       }
       const h: ConnectedTarget = { own: {}, connection: {} };
       applyBlock(ctx, s.block?.statements ?? [], HOST_TABLE, h);
@@ -418,7 +452,12 @@ const SMTP_TABLE: KeywordTable<SmtpTarget> = new Map<string, KeywordSpec<SmtpTar
 ]);
 
 function buildSmtp(ctx: BuildContext, s: Statement, routerId: string | undefined): CheckerDraft {
-  const t = networkChecker<SmtpTarget>(s, ctx, SMTP_TABLE, { own: {}, connection: {}, hosts: [], pos: s.pos });
+  const t = networkChecker<SmtpTarget>(s, ctx, SMTP_TABLE, {
+    own: {},
+    connection: {},
+    hosts: [],
+    pos: s.pos,
+  });
   return {
     own: t.own,
     defaultRetry: 1,
@@ -464,12 +503,25 @@ const DNS_TABLE: KeywordTable<DnsTarget> = new Map<string, KeywordSpec<DnsTarget
 ]);
 
 function buildDns(ctx: BuildContext, s: Statement): CheckerDraft {
-  const t = networkChecker<DnsTarget>(s, ctx, DNS_TABLE, { own: {}, connection: {}, queryType: 'SOA', name: '.', pos: s.pos });
+  const t = networkChecker<DnsTarget>(s, ctx, DNS_TABLE, {
+    own: {},
+    connection: {},
+    queryType: 'SOA',
+    name: '.',
+    pos: s.pos,
+  });
   return {
     own: t.own,
     defaultRetry: 3,
     defaultDelayBeforeRetry: undefined,
-    finish: (timing) => ({ type: 'DNS_CHECK', connection: defined(t.connection), queryType: t.queryType, name: t.name, timing, pos: s.pos }),
+    finish: (timing) => ({
+      type: 'DNS_CHECK',
+      connection: defined(t.connection),
+      queryType: t.queryType,
+      name: t.name,
+      timing,
+      pos: s.pos,
+    }),
   };
 }
 
@@ -481,7 +533,11 @@ function hexArg(ctx: BuildContext, s: Statement, wildcard: boolean): string | un
   const text = s.args.map((w) => w.text).join('');
   const valid = wildcard ? /^([0-9a-fA-FxX]{2})+$/ : /^([0-9a-fA-F]{2})+$/;
   if (!valid.test(text)) {
-    ctx.error(s.args[0]?.pos ?? s.keyword.pos, 'invalid-value', `${s.keyword.text} '${text}' is not a valid hex string - ignoring`);
+    ctx.error(
+      s.args[0]?.pos ?? s.keyword.pos,
+      'invalid-value',
+      `${s.keyword.text} '${text}' is not a valid hex string - ignoring`,
+    );
     return undefined;
   }
   return text.toLowerCase();
@@ -519,14 +575,25 @@ const UDP_TABLE: KeywordTable<UdpTarget> = new Map<string, KeywordSpec<UdpTarget
 ]);
 
 function buildUdp(ctx: BuildContext, s: Statement): CheckerDraft {
-  const t = networkChecker<UdpTarget>(s, ctx, UDP_TABLE, { own: {}, connection: {}, minReplyLength: 0, maxReplyLength: 255, pos: s.pos });
+  const t = networkChecker<UdpTarget>(s, ctx, UDP_TABLE, {
+    own: {},
+    connection: {},
+    minReplyLength: 0,
+    maxReplyLength: 255,
+    pos: s.pos,
+  });
   return {
     own: t.own,
     defaultRetry: 1,
     defaultDelayBeforeRetry: 1,
     finish: (timing) => {
       const { own: _own, connection, ...rest } = t;
-      return defined({ type: 'UDP_CHECK' as const, ...rest, connection: defined(connection), timing });
+      return defined({
+        type: 'UDP_CHECK' as const,
+        ...rest,
+        connection: defined(connection),
+        timing,
+      });
     },
   };
 }
@@ -545,7 +612,11 @@ function buildFile(ctx: BuildContext, s: Statement): CheckerDraft | undefined {
     } else ctx.error(e.keyword.pos, 'unknown-keyword', `Unknown keyword '${e.keyword.text}'`);
   }
   if (trackFile === undefined) {
-    ctx.error(s.block?.close ?? s.pos, 'missing-parameter', 'FILE_CHECK has no track_file - ignoring');
+    ctx.error(
+      s.block?.close ?? s.pos,
+      'missing-parameter',
+      'FILE_CHECK has no track_file - ignoring',
+    );
     return undefined;
   }
   const file = trackFile;
@@ -553,7 +624,8 @@ function buildFile(ctx: BuildContext, s: Statement): CheckerDraft | undefined {
     own: {},
     defaultRetry: 0,
     defaultDelayBeforeRetry: 0,
-    finish: () => defined({ type: 'FILE_CHECK' as const, trackFile: file, weight, reverse, pos: s.pos }),
+    finish: () =>
+      defined({ type: 'FILE_CHECK' as const, trackFile: file, weight, reverse, pos: s.pos }),
   };
 }
 
@@ -570,7 +642,12 @@ function buildBfd(ctx: BuildContext, s: Statement): CheckerDraft | undefined {
     return undefined;
   }
   const bfd = name;
-  return { own: {}, defaultRetry: 0, defaultDelayBeforeRetry: 0, finish: () => ({ type: 'BFD_CHECK', name: bfd, alpha, pos: s.pos }) };
+  return {
+    own: {},
+    defaultRetry: 0,
+    defaultDelayBeforeRetry: 0,
+    finish: () => ({ type: 'BFD_CHECK', name: bfd, alpha, pos: s.pos }),
+  };
 }
 
 registerBlock('HTTP_GET or SSL_GET', HTTP_TABLE.keys());
@@ -578,7 +655,10 @@ registerBlock('url', URL_TABLE.keys());
 registerBlock('MISC_CHECK', MISC_TABLE.keys());
 
 /** Checker keywords valid in a real_server block, and how to build each. */
-export const CHECKER_BUILDERS: Record<string, (ctx: BuildContext, s: Statement, routerId: string | undefined) => CheckerDraft | undefined> = {
+export const CHECKER_BUILDERS: Record<
+  string,
+  (ctx: BuildContext, s: Statement, routerId: string | undefined) => CheckerDraft | undefined
+> = {
   TCP_CHECK: (ctx, s) => buildPlain(ctx, s, 'TCP_CHECK'),
   PING_CHECK: (ctx, s) => buildPlain(ctx, s, 'PING_CHECK'),
   HTTP_GET: (ctx, s) => buildHttp(ctx, s, 'HTTP_GET'),

@@ -64,7 +64,11 @@ function named<T extends { name: string }>(
     const item = build(ctx, s);
     if (!item) return;
     if (!claimName(r, what, item.name)) {
-      ctx.error(s.args[0]?.pos ?? s.pos, 'duplicate-name', `${what} ${item.name} already defined - ignoring`);
+      ctx.error(
+        s.args[0]?.pos ?? s.pos,
+        'duplicate-name',
+        `${what} ${item.name} already defined - ignoring`,
+      );
       return;
     }
     list(r).push(item);
@@ -76,7 +80,10 @@ const ROOT_KEYWORDS: KeywordTable<RootState> = new Map<string, KeywordSpec<RootS
   ['global_defs', block<RootState>(() => undefined)],
   ['vrrp_script', named((r) => r.config.vrrpScripts, buildVrrpScript, 'vrrp_script')],
   ['track_file', named((r) => r.config.trackFiles, buildTrackFile, 'track_file')],
-  ['vrrp_track_process', named((r) => r.config.trackProcesses, buildTrackProcess, 'vrrp_track_process')],
+  [
+    'vrrp_track_process',
+    named((r) => r.config.trackProcesses, buildTrackProcess, 'vrrp_track_process'),
+  ],
   ['bfd_instance', named((r) => r.config.bfdInstances, buildBfdInstance, 'bfd_instance')],
   ['vrrp_sync_group', named((r) => r.config.vrrpSyncGroups, buildSyncGroup, 'vrrp sync group')],
   [
@@ -85,24 +92,43 @@ const ROOT_KEYWORDS: KeywordTable<RootState> = new Map<string, KeywordSpec<RootS
       const inst = buildVrrpInstance(ctx, s, r.config.globalDefs, r.nextRulePreference);
       if (!inst) return;
       if (!claimName(r, 'vrrp instance', inst.name)) {
-        ctx.error(s.args[0]?.pos ?? s.pos, 'duplicate-name', `vrrp instance ${inst.name} already defined`);
+        ctx.error(
+          s.args[0]?.pos ?? s.pos,
+          'duplicate-name',
+          `vrrp instance ${inst.name} already defined`,
+        );
         return;
       }
       r.config.vrrpInstances.push(inst);
     }),
   ],
-  ['static_ipaddress', block<RootState>((s, r, ctx) => void r.config.staticAddresses.push(...buildStaticAddresses(ctx, s)))],
-  ['static_routes', block<RootState>((s, r, ctx) => void r.config.staticRoutes.push(...buildStaticRoutes(ctx, s)))],
+  [
+    'static_ipaddress',
+    block<RootState>(
+      (s, r, ctx) => void r.config.staticAddresses.push(...buildStaticAddresses(ctx, s)),
+    ),
+  ],
+  [
+    'static_routes',
+    block<RootState>((s, r, ctx) => void r.config.staticRoutes.push(...buildStaticRoutes(ctx, s))),
+  ],
   [
     'static_rules',
-    block<RootState>((s, r, ctx) => void r.config.staticRules.push(...buildStaticRules(ctx, s, r.nextRulePreference))),
+    block<RootState>(
+      (s, r, ctx) =>
+        void r.config.staticRules.push(...buildStaticRules(ctx, s, r.nextRulePreference)),
+    ),
   ],
-  ['virtual_server_group', named((r) => r.config.virtualServerGroups, buildVirtualServerGroup, 'virtual server group')],
+  [
+    'virtual_server_group',
+    named((r) => r.config.virtualServerGroups, buildVirtualServerGroup, 'virtual server group'),
+  ],
   ['virtual_server', block<RootState>((s, r) => void r.virtualServers.push(s))],
   [
     'SSL',
     block<RootState>((s, r, ctx) => {
-      if (r.config.ssl) ctx.error(s.pos, 'duplicate-keyword', 'SSL context already specified - replacing');
+      if (r.config.ssl)
+        ctx.error(s.pos, 'duplicate-keyword', 'SSL context already specified - replacing');
       r.config.ssl = buildSsl(ctx, s);
     }),
   ],
@@ -130,7 +156,10 @@ const ROOT_KEYWORDS: KeywordTable<RootState> = new Map<string, KeywordSpec<RootS
     'use_pid_dir',
     'child_wait_time',
     'linkbeat_use_polling',
-  ].map((k): [string, KeywordSpec<RootState>] => [k, recorded<RootState>((r) => r.config.unmodelled)]),
+  ].map((k): [string, KeywordSpec<RootState>] => [
+    k,
+    recorded<RootState>((r) => r.config.unmodelled),
+  ]),
 ]);
 ROOT_KEYWORDS.set('vrrp_track_file', deprecated('track_file', ROOT_KEYWORDS.get('track_file')!));
 
@@ -168,11 +197,14 @@ export function buildConfig(tree: ConfigTree, opts: BuildOptions): BuildResult {
   };
   // keepalived applies global_defs wherever it appears before completing instances and servers.
   for (const s of tree.statements) {
-    if (s.keyword.text === 'global_defs' && s.block) buildGlobalDefs(ctx, s, state.config.globalDefs);
+    if (s.keyword.text === 'global_defs' && s.block)
+      buildGlobalDefs(ctx, s, state.config.globalDefs);
   }
   applyBlock(ctx, tree.statements, ROOT_KEYWORDS, state);
   const { config } = state;
-  const groups = new Map<string, VirtualServerGroup>(config.virtualServerGroups.map((g) => [g.name, g]));
+  const groups = new Map<string, VirtualServerGroup>(
+    config.virtualServerGroups.map((g) => [g.name, g]),
+  );
   for (const s of state.virtualServers) {
     const vs = buildVirtualServer(ctx, s, config.globalDefs, groups);
     if (vs) config.virtualServers.push(vs);
@@ -184,6 +216,9 @@ export function buildConfig(tree: ConfigTree, opts: BuildOptions): BuildResult {
 export function sortDiagnostics(diagnostics: Diagnostic[], files: string[]): Diagnostic[] {
   const rank = (d: Diagnostic) => (d.pos ? files.indexOf(d.pos.file) : Infinity);
   return [...diagnostics].sort(
-    (a, b) => rank(a) - rank(b) || (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0),
+    (a, b) =>
+      rank(a) - rank(b) ||
+      (a.pos?.line ?? 0) - (b.pos?.line ?? 0) ||
+      (a.pos?.col ?? 0) - (b.pos?.col ?? 0),
   );
 }

@@ -18,7 +18,11 @@ export class BuildContext {
   }
 }
 
-function withOptional(d: Diagnostic, pos: SourcePos | undefined, hint: string | undefined): Diagnostic {
+function withOptional(
+  d: Diagnostic,
+  pos: SourcePos | undefined,
+  hint: string | undefined,
+): Diagnostic {
   if (pos) d.pos = pos;
   if (hint) d.hint = hint;
   return d;
@@ -116,7 +120,9 @@ export function applyBlock<T>(
         extra[0].pos,
         'extra-parameters',
         `'${s.keyword.text}' takes ${spec.maxArgs} parameter${spec.maxArgs === 1 ? '' : 's'}; ignoring '${extra.map((w) => w.text).join(' ')}'`,
-        extra.some((w) => w.text === ';') ? "';' does not separate statements: put each on its own line" : undefined,
+        extra.some((w) => w.text === ';')
+          ? "';' does not separate statements: put each on its own line"
+          : undefined,
       );
     }
   }
@@ -180,7 +186,12 @@ const INTEGER = /^[+-]?\d+$/;
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
 
 /** An integer in [min, max], keepalived's `read_int_strvec` / `read_unsigned_strvec`. */
-export function readInt(ctx: BuildContext, w: Word | undefined, min: number, max: number): number | undefined {
+export function readInt(
+  ctx: BuildContext,
+  w: Word | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   if (!w) return undefined;
   if (!INTEGER.test(w.text)) {
     ctx.error(w.pos, 'invalid-number', `invalid number '${w.text}'`);
@@ -194,7 +205,13 @@ export function readInt(ctx: BuildContext, w: Word | undefined, min: number, max
   return n;
 }
 
-export function intArg(ctx: BuildContext, s: Statement, min: number, max: number, index = 0): number | undefined {
+export function intArg(
+  ctx: BuildContext,
+  s: Statement,
+  min: number,
+  max: number,
+  index = 0,
+): number | undefined {
   return readInt(ctx, arg(ctx, s, index), min, max);
 }
 
@@ -204,7 +221,12 @@ const TIMER_HZ_DIGITS = 6;
 export const MAX_TIMER_SECONDS = 4294.967295;
 
 /** Decimal seconds in [min, max] with at most microsecond precision (`read_decimal_unsigned_strvec`). */
-export function readSeconds(ctx: BuildContext, w: Word | undefined, min: number, max: number): number | undefined {
+export function readSeconds(
+  ctx: BuildContext,
+  w: Word | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   if (!w) return undefined;
   if (!DECIMAL.test(w.text)) {
     ctx.error(w.pos, 'invalid-number', `invalid number '${w.text}'`);
@@ -214,8 +236,9 @@ export function readSeconds(ctx: BuildContext, w: Word | undefined, min: number,
     ctx.error(w.pos, 'invalid-number', `negative number '${w.text}'`);
     return undefined;
   }
-  const decimals = w.text.split('.')[1] ?? '';
-  if (decimals.length > TIMER_HZ_DIGITS) {
+  const dot = w.text.indexOf('.');
+  const decimals = dot < 0 ? 0 : w.text.length - dot - 1;
+  if (decimals > TIMER_HZ_DIGITS) {
     ctx.error(w.pos, 'invalid-number', `number '${w.text}' has too many decimal places`);
     return undefined;
   }
@@ -227,7 +250,13 @@ export function readSeconds(ctx: BuildContext, w: Word | undefined, min: number,
   return n;
 }
 
-export function secondsArg(ctx: BuildContext, s: Statement, min: number, max: number, index = 0): number | undefined {
+export function secondsArg(
+  ctx: BuildContext,
+  s: Statement,
+  min: number,
+  max: number,
+  index = 0,
+): number | undefined {
   return readSeconds(ctx, arg(ctx, s, index), min, max);
 }
 

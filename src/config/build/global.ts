@@ -21,7 +21,6 @@ import {
 } from './context.js';
 import { buildScript } from './script.js';
 
-
 export function defaultGlobalDefs(): GlobalDefs {
   return {
     notificationEmail: [],
@@ -83,7 +82,16 @@ function seconds(field: FieldsOf<number>, min: number) {
 }
 
 /** A single-word keyword setting `field`. */
-function text(field: 'routerId' | 'notificationEmailFrom' | 'smtpHeloName' | 'defaultInterface' | 'stateDumpFile' | 'statsDumpFile' | 'jsonDumpFile') {
+function text(
+  field:
+    | 'routerId'
+    | 'notificationEmailFrom'
+    | 'smtpHeloName'
+    | 'defaultInterface'
+    | 'stateDumpFile'
+    | 'statsDumpFile'
+    | 'jsonDumpFile',
+) {
   return line<G>((s, g, ctx) => {
     const v = stringArg(ctx, s);
     if (v !== undefined) g[field] = v;
@@ -96,7 +104,11 @@ function multicastGroup(field: 'vrrpMcastGroup4' | 'vrrpMcastGroup6', family: 4 
     if (!w) return;
     const ip = parseIp(w.text);
     if (!ip || ip.family !== family) {
-      ctx.error(w.pos, 'invalid-address', `${s.keyword.text} '${w.text}' is not a valid IPv${family} address - ignoring`);
+      ctx.error(
+        w.pos,
+        'invalid-address',
+        `${s.keyword.text} '${w.text}' is not a valid IPv${family} address - ignoring`,
+      );
       return;
     }
     g[field] = ip.address;
@@ -120,7 +132,11 @@ function fifoScript(field: 'notifyFifo' | 'vrrpNotifyFifo' | 'lvsNotifyFifo') {
     const script = buildScript(ctx, s);
     if (!script) return;
     if (!g[field]) {
-      ctx.error(s.keyword.pos, 'fifo-script-without-fifo', `${s.keyword.text} specified without a FIFO - ignoring`);
+      ctx.error(
+        s.keyword.pos,
+        'fifo-script-without-fifo',
+        `${s.keyword.text} specified without a FIFO - ignoring`,
+      );
       return;
     }
     g[field].script = script;
@@ -188,9 +204,13 @@ const RECORDED_ONLY = [
   ...['vrrp', 'checker', 'bfd'].flatMap((p) =>
     ['priority', 'no_swap', 'rt_priority', 'cpu_affinity', 'rlimit_rttime'].map((k) => `${p}_${k}`),
   ),
-  ...['vrrp_netlink_cmd', 'vrrp_netlink_monitor', 'process_monitor', 'lvs_netlink_cmd', 'lvs_netlink_monitor'].flatMap(
-    (p) => [`${p}_rcv_bufs`, `${p}_rcv_bufs_force`],
-  ),
+  ...[
+    'vrrp_netlink_cmd',
+    'vrrp_netlink_monitor',
+    'process_monitor',
+    'lvs_netlink_cmd',
+    'lvs_netlink_monitor',
+  ].flatMap((p) => [`${p}_rcv_bufs`, `${p}_rcv_bufs_force`]),
 ];
 
 export const GLOBAL_KEYWORDS: KeywordTable<G> = new Map([
@@ -274,7 +294,11 @@ export const GLOBAL_KEYWORDS: KeywordTable<G> = new Map([
       for (let i = 0; i < s.args.length; i += 2) {
         const k = s.args[i].text;
         if (k !== 'tcp' && k !== 'tcpfin' && k !== 'udp') {
-          ctx.error(s.args[i].pos, 'invalid-value', `Unknown option ${k} specified for lvs_timeouts`);
+          ctx.error(
+            s.args[i].pos,
+            'invalid-value',
+            `Unknown option ${k} specified for lvs_timeouts`,
+          );
           return;
         }
         const v = intArg(ctx, s, 0, 86400 * 31, i + 1);
@@ -290,7 +314,11 @@ export const GLOBAL_KEYWORDS: KeywordTable<G> = new Map([
       const iface = stringArg(ctx, s, 0);
       const instance = stringArg(ctx, s, 1);
       if (iface === undefined || instance === undefined) return;
-      const d: NonNullable<G['lvsSyncDaemon']> = { interface: iface, vrrpInstance: instance, pos: s.pos };
+      const d: NonNullable<G['lvsSyncDaemon']> = {
+        interface: iface,
+        vrrpInstance: instance,
+        pos: s.pos,
+      };
       for (let i = 2; i < s.args.length; i += 2) {
         const k = s.args[i].text;
         if (k === 'id') d.syncId = intArg(ctx, s, 0, 255, i + 1);
@@ -298,7 +326,12 @@ export const GLOBAL_KEYWORDS: KeywordTable<G> = new Map([
         else if (k === 'port') d.port = intArg(ctx, s, 1, 65535, i + 1);
         else if (k === 'ttl') d.ttl = intArg(ctx, s, 1, 255, i + 1);
         else if (k === 'group') d.group = stringArg(ctx, s, i + 1);
-        else ctx.error(s.args[i].pos, 'invalid-value', `Unknown option ${k} specified for lvs_sync_daemon`);
+        else
+          ctx.error(
+            s.args[i].pos,
+            'invalid-value',
+            `Unknown option ${k} specified for lvs_sync_daemon`,
+          );
       }
       g.lvsSyncDaemon = d;
     }),
@@ -327,16 +360,28 @@ export const GLOBAL_KEYWORDS: KeywordTable<G> = new Map([
   ['stats_dump_file', text('statsDumpFile')],
   ['json_dump_file', text('jsonDumpFile')],
   ['max_auto_priority', count('maxAutoPriority', -1, 99)],
-  ...RECORDED_ONLY.map((k): [string, ReturnType<typeof line<G>>] => [k, recorded<G>((g) => g.unmodelled)]),
+  ...RECORDED_ONLY.map((k): [string, ReturnType<typeof line<G>>] => [
+    k,
+    recorded<G>((g) => g.unmodelled),
+  ]),
 ]);
 
 // Old spellings (keepalived.md §2.10).
 GLOBAL_KEYWORDS.set('lvs_flush_onstop', GLOBAL_KEYWORDS.get('lvs_flush_on_stop')!);
 GLOBAL_KEYWORDS.set('enable_snmp_keepalived', GLOBAL_KEYWORDS.get('enable_snmp_vrrp')!);
-GLOBAL_KEYWORDS.set('vrrp_vmac_garp_intvl', deprecated('vrrp_garp_extra_if', GLOBAL_KEYWORDS.get('vrrp_garp_extra_if')!));
-GLOBAL_KEYWORDS.set('lvs_process_name', deprecated('checker_process_name', GLOBAL_KEYWORDS.get('checker_process_name')!));
+GLOBAL_KEYWORDS.set(
+  'vrrp_vmac_garp_intvl',
+  deprecated('vrrp_garp_extra_if', GLOBAL_KEYWORDS.get('vrrp_garp_extra_if')!),
+);
+GLOBAL_KEYWORDS.set(
+  'lvs_process_name',
+  deprecated('checker_process_name', GLOBAL_KEYWORDS.get('checker_process_name')!),
+);
 for (const p of ['vrrp', 'checker', 'bfd']) {
-  GLOBAL_KEYWORDS.set(`${p}_rlimit_rtime`, deprecated(`${p}_rlimit_rttime`, GLOBAL_KEYWORDS.get(`${p}_rlimit_rttime`)!));
+  GLOBAL_KEYWORDS.set(
+    `${p}_rlimit_rtime`,
+    deprecated(`${p}_rlimit_rttime`, GLOBAL_KEYWORDS.get(`${p}_rlimit_rttime`)!),
+  );
 }
 
 registerBlock('global_defs', GLOBAL_KEYWORDS.keys());

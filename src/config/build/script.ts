@@ -72,7 +72,8 @@ function decodeEscape(src: string, i: number): [string, number] {
     const hex = /^[0-9a-fA-F]{1,2}/.exec(src.slice(i + 1))![0];
     return [String.fromCharCode(parseInt(hex, 16)), 1 + hex.length];
   }
-  if (c === 'c' && i + 1 < src.length) return [String.fromCharCode(src.charCodeAt(i + 1) & 0x1f), 2];
+  if (c === 'c' && i + 1 < src.length)
+    return [String.fromCharCode(src.charCodeAt(i + 1) & 0x1f), 2];
   if (c >= '0' && c <= '7') {
     const oct = /^[0-7]{1,3}/.exec(src.slice(i))![0];
     return [String.fromCharCode(parseInt(oct, 8) & 0xff), oct.length];
@@ -101,7 +102,8 @@ export function buildScript(ctx: BuildContext, s: Statement): ScriptCommand | un
   }
   const script: ScriptCommand = { command: words[0], argv, pos: s.pos };
   // keepalived accepts `user:group` as well as `user group`.
-  const [user, group] = words.length > 1 && words[1].includes(':') ? words[1].split(':', 2) : [words[1], words[2]];
+  const [user, group] =
+    words.length > 1 && words[1].includes(':') ? words[1].split(':', 2) : [words[1], words[2]];
   if (user && /^-|\//.test(user)) {
     // `notify /bin/x.sh -v` runs /bin/x.sh as user "-v" (keepalived then drops the script).
     ctx.warn(
@@ -114,7 +116,11 @@ export function buildScript(ctx: BuildContext, s: Statement): ScriptCommand | un
   if (user) script.user = user;
   if (group) script.group = group;
   if (words.length > 3) {
-    ctx.warn(s.pos, 'extra-parameters', `${s.keyword.text}: extra parameters after user and group ignored`);
+    ctx.warn(
+      s.pos,
+      'extra-parameters',
+      `${s.keyword.text}: extra parameters after user and group ignored`,
+    );
   }
   return script;
 }

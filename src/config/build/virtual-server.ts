@@ -43,7 +43,22 @@ import { buildScript } from './script.js';
 
 /** IPVS_DEF_SCHED and the schedulers keepalived knows (lvs_schedulers[]). */
 const IPVS_DEF_SCHED = 'wlc';
-const LVS_SCHEDULERS = ['rr', 'wrr', 'lc', 'wlc', 'lblc', 'sh', 'mh', 'dh', 'fo', 'ovf', 'lblcr', 'sed', 'nq', 'twos'];
+const LVS_SCHEDULERS = [
+  'rr',
+  'wrr',
+  'lc',
+  'wlc',
+  'lblc',
+  'sh',
+  'mh',
+  'dh',
+  'fo',
+  'ovf',
+  'lblcr',
+  'sed',
+  'nq',
+  'twos',
+];
 /** IPVS_SVC_PERSISTENT_TIMEOUT (ip_vs.h): 6 minutes. */
 const IPVS_SVC_PERSISTENT_TIMEOUT = 360;
 /** LVS_MAX_TIMEOUT: 31 days. */
@@ -76,20 +91,34 @@ function rangeEnd(first: { address: string; family: Family }, end: string): stri
   return parseIp([...groups.slice(0, 7).map((g) => g.toString(16)), end].join(':'))?.address;
 }
 
-function buildVsgEntry(ctx: BuildContext, e: Statement, group: string): VirtualServerGroupEntry | undefined {
+function buildVsgEntry(
+  ctx: BuildContext,
+  e: Statement,
+  group: string,
+): VirtualServerGroupEntry | undefined {
   const first = e.keyword;
   if (first.text === 'fwmark') {
     const fwmark = intArg(ctx, e, 0, 0xffffffff);
     if (fwmark === undefined) return undefined;
     const fam = e.args[1]?.text;
     if (fam !== undefined && fam !== 'inet' && fam !== 'inet6') {
-      ctx.error(e.args[1].pos, 'invalid-value', `(${group}): fwmark '${fwmark}' family ${fam} unknown - ignoring`);
+      ctx.error(
+        e.args[1].pos,
+        'invalid-value',
+        `(${group}): fwmark '${fwmark}' family ${fam} unknown - ignoring`,
+      );
       return undefined;
     }
-    return fam ? { kind: 'fwmark', fwmark, family: fam === 'inet' ? 4 : 6, pos: e.pos } : { kind: 'fwmark', fwmark, pos: e.pos };
+    return fam
+      ? { kind: 'fwmark', fwmark, family: fam === 'inet' ? 4 : 6, pos: e.pos }
+      : { kind: 'fwmark', fwmark, pos: e.pos };
   }
   const invalid = () => {
-    ctx.error(first.pos, 'invalid-address', `Invalid virtual server group IP address ${first.text} - skipping`);
+    ctx.error(
+      first.pos,
+      'invalid-address',
+      `Invalid virtual server group IP address ${first.text} - skipping`,
+    );
     return undefined;
   };
   const p = port(ctx, e.args[0]);
@@ -104,14 +133,24 @@ function buildVsgEntry(ctx: BuildContext, e: Statement, group: string): VirtualS
       ctx.error(first.pos, 'invalid-range', `Invalid range end ${first.text} - skipping`);
       return undefined;
     }
-    return { kind: 'address', family: start.family, address: start.address, lastAddress: last, port: p, pos: e.pos };
+    return {
+      kind: 'address',
+      family: start.family,
+      address: start.address,
+      lastAddress: last,
+      port: p,
+      pos: e.pos,
+    };
   }
   const prefix = parsePrefix(first.text);
   if (!prefix) return invalid();
   return { kind: 'address', family: prefix.family, address: prefix.address, port: p, pos: e.pos };
 }
 
-export function buildVirtualServerGroup(ctx: BuildContext, s: Statement): VirtualServerGroup | undefined {
+export function buildVirtualServerGroup(
+  ctx: BuildContext,
+  s: Statement,
+): VirtualServerGroup | undefined {
   const name = s.args[0]?.text;
   if (name === undefined) {
     ctx.error(s.keyword.pos, 'missing-name', 'virtual_server_group must have a name');
@@ -119,7 +158,11 @@ export function buildVirtualServerGroup(ctx: BuildContext, s: Statement): Virtua
   }
   const entries = (s.block?.statements ?? []).flatMap((e) => buildVsgEntry(ctx, e, name) ?? []);
   if (entries.length === 0) {
-    ctx.error(s.block?.close ?? s.pos, 'empty-group', `virtual server group ${name} has no entries - removing`);
+    ctx.error(
+      s.block?.close ?? s.pos,
+      'empty-group',
+      `virtual server group ${name} has no entries - removing`,
+    );
     return undefined;
   }
   return { name, entries, pos: s.pos };
@@ -129,12 +172,20 @@ export function buildVirtualServerGroup(ctx: BuildContext, s: Statement): Virtua
 // Methods and timing shared by virtual and real servers
 
 /** `NAT | DR | TUN [type ipip|gue|gre] [port N] [nocsum|csum|remcsum]`. */
-function readMethod(ctx: BuildContext, s: Statement): { method: LvsMethod; tunnel?: TunnelSettings } | undefined {
+function readMethod(
+  ctx: BuildContext,
+  s: Statement,
+): { method: LvsMethod; tunnel?: TunnelSettings } | undefined {
   const w = arg(ctx, s);
   if (!w) return undefined;
   const method = ({ NAT: 'nat', DR: 'dr', TUN: 'tun' } as const)[w.text as 'NAT' | 'DR' | 'TUN'];
   if (!method) {
-    ctx.error(w.pos, 'invalid-value', `PARSER : unknown [${w.text}] routing method.`, 'expected NAT, DR or TUN');
+    ctx.error(
+      w.pos,
+      'invalid-value',
+      `PARSER : unknown [${w.text}] routing method.`,
+      'expected NAT, DR or TUN',
+    );
     return undefined;
   }
   if (method !== 'tun') return { method };
@@ -170,7 +221,10 @@ interface ServerTiming {
 }
 
 function serverTimingKeywords<T extends ServerTiming>(): Array<[string, KeywordSpec<T>]> {
-  const seconds = (field: 'delayLoop' | 'connectTimeout' | 'delayBeforeRetry' | 'warmup', min: number) =>
+  const seconds = (
+    field: 'delayLoop' | 'connectTimeout' | 'delayBeforeRetry' | 'warmup',
+    min: number,
+  ) =>
     line<T>((s, t, ctx) => {
       const v = secondsArg(ctx, s, min, MAX_TIMER_SECONDS);
       if (v !== undefined) t.timing[field] = v;
@@ -197,10 +251,17 @@ function serverTimingKeywords<T extends ServerTiming>(): Array<[string, KeywordS
   ];
 }
 
-function scriptOnce<T>(get: (t: T) => ScriptCommand | undefined, set: (t: T, v: ScriptCommand) => void): KeywordSpec<T> {
+function scriptOnce<T>(
+  get: (t: T) => ScriptCommand | undefined,
+  set: (t: T, v: ScriptCommand) => void,
+): KeywordSpec<T> {
   return line<T>((s, t, ctx) => {
     if (get(t)) {
-      ctx.error(s.pos, 'duplicate-keyword', `${s.keyword.text} script already specified - ignoring ${s.args[0]?.text ?? ''}`);
+      ctx.error(
+        s.pos,
+        'duplicate-keyword',
+        `${s.keyword.text} script already specified - ignoring ${s.args[0]?.text ?? ''}`,
+      );
       return;
     }
     const v = buildScript(ctx, s);
@@ -231,7 +292,10 @@ interface RealServerDraft extends ServerTiming {
   pos: SourcePos;
 }
 
-const REAL_SERVER_KEYWORDS: KeywordTable<RealServerDraft> = new Map<string, KeywordSpec<RealServerDraft>>([
+const REAL_SERVER_KEYWORDS: KeywordTable<RealServerDraft> = new Map<
+  string,
+  KeywordSpec<RealServerDraft>
+>([
   [
     'weight',
     line<RealServerDraft>((s, r, ctx) => {
@@ -298,13 +362,15 @@ const REAL_SERVER_KEYWORDS: KeywordTable<RealServerDraft> = new Map<string, Keyw
   ],
   ['snmp_name', line<RealServerDraft>(() => undefined)],
   ...serverTimingKeywords<RealServerDraft>(),
-  ...Object.entries(CHECKER_BUILDERS).map(([name, build]): [string, KeywordSpec<RealServerDraft>] => [
-    name,
-    block<RealServerDraft>((s, r, ctx) => {
-      const c = build(ctx, s, r.routerId);
-      if (c) r.checkers.push(c);
-    }),
-  ]),
+  ...Object.entries(CHECKER_BUILDERS).map(
+    ([name, build]): [string, KeywordSpec<RealServerDraft>] => [
+      name,
+      block<RealServerDraft>((s, r, ctx) => {
+        const c = build(ctx, s, r.routerId);
+        if (c) r.checkers.push(c);
+      }),
+    ],
+  ),
 ]);
 
 function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServerDraft): void {
@@ -313,7 +379,11 @@ function buildRealServer(ctx: BuildContext, s: Statement, vs: VirtualServerDraft
   const ip = parseIp(w.text);
   const p = s.args[1] ? port(ctx, s.args[1]) : undefined;
   if (!ip || (s.args[1] && p === undefined)) {
-    ctx.error(w.pos, 'invalid-address', `Invalid real server ip address/port ${w.text}/${s.args[1]?.text ?? ''} - skipping`);
+    ctx.error(
+      w.pos,
+      'invalid-address',
+      `Invalid real server ip address/port ${w.text}/${s.args[1]?.text ?? ''} - skipping`,
+    );
     return;
   }
   const r: RealServerDraft = {
@@ -386,7 +456,11 @@ const VIRTUAL_SERVER_KEYWORDS: KeywordTable<V> = new Map<string, KeywordSpec<V>>
       }
       const fam: Family = w.text === 'inet' ? 4 : 6;
       if (v.key.kind === 'address' && v.key.family !== fam) {
-        ctx.error(w.pos, 'family-conflict', `Virtual server specified family ${w.text} conflicts with server family`);
+        ctx.error(
+          w.pos,
+          'family-conflict',
+          `Virtual server specified family ${w.text} conflicts with server family`,
+        );
         return;
       }
       v.ipFamily = fam;
@@ -406,7 +480,12 @@ const VIRTUAL_SERVER_KEYWORDS: KeywordTable<V> = new Map<string, KeywordSpec<V>>
       const w = arg(ctx, s);
       if (!w) return;
       if (!LVS_SCHEDULERS.includes(w.text)) {
-        ctx.error(w.pos, 'invalid-value', `Invalid lvs_scheduler '${w.text}' - ignoring`, `expected one of ${LVS_SCHEDULERS.join(' ')}`);
+        ctx.error(
+          w.pos,
+          'invalid-value',
+          `Invalid lvs_scheduler '${w.text}' - ignoring`,
+          `expected one of ${LVS_SCHEDULERS.join(' ')}`,
+        );
         return;
       }
       v.lvsSched = w.text;
@@ -464,7 +543,12 @@ const VIRTUAL_SERVER_KEYWORDS: KeywordTable<V> = new Map<string, KeywordSpec<V>>
       if (!w) return;
       const p = w.text.toLowerCase();
       if (p !== 'tcp' && p !== 'udp' && p !== 'sctp') {
-        ctx.error(w.pos, 'invalid-value', `Unknown protocol ${w.text} - ignoring`, 'expected TCP, UDP or SCTP');
+        ctx.error(
+          w.pos,
+          'invalid-value',
+          `Unknown protocol ${w.text} - ignoring`,
+          'expected TCP, UDP or SCTP',
+        );
         return;
       }
       v.protocol = p;
@@ -542,7 +626,12 @@ const VIRTUAL_SERVER_KEYWORDS: KeywordTable<V> = new Map<string, KeywordSpec<V>>
         ctx.error(w.pos, 'invalid-address', `Invalid sorry server IP address ${w.text} - skipping`);
         return;
       }
-      const sorry: SorryServer = { address: ip.address, family: ip.family, port: p ?? v.port, pos: s.pos };
+      const sorry: SorryServer = {
+        address: ip.address,
+        family: ip.family,
+        port: p ?? v.port,
+        pos: s.pos,
+      };
       v.sorryServer = sorry;
     }),
   ],
@@ -550,7 +639,11 @@ const VIRTUAL_SERVER_KEYWORDS: KeywordTable<V> = new Map<string, KeywordSpec<V>>
     'sorry_server_inhibit',
     line<V>((s, v, ctx) => {
       if (!v.sorryServer) {
-        ctx.error(s.keyword.pos, 'sorry-server-missing', 'Ignoring sorry_server inhibit used before or without sorry_server');
+        ctx.error(
+          s.keyword.pos,
+          'sorry-server-missing',
+          'Ignoring sorry_server inhibit used before or without sorry_server',
+        );
         return;
       }
       const f = flagArg(ctx, s);
@@ -561,7 +654,11 @@ const VIRTUAL_SERVER_KEYWORDS: KeywordTable<V> = new Map<string, KeywordSpec<V>>
     'sorry_server_lvs_method',
     line<V>((s, v, ctx) => {
       if (!v.sorryServer) {
-        ctx.error(s.keyword.pos, 'sorry-server-missing', 'sorry_server forwarding used without sorry_server');
+        ctx.error(
+          s.keyword.pos,
+          'sorry-server-missing',
+          'sorry_server forwarding used without sorry_server',
+        );
         return;
       }
       const m = readMethod(ctx, s);
@@ -587,7 +684,14 @@ limitArgs(VIRTUAL_SERVER_KEYWORDS, {
   omega: 0,
   ops: 0,
 });
-limitArgs(REAL_SERVER_KEYWORDS, { weight: 1, uthreshold: 1, lthreshold: 1, delay_loop: 1, connect_timeout: 1, retry: 1 });
+limitArgs(REAL_SERVER_KEYWORDS, {
+  weight: 1,
+  uthreshold: 1,
+  lthreshold: 1,
+  delay_loop: 1,
+  connect_timeout: 1,
+  retry: 1,
+});
 // lb_algo / lb_kind: silent synonyms kept from keepalived 1.1 (keepalived.md §2.10).
 VIRTUAL_SERVER_KEYWORDS.set('lb_algo', VIRTUAL_SERVER_KEYWORDS.get('lvs_sched')!);
 VIRTUAL_SERVER_KEYWORDS.set('lb_kind', VIRTUAL_SERVER_KEYWORDS.get('lvs_method')!);
@@ -596,10 +700,17 @@ registerBlock('virtual_server', VIRTUAL_SERVER_KEYWORDS.keys());
 registerBlock('real_server', REAL_SERVER_KEYWORDS.keys());
 
 /** The header of `virtual_server IP PORT {`, `virtual_server fwmark N {`, `virtual_server group NAME {`. */
-function readKey(ctx: BuildContext, s: Statement): { key: VirtualServerKey; port: number } | undefined {
+function readKey(
+  ctx: BuildContext,
+  s: Statement,
+): { key: VirtualServerKey; port: number } | undefined {
   const first = s.args[0];
   if (!first) {
-    ctx.error(s.keyword.pos, 'missing-parameter', 'virtual_server needs an address, fwmark or group');
+    ctx.error(
+      s.keyword.pos,
+      'missing-parameter',
+      'virtual_server needs an address, fwmark or group',
+    );
     return undefined;
   }
   if (first.text === 'group') {
@@ -608,12 +719,18 @@ function readKey(ctx: BuildContext, s: Statement): { key: VirtualServerKey; port
   }
   if (first.text === 'fwmark') {
     const fwmark = intArg(ctx, s, 0, 0xffffffff, 1);
-    return fwmark === undefined ? undefined : { key: { kind: 'fwmark', fwmark, family: 4 }, port: 0 };
+    return fwmark === undefined
+      ? undefined
+      : { key: { kind: 'fwmark', fwmark, family: 4 }, port: 0 };
   }
   const ip = parseIp(first.text);
   const p = port(ctx, s.args[1]);
   if (!ip || p === undefined) {
-    ctx.error(first.pos, 'invalid-address', `Invalid virtual server IP address ${first.text} - skipping`);
+    ctx.error(
+      first.pos,
+      'invalid-address',
+      `Invalid virtual server IP address ${first.text} - skipping`,
+    );
     return undefined;
   }
   return { key: { kind: 'address', address: ip.address, family: ip.family, port: p }, port: p };
@@ -662,43 +779,86 @@ function finishVirtualServer(
   groups: ReadonlyMap<string, VirtualServerGroup>,
 ): VirtualServer | undefined {
   if (v.realServers.length === 0) {
-    ctx.error(end, 'no-real-servers', `Virtual server ${describe(v)} has no real servers - ignoring`);
+    ctx.error(
+      end,
+      'no-real-servers',
+      `Virtual server ${describe(v)} has no real servers - ignoring`,
+    );
     return undefined;
   }
   const isFwmark =
-    v.key.kind === 'fwmark' || (v.key.kind === 'group' && groups.get(v.key.group)?.entries.every((e) => e.kind === 'fwmark') === true);
+    v.key.kind === 'fwmark' ||
+    (v.key.kind === 'group' &&
+      groups.get(v.key.group)?.entries.every((e) => e.kind === 'fwmark') === true);
   if (v.key.kind === 'fwmark' && v.ipFamily) v.key = { ...v.key, family: v.ipFamily };
   if (isFwmark && v.protocol) {
-    ctx.warn(end, 'protocol-ignored', `Warning: Virtual server ${describe(v)}: protocol specified for fwmark - protocol will be ignored`);
+    ctx.warn(
+      end,
+      'protocol-ignored',
+      `Warning: Virtual server ${describe(v)}: protocol specified for fwmark - protocol will be ignored`,
+    );
   }
   if (!isFwmark && !v.protocol) {
-    ctx.warn(end, 'no-protocol', `Virtual server ${describe(v)}: no protocol set - defaulting to UDP`);
+    ctx.warn(
+      end,
+      'no-protocol',
+      `Virtual server ${describe(v)}: no protocol set - defaulting to UDP`,
+    );
   }
   const protocol = v.protocol ?? 'udp';
   if (v.ops && protocol !== 'udp') {
-    ctx.warn(end, 'ops-not-udp', `Virtual server ${describe(v)}: one packet scheduling requires UDP - resetting`);
+    ctx.warn(
+      end,
+      'ops-not-udp',
+      `Virtual server ${describe(v)}: one packet scheduling requires UDP - resetting`,
+    );
     v.ops = false;
   }
   if (v.haSuspend && isFwmark) {
-    ctx.warn(end, 'ha-suspend-fwmark', `Virtual server ${describe(v)}: cannot use ha_suspend with fwmarks - clearing ha_suspend`);
+    ctx.warn(
+      end,
+      'ha-suspend-fwmark',
+      `Virtual server ${describe(v)}: cannot use ha_suspend with fwmarks - clearing ha_suspend`,
+    );
     v.haSuspend = false;
   }
-  if (!isFwmark && v.key.kind === 'address' && v.key.port === 0 && v.persistenceTimeout === undefined) {
-    ctx.warn(end, 'zero-port', `Virtual server ${describe(v)}: zero port only valid for persistent services - setting`);
+  if (
+    !isFwmark &&
+    v.key.kind === 'address' &&
+    v.key.port === 0 &&
+    v.persistenceTimeout === undefined
+  ) {
+    ctx.warn(
+      end,
+      'zero-port',
+      `Virtual server ${describe(v)}: zero port only valid for persistent services - setting`,
+    );
     v.persistenceTimeout = IPVS_SVC_PERSISTENT_TIMEOUT;
   }
   if (!v.lvsSched) {
-    ctx.warn(end, 'no-scheduler', `Virtual server ${describe(v)}: no scheduler set, setting default '${IPVS_DEF_SCHED}'`);
+    ctx.warn(
+      end,
+      'no-scheduler',
+      `Virtual server ${describe(v)}: no scheduler set, setting default '${IPVS_DEF_SCHED}'`,
+    );
   }
   if (!v.lvsMethod) {
-    ctx.warn(end, 'no-method', `Virtual server ${describe(v)}: no forwarding method set, setting default NAT`);
+    ctx.warn(
+      end,
+      'no-method',
+      `Virtual server ${describe(v)}: no forwarding method set, setting default NAT`,
+    );
   }
   const vsMethod = v.lvsMethod ?? 'nat';
   const vsTiming: TimingDefaults = {
     delayLoop: v.timing.delayLoop ?? DEFAULT_DELAY_LOOP,
     connectTimeout: v.timing.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT,
     alpha: v.timing.alpha ?? false,
-    ...defined({ retry: v.timing.retry, delayBeforeRetry: v.timing.delayBeforeRetry, warmup: v.timing.warmup }),
+    ...defined({
+      retry: v.timing.retry,
+      delayBeforeRetry: v.timing.delayBeforeRetry,
+      warmup: v.timing.warmup,
+    }),
   };
   const vsFamily = v.key.kind === 'address' ? v.key.family : v.ipFamily;
   const realServers: RealServer[] = [];
@@ -706,67 +866,110 @@ function finishVirtualServer(
   const kept = new Set<string>();
   for (const r of v.realServers) {
     if (vsFamily !== undefined && r.family !== vsFamily && (r.lvsMethod ?? vsMethod) !== 'tun') {
-      ctx.error(r.pos, 'family-mismatch', `Address family of virtual server and real server ${r.address} don't match - skipping real server.`);
+      ctx.error(
+        r.pos,
+        'family-mismatch',
+        `Address family of virtual server and real server ${r.address} don't match - skipping real server.`,
+      );
       continue;
     }
     const method = r.lvsMethod ?? vsMethod;
     let rsPort = r.port ?? v.port;
     if (isFwmark && method !== 'nat' && r.port !== undefined && r.port !== 0) {
-      ctx.warn(r.pos, 'port-cleared', `WARNING - fwmark virtual server ${describe(v)}, real server ${r.address} has port specified - clearing`);
+      ctx.warn(
+        r.pos,
+        'port-cleared',
+        `WARNING - fwmark virtual server ${describe(v)}, real server ${r.address} has port specified - clearing`,
+      );
       rsPort = 0;
-    } else if (!isFwmark && (method === 'dr' || method === 'tun') && r.port !== undefined && r.port !== v.port && v.port !== 0) {
-      ctx.warn(r.pos, 'port-reset', `WARNING - virtual server ${describe(v)} and real server ${r.address} ports don't match - resetting`);
+    } else if (
+      !isFwmark &&
+      (method === 'dr' || method === 'tun') &&
+      r.port !== undefined &&
+      r.port !== v.port &&
+      v.port !== 0
+    ) {
+      ctx.warn(
+        r.pos,
+        'port-reset',
+        `WARNING - virtual server ${describe(v)} and real server ${r.address} ports don't match - resetting`,
+      );
       rsPort = v.port;
     }
     const key = `${r.address} ${rsPort}`;
     if (kept.has(key)) {
-      ctx.error(r.pos, 'duplicate-real-server', `VS ${describe(v)}: real server ${r.address}:${rsPort} is duplicated - removing second rs`);
+      ctx.error(
+        r.pos,
+        'duplicate-real-server',
+        `VS ${describe(v)}: real server ${r.address}:${rsPort} is duplicated - removing second rs`,
+      );
       continue;
     }
+    // Built field by field rather than with `...defined({...})` spreads: this runs for every real
+    // server, and object literals with spreads take V8's slow generic path. Optional fields are
+    // set only when present, so they stay absent (not undefined) in the model.
     const rsTiming: TimingDefaults = {
       delayLoop: r.timing.delayLoop ?? vsTiming.delayLoop,
       connectTimeout: r.timing.connectTimeout ?? vsTiming.connectTimeout,
       alpha: r.timing.alpha ?? vsTiming.alpha,
-      ...defined({
-        retry: r.timing.retry ?? vsTiming.retry,
-        delayBeforeRetry: r.timing.delayBeforeRetry ?? vsTiming.delayBeforeRetry,
-        warmup: r.timing.warmup ?? vsTiming.warmup,
-      }),
     };
-    kept.add(key);
-    realServers.push({
+    const retry = r.timing.retry ?? vsTiming.retry;
+    if (retry !== undefined) rsTiming.retry = retry;
+    const delayBeforeRetry = r.timing.delayBeforeRetry ?? vsTiming.delayBeforeRetry;
+    if (delayBeforeRetry !== undefined) rsTiming.delayBeforeRetry = delayBeforeRetry;
+    const warmup = r.timing.warmup ?? vsTiming.warmup;
+    if (warmup !== undefined) rsTiming.warmup = warmup;
+    const rs: RealServer = {
       address: r.address,
       family: r.family,
       port: rsPort,
       weight: r.weight ?? v.weight,
       inhibitOnFailure: r.inhibitOnFailure ?? v.inhibitOnFailure,
       lvsMethod: method,
-      ...defined({ tunnel: r.tunnel ?? (r.lvsMethod ? undefined : v.tunnel) }),
       upperThreshold: r.upperThreshold,
       lowerThreshold: r.lowerThreshold,
-      ...defined({ notifyUp: r.notifyUp, notifyDown: r.notifyDown }),
       smtpAlert: r.smtpAlert,
-      ...defined({ virtualhost: r.virtualhost }),
       timing: rsTiming,
-      checkers: r.checkers.map((c) => c.finish(resolveTiming(c, rsTiming, g.checkerLogAllFailures))),
+      checkers: r.checkers.map((c) =>
+        c.finish(resolveTiming(c, rsTiming, g.checkerLogAllFailures)),
+      ),
       pos: r.pos,
-    });
+    };
+    const tunnel = r.tunnel ?? (r.lvsMethod ? undefined : v.tunnel);
+    if (tunnel !== undefined) rs.tunnel = tunnel;
+    if (r.notifyUp !== undefined) rs.notifyUp = r.notifyUp;
+    if (r.notifyDown !== undefined) rs.notifyDown = r.notifyDown;
+    if (r.virtualhost !== undefined) rs.virtualhost = r.virtualhost;
+    kept.add(key);
+    realServers.push(rs);
   }
   // Quorum bounds keepalived enforces (check_data.c): quorum ≤ total weight, hysteresis < quorum.
   const totalWeight = realServers.reduce((sum, r) => sum + r.weight, 0);
   let quorum = v.quorum;
   if (quorum > totalWeight) {
-    ctx.warn(end, 'quorum-too-high', `Warning - quorum ${quorum} for ${describe(v)} exceeds total weight of real servers ${totalWeight}, reducing quorum to ${totalWeight}`);
+    ctx.warn(
+      end,
+      'quorum-too-high',
+      `Warning - quorum ${quorum} for ${describe(v)} exceeds total weight of real servers ${totalWeight}, reducing quorum to ${totalWeight}`,
+    );
     quorum = totalWeight;
   }
   let hysteresis = v.hysteresis;
   if (quorum > 0 && hysteresis >= quorum) {
-    ctx.warn(end, 'hysteresis-too-high', `Virtual server ${describe(v)}: hysteresis ${hysteresis} >= quorum ${quorum}; setting hysteresis to ${quorum - 1}`);
+    ctx.warn(
+      end,
+      'hysteresis-too-high',
+      `Virtual server ${describe(v)}: hysteresis ${hysteresis} >= quorum ${quorum}; setting hysteresis to ${quorum - 1}`,
+    );
     hysteresis = quorum - 1;
   }
   let sorryServer = v.sorryServer;
   if (sorryServer && vsFamily !== undefined && sorryServer.family !== vsFamily) {
-    ctx.error(sorryServer.pos, 'family-mismatch', `Address family of virtual server and sorry server ${sorryServer.address} don't match - skipping sorry server.`);
+    ctx.error(
+      sorryServer.pos,
+      'family-mismatch',
+      `Address family of virtual server and sorry server ${sorryServer.address} don't match - skipping sorry server.`,
+    );
     sorryServer = undefined;
   }
   return {
@@ -802,13 +1005,15 @@ function finishVirtualServer(
 // SSL
 
 const SSL_KEYWORDS: KeywordTable<SslContext> = new Map(
-  (['password', 'ca', 'certificate', 'key'] as const).map((k): [string, KeywordSpec<SslContext>] => [
-    k,
-    line<SslContext>((s, c, ctx) => {
-      const v = stringArg(ctx, s);
-      if (v !== undefined) c[k] = v;
-    }),
-  ]),
+  (['password', 'ca', 'certificate', 'key'] as const).map(
+    (k): [string, KeywordSpec<SslContext>] => [
+      k,
+      line<SslContext>((s, c, ctx) => {
+        const v = stringArg(ctx, s);
+        if (v !== undefined) c[k] = v;
+      }),
+    ],
+  ),
 );
 
 export function buildSsl(ctx: BuildContext, s: Statement): SslContext {

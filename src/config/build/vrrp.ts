@@ -101,7 +101,11 @@ function trackInterfaces(ctx: BuildContext, s: Statement, owner: string): TrackI
   for (const entry of s.block?.statements ?? []) {
     const name = entry.keyword.text;
     if (out.some((t) => t.name === name)) {
-      ctx.error(entry.keyword.pos, 'duplicate-track', `(${owner}) duplicate track_interface ${name} - ignoring`);
+      ctx.error(
+        entry.keyword.pos,
+        'duplicate-track',
+        `(${owner}) duplicate track_interface ${name} - ignoring`,
+      );
       continue;
     }
     const w = readWeight(ctx, entry.args, 0, owner);
@@ -124,10 +128,19 @@ interface HasTracking {
 
 function trackingKeywords<T extends HasTracking>(): Array<[string, KeywordSpec<T>]> {
   return [
-    ['track_interface', block<T>((s, t, ctx) => t.tracking.interfaces.push(...trackInterfaces(ctx, s, t.name)))],
-    ['track_script', block<T>((s, t, ctx) => t.tracking.scripts.push(...trackRefs(ctx, s, t.name)))],
+    [
+      'track_interface',
+      block<T>((s, t, ctx) => t.tracking.interfaces.push(...trackInterfaces(ctx, s, t.name))),
+    ],
+    [
+      'track_script',
+      block<T>((s, t, ctx) => t.tracking.scripts.push(...trackRefs(ctx, s, t.name))),
+    ],
     ['track_file', block<T>((s, t, ctx) => t.tracking.files.push(...trackRefs(ctx, s, t.name)))],
-    ['track_process', block<T>((s, t, ctx) => t.tracking.processes.push(...trackRefs(ctx, s, t.name)))],
+    [
+      'track_process',
+      block<T>((s, t, ctx) => t.tracking.processes.push(...trackRefs(ctx, s, t.name))),
+    ],
     ['track_bfd', block<T>((s, t, ctx) => t.tracking.bfds.push(...trackRefs(ctx, s, t.name)))],
   ];
 }
@@ -137,10 +150,16 @@ interface HasNotify {
   notify: VrrpNotify;
 }
 
-function notifyKeyword<T extends HasNotify>(field: Exclude<keyof VrrpNotify, 'deleted'>): KeywordSpec<T> {
+function notifyKeyword<T extends HasNotify>(
+  field: Exclude<keyof VrrpNotify, 'deleted'>,
+): KeywordSpec<T> {
   return line<T>((s, t, ctx) => {
     if (t.notify[field]) {
-      ctx.error(s.pos, 'duplicate-keyword', `(${t.name}) ${s.keyword.text} script already specified - ignoring ${s.args[0]?.text ?? ''}`);
+      ctx.error(
+        s.pos,
+        'duplicate-keyword',
+        `(${t.name}) ${s.keyword.text} script already specified - ignoring ${s.args[0]?.text ?? ''}`,
+      );
       return;
     }
     const script = buildScript(ctx, s);
@@ -168,7 +187,10 @@ function blockName(ctx: BuildContext, s: Statement): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // vrrp_script
 
-type ScriptDraft = Omit<VrrpScript, 'script' | 'timeout'> & { script?: VrrpScript['script']; timeout?: number };
+type ScriptDraft = Omit<VrrpScript, 'script' | 'timeout'> & {
+  script?: VrrpScript['script'];
+  timeout?: number;
+};
 
 const SCRIPT_KEYWORDS: KeywordTable<ScriptDraft> = new Map([
   [
@@ -232,10 +254,23 @@ const SCRIPT_KEYWORDS: KeywordTable<ScriptDraft> = new Map([
 export function buildVrrpScript(ctx: BuildContext, s: Statement): VrrpScript | undefined {
   const name = blockName(ctx, s);
   if (name === undefined) return undefined;
-  const d: ScriptDraft = { name, interval: 1, weight: 0, weightReverse: false, rise: 1, fall: 1, initFail: false, pos: s.pos };
+  const d: ScriptDraft = {
+    name,
+    interval: 1,
+    weight: 0,
+    weightReverse: false,
+    rise: 1,
+    fall: 1,
+    initFail: false,
+    pos: s.pos,
+  };
   applyBlock(ctx, s.block?.statements ?? [], SCRIPT_KEYWORDS, d);
   if (!d.script) {
-    ctx.error(s.block?.close ?? s.pos, 'script-missing', `No script set for vrrp_script ${name} - removing`);
+    ctx.error(
+      s.block?.close ?? s.pos,
+      'script-missing',
+      `No script set for vrrp_script ${name} - removing`,
+    );
     return undefined;
   }
   const { timeout, script, ...rest } = d;
@@ -262,7 +297,11 @@ const TRACK_FILE_KEYWORDS: KeywordTable<FileDraft> = new Map([
       const rev = s.args[1]?.text;
       if (rev === 'reverse') d.weightReverse = true;
       else if (rev !== undefined && rev !== 'noreverse') {
-        ctx.error(s.args[1].pos, 'unknown-option', `track file ${d.name} unknown weight option ${rev}`);
+        ctx.error(
+          s.args[1].pos,
+          'unknown-option',
+          `track file ${d.name} unknown weight option ${rev}`,
+        );
       }
     }),
   ],
@@ -289,7 +328,11 @@ export function buildTrackFile(ctx: BuildContext, s: Statement): TrackFile | und
   const d: FileDraft = { name, weight: 1, weightReverse: false, pos: s.pos };
   applyBlock(ctx, s.block?.statements ?? [], TRACK_FILE_KEYWORDS, d);
   if (d.path === undefined) {
-    ctx.error(s.block?.close ?? s.pos, 'file-missing', `No file set for track_file ${name} - removing`);
+    ctx.error(
+      s.block?.close ?? s.pos,
+      'file-missing',
+      `No file set for track_file ${name} - removing`,
+    );
     return undefined;
   }
   return { ...d, path: d.path };
@@ -360,10 +403,22 @@ const TRACK_PROCESS_KEYWORDS: KeywordTable<ProcessDraft> = new Map([
 export function buildTrackProcess(ctx: BuildContext, s: Statement): TrackProcess | undefined {
   const name = blockName(ctx, s);
   if (name === undefined) return undefined;
-  const d: ProcessDraft = { name, params: [], weight: 0, weightReverse: false, quorum: 1, fullCommand: false, pos: s.pos };
+  const d: ProcessDraft = {
+    name,
+    params: [],
+    weight: 0,
+    weightReverse: false,
+    quorum: 1,
+    fullCommand: false,
+    pos: s.pos,
+  };
   applyBlock(ctx, s.block?.statements ?? [], TRACK_PROCESS_KEYWORDS, d);
   if (d.process === undefined) {
-    ctx.error(s.block?.close ?? s.pos, 'process-missing', `track process '${name}' process name not specified`);
+    ctx.error(
+      s.block?.close ?? s.pos,
+      'process-missing',
+      `track process '${name}' process name not specified`,
+    );
     return undefined;
   }
   if (d.params.length > 0) d.paramMatch ??= 'exact';
@@ -373,16 +428,24 @@ export function buildTrackProcess(ctx: BuildContext, s: Statement): TrackProcess
 // ---------------------------------------------------------------------------------------------
 // vrrp_sync_group
 
-const SYNC_GROUP_KEYWORDS: KeywordTable<VrrpSyncGroup> = new Map<string, KeywordSpec<VrrpSyncGroup>>([
+const SYNC_GROUP_KEYWORDS: KeywordTable<VrrpSyncGroup> = new Map<
+  string,
+  KeywordSpec<VrrpSyncGroup>
+>([
   [
     'group',
     block<VrrpSyncGroup>((s, g, ctx) => {
       if (g.members.length > 0) {
-        ctx.error(s.keyword.pos, 'duplicate-keyword', `Group list already specified for sync group ${g.name}`);
+        ctx.error(
+          s.keyword.pos,
+          'duplicate-keyword',
+          `Group list already specified for sync group ${g.name}`,
+        );
         return;
       }
       const names = blockWords(s.block).map((w) => w.text);
-      if (names.length === 0) ctx.error(s.pos, 'empty-group', `Warning - sync group ${g.name} has empty group block`);
+      if (names.length === 0)
+        ctx.error(s.pos, 'empty-group', `Warning - sync group ${g.name} has empty group block`);
       g.members.push(...names);
     }),
   ],
@@ -411,7 +474,11 @@ const SYNC_GROUP_KEYWORDS: KeywordTable<VrrpSyncGroup> = new Map<string, Keyword
   [
     'global_tracking',
     line<VrrpSyncGroup>((s, g, ctx) => {
-      ctx.warn(s.keyword.pos, 'deprecated-keyword', `(${g.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`);
+      ctx.warn(
+        s.keyword.pos,
+        'deprecated-keyword',
+        `(${g.name}) global_tracking is deprecated. Use track_interface/script/file on the sync group`,
+      );
     }),
   ],
 ]);
@@ -437,26 +504,25 @@ export function buildSyncGroup(ctx: BuildContext, s: Statement): VrrpSyncGroup |
 // vrrp_instance
 
 /** An instance while its block is read: values the user did not give are still unknown. */
-interface InstanceDraft
-  extends Omit<
-    VrrpInstance,
-    | 'state'
-    | 'virtualRouterId'
-    | 'priority'
-    | 'version'
-    | 'family'
-    | 'accept'
-    | 'garp'
-    | 'downTimerAdverts'
-    | 'strictMode'
-    | 'skipCheckAdvAddr'
-    | 'lowerPrioNoAdvert'
-    | 'higherPrioSendAdvert'
-    | 'ownerIgnoreAdverts'
-    | 'v3ChecksumAsV2'
-    | 'checkUnicastSrc'
-    | 'notifyPriorityChanges'
-  > {
+interface InstanceDraft extends Omit<
+  VrrpInstance,
+  | 'state'
+  | 'virtualRouterId'
+  | 'priority'
+  | 'version'
+  | 'family'
+  | 'accept'
+  | 'garp'
+  | 'downTimerAdverts'
+  | 'strictMode'
+  | 'skipCheckAdvAddr'
+  | 'lowerPrioNoAdvert'
+  | 'higherPrioSendAdvert'
+  | 'ownerIgnoreAdverts'
+  | 'v3ChecksumAsV2'
+  | 'checkUnicastSrc'
+  | 'notifyPriorityChanges'
+> {
   state?: VrrpInstance['state'];
   virtualRouterId?: number;
   priority?: number;
@@ -506,7 +572,11 @@ function addressList(field: 'virtualIpaddresses' | 'virtualIpaddressesExcluded')
       if (!addr) continue;
       const key = keyOf(addr);
       if (seen.has(key)) {
-        ctx.error(entry.pos, 'duplicate-address', `(${d.name}) duplicate VIP ${addr.address}/${addr.prefixLength} - removing`);
+        ctx.error(
+          entry.pos,
+          'duplicate-address',
+          `(${d.name}) duplicate VIP ${addr.address}/${addr.prefixLength} - removing`,
+        );
         continue;
       }
       seen.add(key);
@@ -515,10 +585,20 @@ function addressList(field: 'virtualIpaddresses' | 'virtualIpaddressesExcluded')
   });
 }
 
-function parsedAddress(ctx: BuildContext, w: Word | undefined, owner: string, what: string): string | undefined {
+function parsedAddress(
+  ctx: BuildContext,
+  w: Word | undefined,
+  owner: string,
+  what: string,
+): string | undefined {
   if (!w) return undefined;
   const ip = parseIp(w.text);
-  if (!ip) ctx.error(w.pos, 'invalid-address', `(${owner}) ${what} '${w.text}' is not a valid address - ignoring`);
+  if (!ip)
+    ctx.error(
+      w.pos,
+      'invalid-address',
+      `(${owner}) ${what} '${w.text}' is not a valid address - ignoring`,
+    );
   return ip?.address;
 }
 
@@ -544,7 +624,12 @@ const AUTH_KEYWORDS: KeywordTable<AuthDraft> = new Map([
       const password = stringArg(ctx, s);
       if (password === undefined) return;
       // The VRRPv2 authentication data field holds 8 octets.
-      if (password.length > 8) ctx.warn(s.args[0].pos, 'auth-pass-truncated', `(${a.owner}) Truncating auth_pass to 8 characters`);
+      if (password.length > 8)
+        ctx.warn(
+          s.args[0].pos,
+          'auth-pass-truncated',
+          `(${a.owner}) Truncating auth_pass to 8 characters`,
+        );
       a.password = password.slice(0, 8);
     }),
   ],
@@ -558,7 +643,14 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
       if (!w) return;
       if (w.text === 'MASTER' || w.text === 'BACKUP') d.state = w.text;
       else {
-        ctx.error(w.pos, 'invalid-value', `(${d.name}) unknown state '${w.text}', defaulting to BACKUP`, w.text.toUpperCase() === 'MASTER' || w.text.toUpperCase() === 'BACKUP' ? `did you mean '${w.text.toUpperCase()}'?` : undefined);
+        ctx.error(
+          w.pos,
+          'invalid-value',
+          `(${d.name}) unknown state '${w.text}', defaulting to BACKUP`,
+          w.text.toUpperCase() === 'MASTER' || w.text.toUpperCase() === 'BACKUP'
+            ? `did you mean '${w.text.toUpperCase()}'?`
+            : undefined,
+        );
         d.state = 'BACKUP';
       }
     }),
@@ -569,7 +661,11 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
       const name = stringArg(ctx, s);
       if (name === undefined) return;
       if (name === 'lo') {
-        ctx.error(s.args[0].pos, 'loopback-interface', `(${d.name}) cannot use a loopback interface (${name}) for vrrp - ignoring`);
+        ctx.error(
+          s.args[0].pos,
+          'loopback-interface',
+          `(${d.name}) cannot use a loopback interface (${name}) for vrrp - ignoring`,
+        );
         return;
       }
       d.interface = name;
@@ -608,8 +704,14 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
     block<I>((s, d, ctx) => {
       const auth: AuthDraft = { owner: d.name, pos: s.pos };
       applyBlock(ctx, s.block?.statements ?? [], AUTH_KEYWORDS, auth);
-      if (auth.type && auth.password !== undefined) d.authentication = { type: auth.type, password: auth.password, pos: auth.pos };
-      else if (auth.type) ctx.error(s.pos, 'missing-parameter', `(${d.name}) Authentication specified but no password given. Ignoring`);
+      if (auth.type && auth.password !== undefined)
+        d.authentication = { type: auth.type, password: auth.password, pos: auth.pos };
+      else if (auth.type)
+        ctx.error(
+          s.pos,
+          'missing-parameter',
+          `(${d.name}) Authentication specified but no password given. Ignoring`,
+        );
     }),
   ],
   ['virtual_ipaddress', addressList('virtualIpaddresses')],
@@ -656,19 +758,31 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
     block<I>((s, d, ctx) => {
       const entries = s.block?.statements ?? [];
       if (entries.length === 0) {
-        ctx.warn(s.pos, 'empty-unicast-peer', `(${d.name}) empty unicast_peer block - using multicast. This is deprecated`);
+        ctx.warn(
+          s.pos,
+          'empty-unicast-peer',
+          `(${d.name}) empty unicast_peer block - using multicast. This is deprecated`,
+        );
       }
       for (const e of entries) {
         const ip = parseIp(e.keyword.text);
         if (!ip) {
-          ctx.error(e.keyword.pos, 'invalid-address', `(${d.name}) VRRP is trying to assign invalid unicast peer ${e.keyword.text} - skipping`);
+          ctx.error(
+            e.keyword.pos,
+            'invalid-address',
+            `(${d.name}) VRRP is trying to assign invalid unicast peer ${e.keyword.text} - skipping`,
+          );
           continue;
         }
         const peer: UnicastPeer = { address: ip.address, family: ip.family, pos: e.pos };
         for (let i = 0; i < e.args.length; i += 2) {
           const k = e.args[i].text;
           if (k !== 'min_ttl' && k !== 'max_ttl') {
-            ctx.error(e.args[i].pos, 'unknown-option', `(${d.name}) unknown unicast peer option ${k}`);
+            ctx.error(
+              e.args[i].pos,
+              'unknown-option',
+              `(${d.name}) unknown unicast peer option ${k}`,
+            );
             break;
           }
           const v = readInt(ctx, e.args[i + 1], 0, 255);
@@ -785,14 +899,52 @@ limitArgs(INSTANCE_KEYWORDS, {
   down_timer_adverts: 1,
   dont_track_primary: 0,
 });
-limitArgs(SCRIPT_KEYWORDS, { interval: 1, timeout: 1, weight: 2, rise: 1, fall: 1, user: 2, init_fail: 0 });
+limitArgs(SCRIPT_KEYWORDS, {
+  interval: 1,
+  timeout: 1,
+  weight: 2,
+  rise: 1,
+  fall: 1,
+  user: 2,
+  init_fail: 0,
+});
 
 // Old spellings (keepalived.md §2.10).
-INSTANCE_KEYWORDS.set('vmac_garp_intvl', deprecated('garp_extra_if', recorded<I>((d) => d.unmodelled)));
-INSTANCE_KEYWORDS.set('thread_timer_expired', deprecated('timer_expired_backup', recorded<I>((d) => d.unmodelled)));
-INSTANCE_KEYWORDS.set('native_ipv6', deprecated('(automatic from the VIPs)', line<I>(() => undefined)));
-INSTANCE_KEYWORDS.set('linkbeat_use_polling', deprecated('linkbeat_interfaces', recorded<I>((d) => d.unmodelled)));
-INSTANCE_KEYWORDS.set('lvs_sync_daemon_interface', deprecated('lvs_sync_daemon (global_defs)', recorded<I>((d) => d.unmodelled)));
+INSTANCE_KEYWORDS.set(
+  'vmac_garp_intvl',
+  deprecated(
+    'garp_extra_if',
+    recorded<I>((d) => d.unmodelled),
+  ),
+);
+INSTANCE_KEYWORDS.set(
+  'thread_timer_expired',
+  deprecated(
+    'timer_expired_backup',
+    recorded<I>((d) => d.unmodelled),
+  ),
+);
+INSTANCE_KEYWORDS.set(
+  'native_ipv6',
+  deprecated(
+    '(automatic from the VIPs)',
+    line<I>(() => undefined),
+  ),
+);
+INSTANCE_KEYWORDS.set(
+  'linkbeat_use_polling',
+  deprecated(
+    'linkbeat_interfaces',
+    recorded<I>((d) => d.unmodelled),
+  ),
+);
+INSTANCE_KEYWORDS.set(
+  'lvs_sync_daemon_interface',
+  deprecated(
+    'lvs_sync_daemon (global_defs)',
+    recorded<I>((d) => d.unmodelled),
+  ),
+);
 
 registerBlock('vrrp_instance', INSTANCE_KEYWORDS.keys());
 registerBlock('vrrp_script', SCRIPT_KEYWORDS.keys());
@@ -838,16 +990,29 @@ export function buildVrrpInstance(
 }
 
 /** Applies keepalived's defaults and the checks it makes at the end of a vrrp_instance block. */
-function finishInstance(ctx: BuildContext, d: InstanceDraft, s: Statement, g: GlobalDefs): VrrpInstance | undefined {
+function finishInstance(
+  ctx: BuildContext,
+  d: InstanceDraft,
+  s: Statement,
+  g: GlobalDefs,
+): VrrpInstance | undefined {
   const end = s.block?.close ?? s.pos;
   if (d.virtualRouterId === undefined) {
-    ctx.error(end, 'missing-vrid', `(${d.name}) the virtual router id must be set - removing instance`);
+    ctx.error(
+      end,
+      'missing-vrid',
+      `(${d.name}) the virtual router id must be set - removing instance`,
+    );
     return undefined;
   }
   const family = d.virtualIpaddresses[0]?.family ?? 4;
   for (const vip of d.virtualIpaddresses) {
     if (vip.family !== family) {
-      ctx.error(vip.pos, 'mixed-family', `(${d.name}) address family must match VRRP instance - ignoring ${vip.address}`);
+      ctx.error(
+        vip.pos,
+        'mixed-family',
+        `(${d.name}) address family must match VRRP instance - ignoring ${vip.address}`,
+      );
     }
   }
   const vips = d.virtualIpaddresses.filter((v) => v.family === family);
@@ -861,44 +1026,85 @@ function finishInstance(ctx: BuildContext, d: InstanceDraft, s: Statement, g: Gl
   }
   let version = d.version ?? g.vrrpVersion;
   if (family === 6 && version === 2) {
-    if (d.version === 2) ctx.error(end, 'version-conflict', `(${d.name}) cannot use VRRP version 2 with IPv6 - using version 3`);
+    if (d.version === 2)
+      ctx.error(
+        end,
+        'version-conflict',
+        `(${d.name}) cannot use VRRP version 2 with IPv6 - using version 3`,
+      );
     version = 3;
   }
   if (version === 2 && !Number.isInteger(d.advertInt)) {
     const rounded = Math.max(1, Math.round(d.advertInt));
-    ctx.warn(end, 'advert-int-rounded', `(${d.name}) VRRPv2 advert_int ${d.advertInt} is not a whole number of seconds - using ${rounded}`);
+    ctx.warn(
+      end,
+      'advert-int-rounded',
+      `(${d.name}) VRRPv2 advert_int ${d.advertInt} is not a whole number of seconds - using ${rounded}`,
+    );
     d.advertInt = rounded;
   }
   if (version === 3 && d.advertInt > 40.95) {
-    ctx.error(end, 'out-of-range', `(${d.name}) VRRPv3 advert_int ${d.advertInt} exceeds 40.95 seconds - using 40.95`);
+    ctx.error(
+      end,
+      'out-of-range',
+      `(${d.name}) VRRPv3 advert_int ${d.advertInt} exceeds 40.95 seconds - using 40.95`,
+    );
     d.advertInt = 40.95;
   }
   if (d.authentication && strictMode) {
-    ctx.error(d.authentication.pos, 'strict-mode', `(${d.name}) Strict mode does not support authentication. Ignoring.`);
+    ctx.error(
+      d.authentication.pos,
+      'strict-mode',
+      `(${d.name}) Strict mode does not support authentication. Ignoring.`,
+    );
     delete d.authentication;
   } else if (d.authentication && version === 3) {
-    ctx.error(d.authentication.pos, 'auth-with-v3', `(${d.name}) VRRP version 3 does not support authentication. Ignoring.`);
+    ctx.error(
+      d.authentication.pos,
+      'auth-with-v3',
+      `(${d.name}) VRRP version 3 does not support authentication. Ignoring.`,
+    );
     delete d.authentication;
   } else if (d.authentication?.type === 'AH' && family === 6) {
-    ctx.error(d.authentication.pos, 'auth-ah-ipv6', `(${d.name}) Cannot use AH authentication with IPv6. Ignoring.`);
+    ctx.error(
+      d.authentication.pos,
+      'auth-ah-ipv6',
+      `(${d.name}) Cannot use AH authentication with IPv6. Ignoring.`,
+    );
     delete d.authentication;
   }
   if (d.authentication?.type === 'AH' && state === 'MASTER' && priority !== VRRP_PRIO_OWNER) {
     // An AH backup must hear an advert (for the sequence number) before it may take over.
-    ctx.error(end, 'auth-ah-master', `(${d.name}) Initial state master is incompatible with AH authentication - clearing`);
+    ctx.error(
+      end,
+      'auth-ah-master',
+      `(${d.name}) Initial state master is incompatible with AH authentication - clearing`,
+    );
     state = 'BACKUP';
   }
   if (strictMode) strictChecks(ctx, d, end);
   if (priority === VRRP_PRIO_OWNER && !d.preempt) {
-    ctx.warn(end, 'nopreempt-owner', `(${d.name}) nopreempt is incompatible with priority 255. resetting nopreempt`);
+    ctx.warn(
+      end,
+      'nopreempt-owner',
+      `(${d.name}) nopreempt is incompatible with priority 255. resetting nopreempt`,
+    );
     d.preempt = true;
   }
   if (state === 'MASTER' && !d.preempt) {
-    ctx.warn(end, 'nopreempt-master', `(${d.name}) Warning - nopreempt will not work with initial state MASTER - clearing`);
+    ctx.warn(
+      end,
+      'nopreempt-master',
+      `(${d.name}) Warning - nopreempt will not work with initial state MASTER - clearing`,
+    );
     d.preempt = true;
   }
   if (state === 'MASTER' && d.preemptDelay > 0) {
-    ctx.warn(end, 'preempt-delay-master', `(${d.name}) Warning - preempt delay will not work with initial state MASTER - clearing`);
+    ctx.warn(
+      end,
+      'preempt-delay-master',
+      `(${d.name}) Warning - preempt delay will not work with initial state MASTER - clearing`,
+    );
     d.preemptDelay = 0;
   }
   if (vips.length === 0 && !(d.noVirtualIpaddress && !strictMode)) {
@@ -951,9 +1157,14 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 
 /** vrrp_strict: RFC compliance keepalived enforces by refusing the non-compliant settings. */
 function strictChecks(ctx: BuildContext, d: InstanceDraft, end: SourcePos): void {
-  if (d.unicastPeers.length > 0) ctx.error(end, 'strict-mode', `(${d.name}) Unicast peers are not supported in strict mode`);
+  if (d.unicastPeers.length > 0)
+    ctx.error(end, 'strict-mode', `(${d.name}) Unicast peers are not supported in strict mode`);
   if (d.preemptDelay > 0) {
-    ctx.error(end, 'strict-mode', `(${d.name}) preempt_delay is incompatible with strict mode - resetting`);
+    ctx.error(
+      end,
+      'strict-mode',
+      `(${d.name}) preempt_delay is incompatible with strict mode - resetting`,
+    );
     d.preemptDelay = 0;
   }
 }
@@ -962,13 +1173,21 @@ function strictChecks(ctx: BuildContext, d: InstanceDraft, end: SourcePos): void
 // static_ipaddress / static_routes / static_rules
 
 export function buildStaticAddresses(ctx: BuildContext, s: Statement): IpAddress[] {
-  return (s.block?.statements ?? []).flatMap((e) => buildIpAddress(ctx, e, 'static_ipaddress') ?? []);
+  return (s.block?.statements ?? []).flatMap(
+    (e) => buildIpAddress(ctx, e, 'static_ipaddress') ?? [],
+  );
 }
 
 export function buildStaticRoutes(ctx: BuildContext, s: Statement): Route[] {
   return (s.block?.statements ?? []).flatMap((e) => buildRoute(ctx, e, 'static_routes') ?? []);
 }
 
-export function buildStaticRules(ctx: BuildContext, s: Statement, nextPreference: () => number): Rule[] {
-  return (s.block?.statements ?? []).flatMap((e) => buildRule(ctx, e, 'static_rules', nextPreference) ?? []);
+export function buildStaticRules(
+  ctx: BuildContext,
+  s: Statement,
+  nextPreference: () => number,
+): Rule[] {
+  return (s.block?.statements ?? []).flatMap(
+    (e) => buildRule(ctx, e, 'static_rules', nextPreference) ?? [],
+  );
 }

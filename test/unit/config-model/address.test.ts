@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { parseIp, parsePrefix } from '../../../src/config/build/address.js';
-import { loadText, summary } from './host.js';
+import { loadText, summary } from '../../helpers/config-text.js';
 
 test('addresses are validated and IPv6 is canonicalised (RFC 5952)', () => {
   assert.deepEqual(parseIp('10.0.0.1'), { address: '10.0.0.1', family: 4 });

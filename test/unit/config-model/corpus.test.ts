@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { type LoadResult, exitCodeOf, loadConfig } from '../../../src/config/load.js';
 import { type ValidationEnv, systemEnv } from '../../../src/config/validate.js';
-import { hostWith } from './host.js';
+import { hostWith } from '../../helpers/config-text.js';
 
 const CORPUS = CORPUS_DIR;
 const file = (name: string) => join(CORPUS, `keepalived.conf.${name}`);

@@ -5,7 +5,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { type LoadResult, loadConfig } from '../../../src/config/load.js';
-import { hostWith } from './host.js';
+import { hostWith } from '../../helpers/config-text.js';
 
 const DIR = fileURLToPath(new URL('../../../../test/fixtures/configs/', import.meta.url));
 const COMMANDS = [

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { Block, ConfigTree, Statement, Word } from '../../../src/config/ast.js';
 import { buildConfig } from '../../../src/config/build/config.js';
 import { validateConfig } from '../../../src/config/validate.js';
-import { hostWith } from './host.js';
+import { hostWith } from '../../helpers/config-text.js';
 
 const pos = { file: 'fuzz.conf', line: 1, col: 1 };
 const KEYWORDS = [

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadText, summary } from './host.js';
+import { loadText, summary } from '../../helpers/config-text.js';
 
 test('global_defs defaults when absent', () => {
   const g = loadText('').config.globalDefs;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { splitQuoted } from '../../../src/config/build/script.js';
-import { loadText } from './host.js';
+import { loadText } from '../../helpers/config-text.js';
 
 test('the statement text is re-split honouring single and double quotes, joining like a shell', () => {
   assert.deepEqual(splitQuoted(`"/bin/check a b" user grp`, false), [

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { systemEnv } from '../../../src/config/validate.js';
-import { hostWith, loadText, summary } from './host.js';
+import { hostWith, loadText, summary } from '../../helpers/config-text.js';
 
 const vip = `  virtual_ipaddress {
     10.0.0.1/24

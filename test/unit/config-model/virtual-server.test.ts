@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Checker, HttpCheck } from '../../../src/config/model.js';
-import { errors, loadText, summary } from './host.js';
+import { errors, loadText, summary } from '../../helpers/config-text.js';
 
 test('a virtual server without protocol, scheduler or method gets UDP, wlc and NAT with warnings', () => {
   const r = loadText(`

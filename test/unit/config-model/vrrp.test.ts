@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { errors, hostWith, loadText, summary } from './host.js';
+import { errors, hostWith, loadText, summary } from '../../helpers/config-text.js';
 
 const vip = `  virtual_ipaddress {
     10.0.0.1/24

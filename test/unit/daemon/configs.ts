@@ -1,16 +1,11 @@
 // Real configuration models for daemon tests: keepalived.conf text through the project's loader,
 // on a pretend host that has eth0 and no scripts.
 import assert from 'node:assert/strict';
-import { loadConfigText } from '../../../src/config/load.js';
 import type { KeepalivedConfig } from '../../../src/config/model.js';
-
-const host = { listInterfaces: () => ['lo', 'eth0'], findCommand: () => undefined };
+import { hostWith, loadText } from '../../helpers/config-text.js';
 
 export function configOf(text: string): KeepalivedConfig {
-  const { config, diagnostics } = loadConfigText(text, 'keepalived.conf', {
-    host,
-    configId: 'test',
-  });
+  const { config, diagnostics } = loadText(text, { host: hostWith([], ['lo', 'eth0']) });
   assert.deepEqual(
     diagnostics.filter((d) => d.severity === 'error'),
     [],

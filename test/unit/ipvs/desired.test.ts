@@ -2,18 +2,13 @@
 // checker verdicts and quorum states, and the `plan` lines derived from it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildConfig } from '../../../src/config/build/config.js';
-import type { KeepalivedConfig } from '../../../src/config/model.js';
-import { parseConfigText } from '../../../src/config/parse.js';
 import { desiredTable, expandRange, realServerKey } from '../../../src/ipvs/desired.js';
 import { planLines } from '../../../src/ipvs/plan.js';
 import { serviceId } from '../../../src/ipvs/reconcile.js';
 import type { IpvsTable } from '../../../src/ipvs/types.js';
+import { buildText } from '../../helpers/config-text.js';
 
-function configOf(text: string): KeepalivedConfig {
-  const { tree } = parseConfigText(text, '/etc/keepalived/keepalived.conf', { configId: 'test' });
-  return buildConfig(tree, { configId: 'test' }).config;
-}
+const configOf = (text: string) => buildText(text).config;
 
 /** "service: dest/weight/method ..." per service: compact enough to read the rules off. */
 const outline = (t: IpvsTable) =>

@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfigText } from '../../../src/config/parse.js';
-import { buildConfig } from '../../../src/config/build/config.js';
 import { advertIntervalCs, vrrpSpecFromConfig } from '../../../src/vrrp/from-config.js';
 import { advertDropReason } from '../../../src/vrrp/validate.js';
 import {
@@ -10,16 +8,17 @@ import {
   VRRP_AUTH_PASS,
   type VrrpAdvert,
 } from '../../../src/vrrp/packet.js';
+import { buildText } from '../../helpers/config-text.js';
+import { DEFAULT_CONFIG } from '../../fixtures/vrrp/fsm-config.js';
 
 /** Parse and build the model (no host validation: the interfaces need not exist here). */
 function spec(text: string) {
-  const parsed = parseConfigText(text, '/etc/keepalived/keepalived.conf', { configId: 'test' });
-  const built = buildConfig(parsed.tree, { configId: 'test' });
-  const errors = [...parsed.diagnostics, ...built.diagnostics].filter(
-    (d) => d.severity === 'error',
+  const { config, diagnostics } = buildText(text);
+  assert.deepEqual(
+    diagnostics.filter((d) => d.severity === 'error'),
+    [],
   );
-  assert.deepEqual(errors, []);
-  return vrrpSpecFromConfig(built.config);
+  return vrrpSpecFromConfig(config);
 }
 
 const SEED = `
@@ -62,23 +61,10 @@ test('the seed instance maps to the runtime spec with keepalived defaults', () =
   assert.equal(i.interface, 'eth0');
   assert.equal(i.mcastGroup, '224.0.0.18');
   assert.equal(i.authPass, '12345678', 'only the first 8 characters count');
-  assert.deepEqual(i.fsm, {
-    version: 2,
-    priority: 100,
-    advertIntCs: 100,
-    initialState: 'MASTER',
-    preempt: true,
-    preemptDelayMs: 0,
-    downTimerAdverts: 3,
-    accept: true,
-    garpMasterDelayMs: 5000,
-    garpMasterRepeat: 5,
-    garpMasterRefreshMs: 0,
-    garpMasterRefreshRepeat: 1,
-    garpLowerPrioRepeat: 5,
-    lowerPrioNoAdvert: false,
-    higherPrioSendAdvert: false,
-  });
+  // keepalived's defaults (those the conformance scenarios start from), in state MASTER; the
+  // primary address is the runtime's to find, not the config's.
+  const { primaryAddress: _runtimes, ...keepalivedDefaults } = DEFAULT_CONFIG;
+  assert.deepEqual(i.fsm, { ...keepalivedDefaults, initialState: 'MASTER' });
   assert.deepEqual(i.vips, [
     { address: '192.168.0.38', prefixLength: 32, family: 4, dev: 'eth0', noDad: false },
     {
