@@ -399,8 +399,12 @@ const LABEL: Record<Scenario, string> = {
 
 function print(r: Result): void {
   const t = r.timing;
-  const transitions = (c: StateChange[]) =>
-    c.length === 0 ? '0' : `${c.length} (${c.map((x) => `${x.instance}->${x.to}`).join(', ')})`;
+  const transitions = (c: StateChange[]) => {
+    const to = new Map<string, number>();
+    for (const x of c) to.set(x.to, (to.get(x.to) ?? 0) + 1);
+    const each = [...to].map(([state, n]) => `${n} to ${state}`).join(', ');
+    return c.length === 0 ? '0' : `${c.length} (${each})`;
+  };
   const lines = [
     `${LABEL[r.scenario]}: ${r.windowSeconds} s window`,
     `  adverts          ${t.adverts}, ${t.achievedPerSec.toFixed(2)}/s (configured ${t.configuredPerSec}/s), missed ${t.missed}`,

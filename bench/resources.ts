@@ -1,6 +1,6 @@
 // Memory and CPU of keepalived-ts against keepalived running the same VRRP configuration
-// (`-P`, VRRP only), each alone as MASTER in a namespace of its own testbed, one after the other
-// so they never compete for the CPU. Scenarios:
+// (`-P`, VRRP only), each alone as MASTER in the same namespace, one after the other so they never
+// compete for the CPU; their trials are interleaved so the host's load falls on both. Scenarios:
 //   idle    one instance, advert_int 1, VRRPv2 PASS (the tutorial layout, testbeds.md §C.1)
 //   loaded  VRRPv3, 10 instances at advert_int 0.1: 100 adverts/s sent
 // A bare `node` process waiting on a timer is measured too in the idle scenario: the floor any
@@ -8,8 +8,8 @@
 // Each trial starts the daemon, waits until it holds every VIP, lets the takeover settle (GARP
 // repeat after 5 s, first compilations), then samples every process in the namespace over a
 // window: RSS and RssAnon from /proc/PID/status and PSS from smaps_rollup (median of the samples;
-// PSS is the fair sum over keepalived's parent and child, which share pages), and CPU from
-// time on CPU of all their threads from /proc/PID/task/*/schedstat.
+// PSS is the fair sum over keepalived's parent and child, which share pages), CPU time of all
+// their threads from /proc/PID/task/*/schedstat, and the timing of the adverts on the wire.
 //   node dist/bench/resources.js [--quick] [--trials N] [--json]
 //        [--impl ours|keepalived|node] [--scenario idle|loaded] [--node-flags "--flag ..."]
 // --node-flags passes V8/Node flags to keepalived-ts's node, to measure their effect on memory.

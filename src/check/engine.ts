@@ -61,7 +61,15 @@ export type CheckAction =
       alive: boolean;
       weight: number;
     }
-  | { type: 'weight'; virtualServer: string; realServer: string; from: number; to: number }
+  | {
+      type: 'weight';
+      virtualServer: string;
+      realServer: string;
+      from: number;
+      to: number;
+      /** Which kind of dynamic checker moved it (only those do). */
+      cause: 'misc_dynamic' | 'file_check';
+    }
   | {
       type: 'quorum';
       virtualServer: string;
@@ -164,7 +172,8 @@ export class CheckEngine {
     if (step.confirmedDown && rs.notifyDown) {
       actions.push(notify(vs, rs, 'notify_down', rs.notifyDown));
     }
-    this.updateRealServer(vsIndex, rsIndex, actions);
+    const cause = checker.probe.type === 'FILE_CHECK' ? 'file_check' : 'misc_dynamic';
+    this.updateRealServer(vsIndex, rsIndex, cause, actions);
     return { delayMs: step.delayMs, actions };
   }
 
@@ -208,7 +217,13 @@ export class CheckEngine {
     );
   }
 
-  private updateRealServer(vsIndex: number, rsIndex: number, actions: CheckAction[]): void {
+  /** `cause`: what moved the weight if it moved (only misc_dynamic and FILE_CHECK offsets do). */
+  private updateRealServer(
+    vsIndex: number,
+    rsIndex: number,
+    cause: 'misc_dynamic' | 'file_check',
+    actions: CheckAction[],
+  ): void {
     const vs = this.plan.virtualServers[vsIndex]!;
     const rs = vs.realServers[rsIndex]!;
     const before = this.rsStates[vsIndex]![rsIndex]!;
@@ -222,6 +237,7 @@ export class CheckEngine {
         realServer: rs.name,
         from: before.weight,
         to: after.weight,
+        cause,
       });
     }
     if (before.alive !== after.alive) {

@@ -11,7 +11,7 @@ import { randomInt } from 'node:crypto';
 import { NativeSocket, type Received } from '../net/native.js';
 import { AF_INET, AF_INET6, IPPROTO_ICMPV6, SOCK_DGRAM, SOCK_RAW } from '../net/constants.js';
 import { decodeSockaddrInet, encodeSockaddrInet } from '../net/sockaddr.js';
-import { internetChecksum } from '../vrrp/checksum.js';
+import { internetChecksum } from '../net/inet.js';
 import { errorReason, failed, passed } from './connect.js';
 import type { PingProbe, ProbeResult } from './plan.js';
 

@@ -284,28 +284,28 @@ export class CheckRunner {
           break;
         case 'realServer': {
           changed.add(a.virtualServer);
-          if (a.alive) {
-            emit(log, 'rs.up', {
-              virtualServer: a.virtualServer,
-              realServer: a.realServer,
-              weight: a.weight,
-            });
-          } else {
-            const rs = this.findRealServer(a.virtualServer, a.realServer);
-            emit(log, 'rs.down', {
-              virtualServer: a.virtualServer,
-              realServer: a.realServer,
-              inhibited: rs?.inhibitOnFailure ?? false,
-            });
+          const where = { virtualServer: a.virtualServer, realServer: a.realServer };
+          const inhibited =
+            this.findRealServer(a.virtualServer, a.realServer)?.inhibitOnFailure ?? false;
+          if (a.alive) emit(log, 'rs.up', { ...where, weight: a.weight });
+          else emit(log, 'rs.down', { ...where, inhibited });
+          // With inhibit_on_failure the server stays in the table: its IPVS weight drops to 0
+          // and comes back, which is a weight change as much as a verdict.
+          if (inhibited) {
+            const [from, to] = a.alive ? [0, a.weight] : [a.weight, 0];
+            emit(log, 'rs.weight', { ...where, from, weight: to, reason: 'inhibit' });
           }
           break;
         }
         case 'weight':
           changed.add(a.virtualServer);
-          log.info(
-            { virtualServer: a.virtualServer, realServer: a.realServer, from: a.from, to: a.to },
-            'real server weight changed',
-          );
+          emit(log, 'rs.weight', {
+            virtualServer: a.virtualServer,
+            realServer: a.realServer,
+            from: a.from,
+            weight: a.to,
+            reason: a.cause,
+          });
           break;
         case 'quorum':
           changed.add(a.virtualServer);

@@ -11,7 +11,7 @@ import { emit } from '../observe/events.js';
 import type { Logger, LogOptions } from '../observe/log.js';
 import type { CheckerStates, VirtualServerVerdict } from './engine.js';
 import { planFromConfig } from './from-config.js';
-import { checkerIdsByKey, type CheckPlan } from './plan.js';
+import { checkerIdsByKey, type CheckPlan, type ProbeSpec } from './plan.js';
 import type { CheckerState } from './verdict.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 
@@ -38,14 +38,24 @@ export interface StartCheckersOptions {
 export interface CheckSample {
   virtualServer: string;
   realServer: string;
+  /** As status shows it: "TCP_CHECK", "HTTP_GET#2". */
   checker: string;
+  /** The probe type, as metrics label it: "HTTP_GET". */
+  checkerType: ProbeSpec['type'];
   ok: boolean;
+  /** What the probe found, e.g. "connected", "ECONNREFUSED". */
+  reason: string;
   latencyMs: number;
 }
+
+/** Where a checker sits, by id. */
+type CheckerPlace = Pick<CheckSample, 'virtualServer' | 'realServer' | 'checker' | 'checkerType'>;
 
 export interface CheckersEvents {
   /** Probe runs, in batches (about one per second while checks run). */
   checks: [CheckSample[]];
+  /** A checker passed or failed after its retries (its `up` changed, or its first verdict). */
+  checker: [CheckerPlace & { up: boolean }];
   /** A virtual server's verdict changed (or was first reported). */
   verdict: [VirtualServerVerdict];
   /** The worker died and a new one is starting. */
@@ -93,8 +103,7 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
   private restartTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
   /** Names of each checker id, built when first needed. */
-  private located:
-    Array<{ virtualServer: string; realServer: string; checker: string }> | undefined;
+  private located: CheckerPlace[] | undefined;
   /** Crashes in a row, each sooner than STABLE_RUN_MS after its start. */
   private quickCrashes = 0;
   private resolveReady!: (v: VirtualServerVerdict[]) => void;
@@ -195,9 +204,16 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
       case 'verdict':
         this.record(m.verdict);
         break;
-      case 'checker-state':
+      case 'checker-state': {
+        const before = this.states[m.id];
         this.states[m.id] = m.state;
+        if (before?.up !== m.state.up || !before.hasRun) {
+          this.located ??= locateCheckers(this.plan);
+          const where = this.located[m.id];
+          if (where) this.emit('checker', { ...where, up: m.state.up });
+        }
         break;
+      }
       case 'checks':
         if (this.listenerCount('checks') > 0) this.emit('checks', this.samples(m));
         break;
@@ -212,7 +228,12 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
     m.ids.forEach((id, i) => {
       const where = this.located![id];
       if (!where) return;
-      out.push({ ...where, ok: m.ok[i] === 1, latencyMs: m.latencyMs[i]! });
+      out.push({
+        ...where,
+        ok: m.ok[i] === 1,
+        reason: m.reasons[m.reasonIndex[i]!]!,
+        latencyMs: m.latencyMs[i]!,
+      });
     });
     return out;
   }
@@ -226,14 +247,17 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
   }
 }
 
-function locateCheckers(
-  plan: CheckPlan,
-): Array<{ virtualServer: string; realServer: string; checker: string }> {
-  const out: Array<{ virtualServer: string; realServer: string; checker: string }> = [];
+function locateCheckers(plan: CheckPlan): CheckerPlace[] {
+  const out: CheckerPlace[] = [];
   for (const vs of plan.virtualServers) {
     for (const rs of vs.realServers) {
       for (const c of rs.checkers) {
-        out[c.id] = { virtualServer: vs.name, realServer: rs.name, checker: c.name };
+        out[c.id] = {
+          virtualServer: vs.name,
+          realServer: rs.name,
+          checker: c.name,
+          checkerType: c.probe.type,
+        };
       }
     }
   }

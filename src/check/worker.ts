@@ -30,10 +30,13 @@ export type FromWorker =
   | { type: 'checker-state'; id: number; state: CheckerState }
   | {
       type: 'checks';
-      /** Completed runs since the last batch: checker id, pass/fail, latency (ms). */
+      /** Completed runs since the last batch: checker id, pass/fail, latency (ms), reason. */
       ids: Int32Array;
       ok: Uint8Array;
       latencyMs: Float64Array;
+      /** Index of each run's reason in `reasons` (a batch repeats few distinct reasons). */
+      reasonIndex: Uint32Array;
+      reasons: string[];
     }
   | { type: 'stopped' };
 
@@ -45,11 +48,19 @@ class CheckBatch {
   private ids: number[] = [];
   private ok: number[] = [];
   private latency: number[] = [];
+  private reasonIndex: number[] = [];
+  private reasons = new Map<string, number>();
 
-  add(id: number, ok: boolean, latencyMs: number): void {
+  add(id: number, ok: boolean, latencyMs: number, reason: string): void {
     this.ids.push(id);
     this.ok.push(ok ? 1 : 0);
     this.latency.push(latencyMs);
+    let index = this.reasons.get(reason);
+    if (index === undefined) {
+      index = this.reasons.size;
+      this.reasons.set(reason, index);
+    }
+    this.reasonIndex.push(index);
   }
 
   flush(port: MessagePort): void {
@@ -57,16 +68,27 @@ class CheckBatch {
     const ids = Int32Array.from(this.ids);
     const ok = Uint8Array.from(this.ok);
     const latencyMs = Float64Array.from(this.latency);
-    const m: FromWorker = { type: 'checks', ids, ok, latencyMs };
+    const reasonIndex = Uint32Array.from(this.reasonIndex);
+    const m: FromWorker = {
+      type: 'checks',
+      ids,
+      ok,
+      latencyMs,
+      reasonIndex,
+      reasons: [...this.reasons.keys()],
+    };
     // Freshly made typed arrays own plain ArrayBuffers: hand them over instead of copying.
     port.postMessage(m, [
       ids.buffer as ArrayBuffer,
       ok.buffer as ArrayBuffer,
       latencyMs.buffer as ArrayBuffer,
+      reasonIndex.buffer as ArrayBuffer,
     ]);
     this.ids = [];
     this.ok = [];
     this.latency = [];
+    this.reasonIndex = [];
+    this.reasons = new Map();
   }
 }
 
@@ -85,7 +107,7 @@ export function serveCheckers(port: MessagePort, init: WorkerInit): void {
     isAddressLocal: (address) => local.has(address),
     onVerdict: (verdict) => post({ type: 'verdict', verdict }),
     onCheckerState: (id, state) => post({ type: 'checker-state', id, state }),
-    onCheck: (id, result) => batch.add(id, result.ok, result.latencyMs),
+    onCheck: (id, result) => batch.add(id, result.ok, result.latencyMs, result.reason),
   });
   port.on('message', (m: ToWorker) => {
     if (m.type === 'addresses') {

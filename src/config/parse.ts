@@ -96,8 +96,7 @@ function run(opts: ParseOptions, open: (pre: Preprocessor) => void): ParseResult
 /**
  * Tokens per nearley parse, about. nearley drops the chart columns it no longer needs with
  * `delete`, which turns its chart array into a dictionary on long inputs and costs about a
- * microsecond per token there (a third of the whole parse on a 100k-line config); a short chart
- * stays fast. The statements of a config are a sequence, so pieces of the token stream with no
+ * microsecond per token there; a short chart stays fast. The statements of a config are a sequence, so pieces of the token stream with no
  * block open across their ends parse separately to the same statements.
  */
 const PARSE_CHUNK_TOKENS = 256;

@@ -2,12 +2,18 @@
 // to the VRRP runtime (src/vrrp), the checker worker (src/check) and the IPVS table (src/ipvs).
 // They also keep /status and /metrics current: instance states are pulled from the runtime when a
 // snapshot is taken, verdicts are pushed as the checkers report them.
-import { startCheckers, type CheckersHandle } from '../check/supervisor.js';
+import { networkInterfaces } from 'node:os';
+import {
+  startCheckers,
+  type CheckersHandle,
+  type StartCheckersOptions,
+} from '../check/supervisor.js';
 import type { VirtualServerVerdict } from '../check/engine.js';
+import { virtualServerName } from '../check/from-config.js';
 import type { RealServerState } from '../check/verdict.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { applyOps, type IpvsBackend } from '../ipvs/backend.js';
-import { desiredTable } from '../ipvs/desired.js';
+import { desiredTable, realServerKey } from '../ipvs/desired.js';
 import { diff, serviceId, type IpvsOp } from '../ipvs/reconcile.js';
 import type { Observer } from '../observe/observer.js';
 import { runVrrp, type VrrpRuntime } from '../vrrp/index.js';
@@ -49,15 +55,47 @@ export class VrrpSide implements Subsystem {
   }
 }
 
+/** Every address configured on this host's interfaces now (the kernel's view, getifaddrs). */
+export function hostAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => list?.map((a) => a.address) ?? []);
+}
+
+export interface CheckSideOptions {
+  /** Addresses configured locally besides the VIPs we add; default hostAddresses(). */
+  hostAddresses?: () => string[];
+  /** Where the checker worker writes its event lines (default stdout). */
+  workerLog?: StartCheckersOptions['workerLog'];
+}
+
 export class CheckSide implements Subsystem {
   readonly name = 'check';
   private handle?: CheckersHandle;
+  /** VIPs the VRRP side holds now, as the observer reports them. */
+  private readonly vips = new Set<string>();
+  private readonly hostAddresses: () => string[];
+  private readonly workerLog: StartCheckersOptions['workerLog'];
 
   /** `onVerdict`: where the IPVS side learns what to program. */
   constructor(
     private readonly observer: Observer,
     private readonly onVerdict: (v: VirtualServerVerdict) => void = () => undefined,
-  ) {}
+    opts: CheckSideOptions = {},
+  ) {
+    this.hostAddresses = opts.hostAddresses ?? hostAddresses;
+    this.workerLog = opts.workerLog;
+    // ha_suspend: checkers of a virtual server run only while its address is local, and the
+    // VRRP side is what usually brings it (keepalived follows address changes the same way).
+    observer.onVipChange((address, present) => {
+      if (present) this.vips.add(address);
+      else this.vips.delete(address);
+      this.handle?.setLocalAddresses(this.localAddresses());
+    });
+  }
+
+  /** The addresses ha_suspend counts as local: the host's plus the VIPs we hold. */
+  localAddresses(): string[] {
+    return [...new Set([...this.hostAddresses(), ...this.vips])];
+  }
 
   async apply(config: KeepalivedConfig, plan?: ReloadPlan): Promise<void> {
     if (
@@ -68,13 +106,38 @@ export class CheckSide implements Subsystem {
     ) {
       return;
     }
-    // The checker worker has no in-place reload: a new worker starts from the new plan. Real
-    // servers without alpha start alive again, so a healthy pool does not flap.
-    await this.handle?.stop();
+    // The checker worker has no in-place reload: a new worker starts from the new plan, resuming
+    // the old one's checker states. Checkers that are unchanged keep their verdicts, so a real
+    // server found dead stays out (keepalived#1720) and a healthy one does not flap; new ones
+    // start as keepalived starts them (alive, or down until a success with alpha).
+    const old = this.handle;
     this.handle = undefined;
+    await old?.stop();
+    const resume = old?.checkerStates();
     if (config.virtualServers.length === 0) return;
-    const handle = startCheckers(config, { log: this.observer.log });
+    const handle = startCheckers(config, {
+      log: this.observer.log,
+      localAddresses: this.localAddresses(),
+      ...(this.workerLog && { workerLog: this.workerLog }),
+      ...(resume && { resume }),
+    });
     handle.on('verdict', (v) => this.verdict(v));
+    handle.on('checks', (samples) => {
+      for (const s of samples) {
+        this.observer.checkRan(
+          s.virtualServer,
+          s.realServer,
+          s.checker,
+          s.checkerType,
+          s.ok,
+          s.reason,
+          s.latencyMs,
+        );
+      }
+    });
+    handle.on('checker', (c) =>
+      this.observer.status.checkerVerdict(c.virtualServer, c.realServer, c.checker, c.up),
+    );
     this.handle = handle;
   }
 
@@ -127,6 +190,7 @@ export class IpvsSide implements Subsystem {
   async apply(config: KeepalivedConfig): Promise<void> {
     const first = !this.config;
     this.config = config;
+    this.forgetRemoved(config);
     // lvs_flush: at start, everything in the table is ours to replace (keepalived empties it).
     if (first && config.globalDefs.lvsFlush) this.owned = await this.allServices();
     await this.sync(false);
@@ -134,6 +198,19 @@ export class IpvsSide implements Subsystem {
       this.timer = setInterval(() => void this.sync(true), this.opts.reconcileMs ?? 5000);
       this.timer.unref();
     }
+  }
+
+  /**
+   * Verdicts of real and virtual servers a reload removed: one added back later starts from its
+   * start state (alpha rules) until its new checkers report, not from a verdict of long ago.
+   */
+  private forgetRemoved(config: KeepalivedConfig): void {
+    const rsKeys = new Set(
+      config.virtualServers.flatMap((vs) => vs.realServers.map((rs) => realServerKey(vs, rs))),
+    );
+    for (const key of this.verdicts.keys()) if (!rsKeys.has(key)) this.verdicts.delete(key);
+    const vsNames = new Set(config.virtualServers.map(virtualServerName));
+    for (const name of this.quorumUp.keys()) if (!vsNames.has(name)) this.quorumUp.delete(name);
   }
 
   /** A checker verdict: the real servers' states and the quorum of one virtual server. */

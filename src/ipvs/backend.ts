@@ -196,7 +196,8 @@ export async function applyOps(
       await applyOne(op);
       continue;
     }
-    if (failedServices.has(serviceId(op.service))) continue;
+    // serviceId() builds a string: only worth it once a service add has failed.
+    if (failedServices.size > 0 && failedServices.has(serviceId(op.service))) continue;
     inflight.push(applyOne(op));
     if (inflight.length >= APPLY_WINDOW) await settle();
   }

@@ -269,6 +269,20 @@ export const EVENTS = {
     doc: 'a real server was taken out of service (removed, or weight 0 with inhibit_on_failure)',
     fields: { virtualServer, realServer, inhibited: { type: 'boolean', doc: 'kept at weight 0' } },
   },
+  'rs.weight': {
+    level: 'info',
+    doc: "a real server's weight changed while it stays configured: a dynamic checker moved it, or inhibit_on_failure took it to 0 or back",
+    fields: {
+      virtualServer,
+      realServer,
+      from: { type: 'integer', doc: 'weight before the change' },
+      weight: { type: 'integer', doc: 'weight after the change' },
+      reason: {
+        type: ['misc_dynamic', 'file_check', 'inhibit'],
+        doc: 'misc_dynamic: a MISC_CHECK exit code; file_check: a tracked file value; inhibit: down with inhibit_on_failure (0), or back up',
+      },
+    },
+  },
   'quorum.up': {
     level: 'info',
     doc: 'a virtual server gained quorum (live weight >= quorum + hysteresis)',

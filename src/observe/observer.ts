@@ -15,6 +15,9 @@ export class Observer {
     { count: number; instance?: string; source?: string }
   >();
 
+  /** Told when a VIP is added or removed (the checker side's ha_suspend follows them). */
+  private readonly vipListeners: Array<(address: string, present: boolean) => void> = [];
+
   constructor(
     readonly log: Logger,
     readonly metrics: Metrics,
@@ -45,12 +48,25 @@ export class Observer {
     this.status.instanceMaster(instance, address);
   }
 
+  /** `address` with its prefix length, "10.0.0.100/32". */
   vipAdded(instance: string, address: string, dev?: string): void {
     emit(this.log, 'vip.add', dev ? { instance, address, dev } : { instance, address });
+    this.vipChanged(address, true);
   }
 
   vipRemoved(instance: string, address: string, dev?: string): void {
     emit(this.log, 'vip.del', dev ? { instance, address, dev } : { instance, address });
+    this.vipChanged(address, false);
+  }
+
+  /** Calls `listener` with each VIP (without its prefix length) as it is added or removed. */
+  onVipChange(listener: (address: string, present: boolean) => void): void {
+    this.vipListeners.push(listener);
+  }
+
+  private vipChanged(addressWithPrefix: string, present: boolean): void {
+    const address = addressWithPrefix.replace(/\/\d+$/, '');
+    for (const listener of this.vipListeners) listener(address, present);
   }
 
   garpSent(instance: string, reason: EventFields<'garp.sent'>['reason'], count: number): void {

@@ -6,10 +6,6 @@ import { isIPv4 } from 'node:net';
 import { IPPROTO_VRRP } from '../net/constants.js';
 import { addressBytes } from '../net/inet.js';
 
-// Still imported from here by src/check/ping.ts and test/unit/check/codecs.test.ts (being edited
-// by another engineer); remove once they import src/net/inet.ts.
-export { internetChecksum } from '../net/inet.js';
-
 /**
  * The pseudo-header for an upper-layer checksum: IPv4 (RFC 768 layout: src, dst, zero, protocol,
  * length) or IPv6 (RFC 8200 §8.1: src, dst, 32-bit length, 3 zero bytes, next header).

@@ -74,6 +74,7 @@ test(
     const dir = mkdtempSync(join(tmpdir(), 'kts-kdemo-test-'));
     t.after(() => rmSync(dir, { recursive: true, force: true }));
     const reportFile = join(dir, 'report.json');
+    const started = Date.now();
     const demo = spawn(process.execPath, [demoScript, '--report', reportFile], {
       env: { ...process.env, KTS_DIST: dist },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,6 +87,10 @@ test(
     const [code] = (await once(demo, 'exit')) as [number | null];
     assert.equal(code, 0, `the demo failed; its output:\n${output}`);
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as Report;
+    const slowest = Math.max(...report.traffic.failover.map((r) => r.ms));
+    t.diagnostic(
+      `demo ${((Date.now() - started) / 1000).toFixed(1)} s; VIP unowned for ${report.takeoverAt - report.releasedAt} ms; slowest request across the failover ${slowest} ms`,
+    );
     try {
       checkReport(report);
     } catch (err) {

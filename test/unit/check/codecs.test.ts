@@ -13,7 +13,7 @@ import { buildRequest, ResponseReader, statusAccepted } from '../../../src/check
 import { encodeEchoRequest, isEchoReply } from '../../../src/check/ping.js';
 import { ReplyReader } from '../../../src/check/smtp.js';
 import { parseReplyPattern, replyMismatch } from '../../../src/check/udp.js';
-import { internetChecksum } from '../../../src/vrrp/checksum.js';
+import { internetChecksum } from '../../../src/net/inet.js';
 import type { HttpProbe } from '../../../src/check/plan.js';
 
 test('DNS query: header with RD, one question, labels', () => {

@@ -141,6 +141,7 @@ test('inhibit_on_failure is reported with the verdict; weight changes are action
       realServer: '127.0.0.1:1',
       from: 3,
       to: 10,
+      cause: 'misc_dynamic',
     },
   ]);
   e.apply(0, fail); // retry 1: the first failure after a success is retried

@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { KtsError } from '../../../src/errors.js';
 import { AttributeDecoder, AttributeEncoder } from '../../../src/netlink/attr.js';
 import { encodeGenl } from '../../../src/netlink/genl.js';
+import { addressBytes, formatAddress } from '../../../src/net/inet.js';
 import {
   canonicalAddress,
   decodeDestination,
@@ -406,5 +407,72 @@ test('property: arbitrary bytes never crash the decoders with anything but a Kts
       }
     }),
     { numRuns: 500 },
+  );
+});
+
+const destinationAt = (address: string): Destination => ({
+  family: 4,
+  address,
+  port: 80,
+  weight: 1,
+  method: 'nat',
+  upperThreshold: 0,
+  lowerThreshold: 0,
+});
+
+test('IPv4 destination addresses: dotted quads written in place, other forms as addressBytes has them', () => {
+  const encoded = (address: string) =>
+    decodeDestination(
+      nestedOf(ipvsMessage(IPVS_CMD_NEW_DEST, { destination: destinationAt(address) })),
+      4,
+    ).address;
+  assert.equal(encoded('10.2.0.255'), '10.2.0.255');
+  assert.equal(encoded('0.0.0.0'), '0.0.0.0');
+  assert.equal(encoded('10.0.0.1%eth0'), '10.0.0.1', 'a zone is ignored, as everywhere');
+  for (const bad of [
+    '10.0.0.256',
+    '10.0.0',
+    '10.0.0.1.2',
+    '010.0.0.1',
+    '10..0.1',
+    '1.2.3.4.',
+    '',
+  ]) {
+    assert.throws(
+      () => ipvsMessage(IPVS_CMD_NEW_DEST, { destination: destinationAt(bad) }),
+      (err: unknown) => err instanceof KtsError && err.code === 'IPVS_BAD_ENTRY',
+      bad,
+    );
+  }
+});
+
+test('property: an IPv4 destination address is encoded to the bytes addressBytes gives', () => {
+  const text = fc.oneof(
+    ipv4,
+    fc.stringMatching(/^[0-9.]{0,16}$/),
+    fc.tuple(fc.nat(999), fc.nat(999), fc.nat(999), fc.nat(999)).map((o) => o.join('.')),
+  );
+  fc.assert(
+    fc.property(text, (address) => {
+      let expected: string;
+      try {
+        const bytes = addressBytes(address);
+        expected = bytes.length === 4 ? formatAddress(bytes) : 'refused';
+      } catch {
+        expected = 'refused';
+      }
+      let got: string;
+      try {
+        got = decodeDestination(
+          nestedOf(ipvsMessage(IPVS_CMD_NEW_DEST, { destination: destinationAt(address) })),
+          4,
+        ).address;
+      } catch (err) {
+        assert.ok(err instanceof KtsError && err.code === 'IPVS_BAD_ENTRY');
+        got = 'refused';
+      }
+      assert.equal(got, expected, address);
+    }),
+    { numRuns: 2000 },
   );
 });
