@@ -18,6 +18,7 @@
 // leaves them running, and they keep the namespace alive), and runs on process exit as a last
 // resort. Call skipUnless([[canCreateNetns(), 'root and ip netns']]) before using any of this.
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { existsSync } from 'node:fs';
 
 let counter = 0;
 const live = new Set<string>();
@@ -72,11 +73,12 @@ export function createNetns(ns: string): void {
 /** Kills every process in the namespace, then deletes it. Does nothing if it does not exist. */
 export function deleteNetns(ns: string): void {
   live.delete(ns);
+  if (!existsSync(`/run/netns/${ns}`)) return;
   let pids: string;
   try {
     pids = ip(['netns', 'pids', ns]);
   } catch {
-    return; // no such namespace
+    return; // deleted concurrently
   }
   for (const pid of pids.split('\n').filter(Boolean)) {
     try {
