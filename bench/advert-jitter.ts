@@ -407,7 +407,8 @@ function print(r: Result): void {
   };
   const lines = [
     `${LABEL[r.scenario]}: ${r.windowSeconds} s window`,
-    `  adverts          ${t.adverts}, ${t.achievedPerSec.toFixed(2)}/s (configured ${t.configuredPerSec}/s), missed ${t.missed}`,
+    `  adverts          ${t.adverts}, ${t.achievedPerSec.toFixed(2)}/s (configured ${t.configuredPerSec}/s), ` +
+      `missed ${t.missed}, off-schedule ${t.early}`,
     `  lateness         ${formatSummary(t.latenessMs, MS3)}`,
     `  |interval error| ${formatSummary(t.intervalErrorMs, MS3)}`,
     `  spurious         MASTER ${transitions(r.spurious.d1)}, BACKUP ${transitions(r.spurious.d2)}`,

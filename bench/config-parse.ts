@@ -60,10 +60,34 @@ interface Measure {
   run: () => number;
 }
 
+interface RoundOptions {
+  warmup: number;
+  trials: number;
+}
+
+/**
+ * Runs every measure once per round, in turn, for warm-up and measured rounds, so the measures
+ * share the machine's conditions. Returns the first round's figures (cold JIT).
+ */
+async function runRounds(measures: Measure[], opts: RoundOptions): Promise<number[]> {
+  const first: number[] = [];
+  let round = 0;
+  await runTrials(opts, (trial) => {
+    for (const m of measures) {
+      const ms = m.run();
+      if (trial >= 0) m.samples.push(ms);
+      else if (round === 0) first.push(ms);
+    }
+    round++;
+  });
+  return first;
+}
+
 async function main(): Promise<void> {
   const args = benchArgs();
   const trials = args.trials ?? (args.quick ? 1 : 10);
   const warmup = args.quick ? 0 : 3;
+  const opts: RoundOptions = { warmup, trials };
   const gen = args.quick ? { virtualServers: 10, realServersPerVirtual: 100 } : DEFAULT_GEN;
   console.log(machineLine());
 
@@ -76,6 +100,38 @@ async function main(): Promise<void> {
     const realServers = gen.virtualServers * gen.realServersPerVirtual;
     console.log(`config: ${realServers} real servers, ${lines} lines, ${text.length} bytes`);
 
+    const keepalived = keepalivedPath();
+    if (!keepalived) console.log('keepalived not installed: no comparison');
+    const keepalivedArgs = ['-t', '-l', '-n', '-f', file];
+    for (const [flag, name] of [
+      ['-p', 'keepalived'],
+      ['-r', 'vrrp'],
+      ['-c', 'checkers'],
+    ])
+      keepalivedArgs.push(flag, join(dir, `${name}.pid`));
+    /** keepalived -t, sampled alongside each phase so each comparison shares its conditions. */
+    const theirs = (phase: string): Measure => ({
+      label: `keepalived -t -l -n -f FILE (fresh process, alongside the ${phase} runs)`,
+      samples: [],
+      run: () => timeProcess(keepalived ?? 'keepalived', keepalivedArgs, 0),
+    });
+
+    // Phase 1, processes, first: while this process's heap is small, so that V8's background
+    // GC work on the trees of phase 2 does not compete with the processes measured.
+    const fresh: Measure = {
+      label: 'keepalived-ts -t -f FILE (fresh process: start-up, module loading, cold JIT)',
+      samples: [],
+      run: () => timeProcess(...keepalivedTsCommand(['-t', '-f', file]), 0),
+    };
+    const nodeStart: Measure = {
+      label: 'node start-up (node -e 0, part of the fresh-process figure)',
+      samples: [],
+      run: () => timeProcess(process.execPath, ['-e', '0'], 0),
+    };
+    const theirsFresh = theirs('fresh-process');
+    await runRounds(keepalived ? [fresh, nodeStart, theirsFresh] : [fresh, nodeStart], opts);
+
+    // Phase 2, in-process: parse and full load, the JIT warmed up by the warm-up rounds.
     const parse: Measure = {
       label: 'keepalived-ts syntax stage (parseConfig, in-process)',
       samples: [],
@@ -97,78 +153,47 @@ async function main(): Promise<void> {
             throw new Error(`load: ${r.config.virtualServers.length} virtual servers`);
         }),
     };
-    const measures = [parse, load];
-
-    const fresh: Measure = {
-      label: 'keepalived-ts -t -f FILE (fresh process: start-up, module loading, cold JIT)',
-      samples: [],
-      run: () => timeProcess(...keepalivedTsCommand(['-t', '-f', file]), 0),
-    };
-    const nodeStart: Measure = {
-      label: 'node start-up (node -e 0, part of the fresh-process figure)',
-      samples: [],
-      run: () => timeProcess(process.execPath, ['-e', '0'], 0),
-    };
-    measures.push(fresh, nodeStart);
-
-    const keepalived = keepalivedPath();
-    const theirs: Measure = {
-      label: 'keepalived -t -l -n -f FILE (fresh process)',
-      samples: [],
-      run: () =>
-        timeProcess(
-          keepalived ?? 'keepalived',
-          [
-            '-t',
-            '-l',
-            '-n',
-            '-f',
-            file,
-            '-p',
-            join(dir, 'keepalived.pid'),
-            '-r',
-            join(dir, 'vrrp.pid'),
-            '-c',
-            join(dir, 'checkers.pid'),
-          ],
-          0,
-        ),
-    };
-    if (keepalived) measures.push(theirs);
-    else console.log('keepalived not installed: no comparison');
-
-    let firstLoad = 0;
-    await runTrials({ warmup, trials }, (trial) => {
-      for (const m of measures) {
-        const ms = m.run();
-        if (trial >= 0) m.samples.push(ms);
-        else if (m === load && trial === -1) firstLoad = ms;
-      }
-    });
-
-    const summaries = new Map<Measure, Summary>(measures.map((m) => [m, summarize(m.samples)]));
-    for (const m of measures) console.log(`${m.label}: ${formatSummary(summaries.get(m)!, MS)}`);
-    const perSecond = (m: Measure): number => Math.round(lines / (summaries.get(m)!.median / 1000));
-    console.log(
-      `throughput (medians): syntax stage ${perSecond(parse).toLocaleString('en')} lines/s, ` +
-        `full load ${perSecond(load).toLocaleString('en')} lines/s` +
-        (warmup > 0
-          ? `; first full load in this process (cold JIT) ${firstLoad.toFixed(1)} ms`
-          : ''),
+    const theirsInProcess = theirs('in-process');
+    const firstRuns = await runRounds(
+      keepalived ? [parse, load, theirsInProcess] : [parse, load],
+      opts,
     );
 
+    const all = [fresh, nodeStart, theirsFresh, parse, load, theirsInProcess];
+    const measured = all.filter((m) => m.samples.length > 0);
+    const summaries = new Map<Measure, Summary>(measured.map((m) => [m, summarize(m.samples)]));
+    for (const m of measured) console.log(`${m.label}: ${formatSummary(summaries.get(m)!, MS)}`);
     const median = (m: Measure): number => summaries.get(m)!.median;
+    const perSecond = (m: Measure): number => Math.round(lines / (median(m) / 1000));
+    console.log(
+      `throughput (medians): syntax stage ${perSecond(parse).toLocaleString('en')} lines/s, ` +
+        `full load ${perSecond(load).toLocaleString('en')} lines/s`,
+    );
+    // firstRuns: [syntax stage, full load, keepalived] of the first warm-up round, if any.
+    if (firstRuns.length > 0)
+      console.log(
+        `first syntax stage and full load in this process (cold JIT): ` +
+          `${firstRuns[0].toFixed(1)} ms, ${firstRuns[1].toFixed(1)} ms`,
+      );
     if (keepalived) {
-      const compared: Array<[string, Measure]> = [
-        ['config full load in-process (loadConfig) vs keepalived -t, medians', load],
-        ['config syntax stage in-process (parseConfig) vs keepalived -t, medians', parse],
-        ['config -t as a fresh process vs keepalived -t, medians', fresh],
+      const compared: Array<[string, Measure, Measure]> = [
+        [
+          'config full load in-process (loadConfig) vs keepalived -t, medians',
+          load,
+          theirsInProcess,
+        ],
+        [
+          'config syntax stage in-process (parseConfig) vs keepalived -t, medians',
+          parse,
+          theirsInProcess,
+        ],
+        ['config -t as a fresh process vs keepalived -t, medians', fresh, theirsFresh],
       ];
-      for (const [what, m] of compared)
-        console.log(ratioLine(what, median(m), 'keepalived -t', median(theirs), MS));
+      for (const [what, ours, base] of compared)
+        console.log(ratioLine(what, median(ours), 'keepalived -t', median(base), MS));
     }
     if (args.json) {
-      const figures = Object.fromEntries(measures.map((m) => [m.label, summaries.get(m)]));
+      const figures = Object.fromEntries(measured.map((m) => [m.label, summaries.get(m)]));
       console.log(JSON.stringify({ lines, realServers, trials, warmup, figures }));
     }
   } finally {

@@ -50,6 +50,11 @@ export interface AdvertTiming {
   intervalErrorMs: Summary;
   /** Intervals of at least twice advert_int: an advert the schedule skipped or sent very late. */
   missed: number;
+  /**
+   * Intervals under half advert_int: an advert sent off its schedule, as a MASTER does at once
+   * when it hears a lower-priority advert (a peer that wrongly took over). They count in the rate.
+   */
+  early: number;
 }
 
 /** Figures of advert times (µs, ascending) sent every `advertIntMs`; needs at least two. */
@@ -68,5 +73,6 @@ export function advertTiming(timesUs: readonly number[], advertIntMs: number): A
     latenessMs: summarize(lateness),
     intervalErrorMs: summarize(lateness.map(Math.abs)),
     missed: lateness.filter((l) => l + advertIntMs >= 2 * advertIntMs).length,
+    early: lateness.filter((l) => l + advertIntMs < advertIntMs / 2).length,
   };
 }

@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import type { KeepalivedConfig } from '../config/model.js';
 import { emit } from '../observe/events.js';
-import type { Logger, LogOptions } from '../observe/log.js';
+import type { Logger } from '../observe/log.js';
 import type { CheckerStates, VirtualServerVerdict } from './engine.js';
 import { planFromConfig } from './from-config.js';
 import { checkerIdsByKey, type CheckPlan, type ProbeSpec } from './plan.js';
@@ -18,8 +18,8 @@ import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 export interface StartCheckersOptions {
   /** The main thread's logger (restarts are logged here). */
   log: Logger;
-  /** Where the worker writes its own JSON lines; default stdout. */
-  workerLog?: { destination?: string; level?: LogOptions['level'] };
+  /** Where and how the worker writes its own lines; default JSON on stdout. */
+  workerLog?: WorkerInit['log'];
   /** Addresses configured locally now (ha_suspend); update with setLocalAddresses(). */
   localAddresses?: string[];
   maxConcurrent?: number;

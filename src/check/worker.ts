@@ -14,8 +14,8 @@ export interface WorkerInit {
   kind: 'kts-checkers';
   plan: CheckPlan;
   resume?: CheckerStates;
-  /** Where the worker's JSON log lines go: a path, or stdout (pino writes synchronously). */
-  log: { destination?: string; level?: LogOptions['level'] };
+  /** Where the worker's lines go (a path, or stdout; written synchronously) and in what format. */
+  log: { destination?: string; level?: LogOptions['level']; format?: LogOptions['format'] };
   localAddresses: string[];
   maxConcurrent?: number;
   /** How many times the checker side was restarted before this one. */
@@ -94,7 +94,7 @@ class CheckBatch {
 
 export function serveCheckers(port: MessagePort, init: WorkerInit): void {
   const post = (m: FromWorker) => port.postMessage(m);
-  const log = createLogger({ destination: init.log.destination, level: init.log.level }).child({
+  const log = createLogger(init.log).child({
     component: 'check',
   });
   let local = new Set(init.localAddresses);

@@ -1,8 +1,9 @@
 // Line-level lexing of keepalived.conf, as keepalived's lib/parser.c does it: comment stripping
 // (`decomment`), brace splitting (end of `read_line`) and word splitting (`alloc_strvec_r`, done
-// by a character scan). Every piece of text keeps a map back to the column it was written at,
+// by a moo lexer). Every piece of text keeps a map back to the column it was written at,
 // so positions survive comment-escape removal and `$NAME` substitution.
-import type { Lexer as NearleyLexer } from 'nearley';
+import moo from 'moo';
+import type { LexerState, Lexer as NearleyLexer } from 'nearley';
 import type { Block, SourcePos, Statement, Word } from './ast.js';
 import type { Diagnostic } from './diagnostic.js';
 
@@ -200,40 +201,36 @@ export interface Words {
 }
 
 /**
- * Words are split on keepalived's WHITE_SPACE_STR. A word starting with `"` runs to the next `"`
- * (no escapes); a `"` inside a bare word ends it. An unclosed quote swallows the rest of the line,
- * which keepalived then drops (the quote itself was already reported by `decomment`). A plain
- * character scan: this runs on every line, and a tokenizer's per-token objects cost more here
- * than the splitting itself.
+ * keepalived's word splitting (`alloc_strvec_r`) as a moo lexer: words are separated by
+ * WHITE_SPACE_STR; a word starting with `"` runs to the next `"` (no escapes); a `"` inside a bare
+ * word ends it. An unclosed quote swallows the rest of the line, which keepalived then drops (the
+ * quote itself was already reported by `decomment`).
  */
+const wordLexer = moo.compile({
+  space: { match: /[ \t\f\v\r\n]+/, lineBreaks: true },
+  quoted: /"[^"]*"/,
+  unclosed: /"[^"]*/,
+  bare: /[^ \t\f\v\r\n"]+/,
+});
+
 export function splitWords(l: SourceLine): Words {
-  const s = l.text;
   const words: Word[] = [];
-  let afterFirst = s.length;
+  let afterFirst = l.text.length;
   let unclosed = -1;
-  for (let i = skipWhiteSpace(s, 0); i < s.length; i = skipWhiteSpace(s, i)) {
-    const start = i;
-    let text: string;
-    const quoted = s.charCodeAt(i) === DOUBLE_QUOTE;
-    if (quoted) {
-      const close = s.indexOf('"', i + 1);
-      if (close < 0) {
-        unclosed = i;
-        break;
-      }
-      text = s.slice(i + 1, close);
-      i = close + 1;
-    } else {
-      i++;
-      while (i < s.length) {
-        const c = s.charCodeAt(i);
-        if (c === DOUBLE_QUOTE || isWhiteSpace(c)) break;
-        i++;
-      }
-      text = s.slice(start, i);
+  wordLexer.reset(l.text);
+  for (let tok = wordLexer.next(); tok; tok = wordLexer.next()) {
+    if (tok.type === 'space') continue;
+    if (tok.type === 'unclosed') {
+      unclosed = tok.offset;
+      break;
     }
-    words.push({ text, quoted, pos: posAt(l, start) });
-    if (words.length === 1) afterFirst = i;
+    const quoted = tok.type === 'quoted';
+    words.push({
+      text: quoted ? tok.value.slice(1, -1) : tok.value,
+      quoted,
+      pos: posAt(l, tok.offset),
+    });
+    if (words.length === 1) afterFirst = tok.offset + tok.value.length;
   }
   return { words, afterFirst, unclosed };
 }
@@ -278,6 +275,8 @@ export type StatementToken =
 
 export const STATEMENT_TOKEN_TYPES = ['stmts', 'open', 'close'] as const;
 
+const NO_LEXER_STATE: LexerState = Object.freeze({});
+
 /** A nearley lexer over a prepared token array (nearley's text chunk is not used). */
 export class StatementQueue implements NearleyLexer {
   private start = 0;
@@ -302,8 +301,12 @@ export class StatementQueue implements NearleyLexer {
     return this.index < this.end ? this.tokens[this.index++] : undefined;
   }
 
-  save(): { index: number } {
-    return { index: this.index };
+  /**
+   * nearley saves the lexer state after every token, for resuming a parse across feed() calls;
+   * each parse here is fed once, so there is nothing to save and no object to allocate.
+   */
+  save(): LexerState {
+    return NO_LEXER_STATE;
   }
 
   formatError(token: StatementToken): string {

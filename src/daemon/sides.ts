@@ -1,7 +1,8 @@
 // The daemon's sides as `Subsystem`s: thin adapters from the controller's start / reload / stop
 // to the VRRP runtime (src/vrrp), the checker worker (src/check) and the IPVS table (src/ipvs).
 // They also keep /status and /metrics current: instance states are pulled from the runtime when a
-// snapshot is taken, verdicts are pushed as the checkers report them.
+// snapshot is taken, verdicts and check results are pushed as the checkers report them. The
+// check side learns the host's addresses (VIPs included) for ha_suspend.
 import { networkInterfaces } from 'node:os';
 import {
   startCheckers,
@@ -14,6 +15,7 @@ import type { RealServerState } from '../check/verdict.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { applyOps, type IpvsBackend } from '../ipvs/backend.js';
 import { desiredTable, realServerKey } from '../ipvs/desired.js';
+import { Rtnetlink } from '../netlink/rtnetlink.js';
 import { diff, serviceId, type IpvsOp } from '../ipvs/reconcile.js';
 import type { Observer } from '../observe/observer.js';
 import { runVrrp, type VrrpRuntime } from '../vrrp/index.js';
@@ -60,9 +62,32 @@ export function hostAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => list?.map((a) => a.address) ?? []);
 }
 
+/**
+ * Calls `onChange` whenever an address is added to or removed from any interface (rtnetlink
+ * address events, as keepalived's checker process follows them for ha_suspend).
+ */
+export function watchHostAddresses(onChange: () => void): { close(): void } {
+  const rt = Rtnetlink.open();
+  try {
+    // After an overrun events were lost: re-reading the addresses is all a change needs anyway.
+    const sub = rt.subscribe({ address: onChange, overrun: onChange });
+    return {
+      close: () => {
+        sub.close();
+        rt.close();
+      },
+    };
+  } catch (err) {
+    rt.close();
+    throw err;
+  }
+}
+
 export interface CheckSideOptions {
   /** Addresses configured locally besides the VIPs we add; default hostAddresses(). */
   hostAddresses?: () => string[];
+  /** Follows address changes on the host; default watchHostAddresses (opened for ha_suspend). */
+  watchAddresses?: (onChange: () => void) => { close(): void };
   /** Where the checker worker writes its event lines (default stdout). */
   workerLog?: StartCheckersOptions['workerLog'];
 }
@@ -74,6 +99,8 @@ export class CheckSide implements Subsystem {
   private readonly vips = new Set<string>();
   private readonly hostAddresses: () => string[];
   private readonly workerLog: StartCheckersOptions['workerLog'];
+  private readonly watchAddresses: (onChange: () => void) => { close(): void };
+  private addressWatch?: { close(): void };
 
   /** `onVerdict`: where the IPVS side learns what to program. */
   constructor(
@@ -83,13 +110,37 @@ export class CheckSide implements Subsystem {
   ) {
     this.hostAddresses = opts.hostAddresses ?? hostAddresses;
     this.workerLog = opts.workerLog;
-    // ha_suspend: checkers of a virtual server run only while its address is local, and the
-    // VRRP side is what usually brings it (keepalived follows address changes the same way).
+    this.watchAddresses = opts.watchAddresses ?? watchHostAddresses;
+    // ha_suspend: checkers of a virtual server run only while its address is local. The VRRP
+    // side says at once when it adds or removes a VIP; other changes come from rtnetlink.
     observer.onVipChange((address, present) => {
       if (present) this.vips.add(address);
       else this.vips.delete(address);
-      this.handle?.setLocalAddresses(this.localAddresses());
+      this.addressesChanged();
     });
+  }
+
+  private addressesChanged(): void {
+    this.handle?.setLocalAddresses(this.localAddresses());
+  }
+
+  /** Addresses matter only to ha_suspend: follow the host's while some virtual server has it. */
+  private followAddresses(config: KeepalivedConfig): void {
+    const needed = config.virtualServers.some((vs) => vs.haSuspend);
+    if (!needed) {
+      this.addressWatch?.close();
+      this.addressWatch = undefined;
+      return;
+    }
+    if (this.addressWatch) return;
+    try {
+      this.addressWatch = this.watchAddresses(() => this.addressesChanged());
+    } catch (err) {
+      this.observer.log.warn(
+        { err, subsystem: this.name },
+        'ha_suspend: cannot follow address changes; only VIP changes and reloads are noticed',
+      );
+    }
   }
 
   /** The addresses ha_suspend counts as local: the host's plus the VIPs we hold. */
@@ -114,6 +165,7 @@ export class CheckSide implements Subsystem {
     this.handle = undefined;
     await old?.stop();
     const resume = old?.checkerStates();
+    this.followAddresses(config);
     if (config.virtualServers.length === 0) return;
     const handle = startCheckers(config, {
       log: this.observer.log,
@@ -155,6 +207,8 @@ export class CheckSide implements Subsystem {
   }
 
   async stop(): Promise<void> {
+    this.addressWatch?.close();
+    this.addressWatch = undefined;
     await this.handle?.stop();
     this.handle = undefined;
   }

@@ -19,7 +19,8 @@
 // first 4); the family always comes from the AF attribute, never from the address bytes.
 import { KtsError } from '../errors.js';
 import { AF_INET, AF_INET6 } from '../net/constants.js';
-import { AttributeEncoder, align4, readU16, readU32, writeU16, writeU32 } from '../netlink/attr.js';
+import { endianness } from 'node:os';
+import { AttributeEncoder, align4, readU32, writeU16, writeU32 } from '../netlink/attr.js';
 import { GENL_HDRLEN, NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK } from '../netlink/constants.js';
 import { NetlinkDecodeError } from '../netlink/errors.js';
 import { addressBytes, formatAddress } from '../vrrp/address.js';
@@ -114,8 +115,15 @@ function badInput(message: string): KtsError {
   return new KtsError('IPVS_BAD_ENTRY', message);
 }
 
-/** Address bytes for `family`: 4 for IPv4 (the kernel zero-fills the union), 16 for IPv6. */
+/**
+ * Address bytes for `family`: 4 for IPv4 (the kernel zero-fills the union), 16 for IPv6. A
+ * dotted quad is parsed directly; other text (IPv6, a zone, mistakes) through addressBytes.
+ */
 function encodeAddress(text: string, family: Family, what: string): Buffer {
+  if (family === 4) {
+    const quad = Buffer.alloc(4);
+    if (writeDottedQuad(quad, 0, text)) return quad;
+  }
   let bytes: Buffer;
   try {
     bytes = addressBytes(text);
@@ -205,6 +213,19 @@ function checkName(name: string, max: number, what: string): void {
   }
 }
 
+/*
+ * Host-order reads by index for the cursor, which has bounds-checked the attribute already:
+ * attr.ts's readU16/readU32 go through Buffer.readUInt*, whose offset validation was a third of
+ * the cost of decoding a destination.
+ */
+const HOST_LE = endianness() === 'LE';
+const u16At = (b: Buffer, at: number): number =>
+  HOST_LE ? b[at] | (b[at + 1] << 8) : (b[at] << 8) | b[at + 1];
+const u32At = (b: Buffer, at: number): number =>
+  HOST_LE
+    ? (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 0x1000000
+    : b[at] * 0x1000000 + ((b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]);
+
 /**
  * A walk over an attribute list that keeps offsets into the received buffer instead of making a
  * view per attribute as AttributeDecoder does: read-back decodes tens of thousands of
@@ -221,8 +242,8 @@ class AttributeCursor {
 
   constructor(
     readonly buf: Buffer,
-    private readonly start: number,
-    private readonly end: number,
+    private start: number,
+    private end: number,
   ) {
     this.next_ = start;
   }
@@ -231,22 +252,25 @@ class AttributeCursor {
   next(): boolean {
     const at = this.next_;
     if (this.end - at < NLA_HDRLEN) return false;
-    const len = readU16(this.buf, at);
+    const len = u16At(this.buf, at);
     if (len < NLA_HDRLEN || at + len > this.end) {
       throw new NetlinkDecodeError(
         `attribute at offset ${at - this.start}: length ${len} outside ${NLA_HDRLEN}..${this.end - at}`,
       );
     }
-    this.type = readU16(this.buf, at + 2) & NLA_TYPE_MASK;
+    this.type = u16At(this.buf, at + 2) & NLA_TYPE_MASK;
     this.at = at + NLA_HDRLEN;
     this.length = len - NLA_HDRLEN;
     this.next_ = at + align4(len);
     return true;
   }
 
-  /** The attributes nested in the current one. */
-  nested(): AttributeCursor {
-    return new AttributeCursor(this.buf, this.at, this.at + this.length);
+  /** Descends into the current attribute: the cursor goes on over the attributes nested in it. */
+  enter(): this {
+    this.start = this.at;
+    this.end = this.at + this.length;
+    this.next_ = this.at;
+    return this;
   }
 
   private sized(size: number, what: string): number {
@@ -263,15 +287,16 @@ class AttributeCursor {
   }
 
   u16(): number {
-    return readU16(this.buf, this.sized(2, 'u16'));
+    return u16At(this.buf, this.sized(2, 'u16'));
   }
 
   u32(): number {
-    return readU32(this.buf, this.sized(4, 'u32'));
+    return u32At(this.buf, this.sized(4, 'u32'));
   }
 
   u16be(): number {
-    return this.buf.readUInt16BE(this.sized(2, 'u16be'));
+    const at = this.sized(2, 'u16be');
+    return (this.buf[at] << 8) | this.buf[at + 1];
   }
 
   /** The payload as a view (copy it to keep it beyond the message). */
@@ -662,7 +687,7 @@ function replyAttributes(buf: Buffer, start: number, end: number): AttributeCurs
 function nestedReply(buf: Buffer, start: number, end: number, type: number): AttributeCursor {
   const d = replyAttributes(buf, start, end);
   while (d.next()) {
-    if (d.type === type) return d.nested();
+    if (d.type === type) return d.enter();
   }
   throw new NetlinkDecodeError(`IPVS reply without attribute ${type}`);
 }

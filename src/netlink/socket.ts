@@ -14,12 +14,14 @@
 //       (ENOBUFS: the receive queue overflowed, events were lost) is reported so the owner can
 //       resynchronise with a dump (a truncated datagram counts as one). nl.onError(...) hears
 //       other receive failures (malformed datagrams, socket errors).
-//   nl.close()   rejects whatever is pending or queued with NETLINK_CLOSED.
-//   new NetlinkSocket(transport, opts)   over any NetlinkTransport (tests use a fake kernel).
-//
+//   await nl.requestDecoded(type, NLM_F_DUMP, payload, op, (buf, at, end) => decode(...))
+//       request() whose replies are decoded in place as they arrive: no message objects (big
+//       dumps: the IPVS read-back).
 //   await nl.command(IPVS_FAMILY, 0, payload, 'IPVS_CMD_NEW_DEST ...')
 //       A change answered only by success or an errno: like request(), but it resolves with
 //       nothing and may go without its own ACK (see below).
+//   nl.close()   rejects whatever is pending or queued with NETLINK_CLOSED.
+//   new NetlinkSocket(transport, opts)   over any NetlinkTransport (tests use a fake kernel).
 //
 // Requests are independent: up to maxInFlight (8) are in flight at once, the rest queue; replies
 // are matched by sequence number. Requests made in the same turn of the event loop are packed
@@ -27,8 +29,9 @@
 // command followed by another message in its datagram is sent without NLM_F_ACK: the kernel
 // answers failures regardless, before it answers anything after, so the next ACK'd message's
 // reply proves the silent ones succeeded. A burst of N commands thus costs one sendmsg and one
-// ACK, not N of each. The timeout runs from the send, one timer per datagram. A request that
-// times out is forgotten; a late reply to it is dropped.
+// ACK, not N of each. The timeout runs from the send, one timer per datagram (set to the longest
+// timeout among its requests). A request that times out is forgotten; a late reply to it is
+// dropped.
 import { AF_NETLINK, SOCK_RAW, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE } from '../net/constants.js';
 import { NativeSocket, type Received } from '../net/native.js';
 import { decodeSockaddrNl, encodeSockaddrNl } from '../net/sockaddr.js';

@@ -71,7 +71,13 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
       const backend: IpvsBackend =
         opts.ipvs === 'dry-run' ? new DryRunBackend() : new KernelBackend(await IpvsClient.open());
       const ipvs = new IpvsSide(observer, backend);
-      subsystems.push(new CheckSide(observer, (v) => ipvs.verdict(v)), ipvs);
+      // The checker worker writes its own log lines: same destination, level and format.
+      const workerLog = {
+        destination: opts.logFile,
+        level: opts.logDetail ? 'debug' : 'info',
+        format: opts.logFormat,
+      } as const;
+      subsystems.push(new CheckSide(observer, (v) => ipvs.verdict(v), { workerLog }), ipvs);
     }
     controller = new Controller({
       configFile: opts.configFile,

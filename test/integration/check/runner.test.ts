@@ -155,9 +155,13 @@ test('FILE_CHECK: the file decides before the first verdict; changes are seen at
       },
     ],
   });
-  const { log } = captureLog();
+  const { log, lines } = captureLog();
   const runner = new CheckRunner(plan, { log });
   await runner.start();
+  const weights = () =>
+    lines
+      .filter((l) => l.event === 'rs.weight')
+      .map((l) => [l.realServer, l.reason, l.from, l.weight]);
   try {
     const rs = () => runner.verdicts()[0]!.realServers.map((r) => [r.alive, r.weight]);
     assert.deepEqual(rs(), [
@@ -171,6 +175,67 @@ test('FILE_CHECK: the file decides before the first verdict; changes are seen at
       [true, 10],
       [true, 10],
     ]);
+    // The reversed file weight: 1 × -5 at start, 0 now.
+    assert.deepEqual(weights(), [
+      ['127.0.0.1:2', 'file_check', 10, 5],
+      ['127.0.0.1:2', 'file_check', 5, 10],
+    ]);
+  } finally {
+    await runner.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('rs.weight: misc_dynamic moves the weight, inhibit_on_failure takes it to 0 and back', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kts-check-weight-'));
+  const exitCode = join(dir, 'exit');
+  writeFileSync(exitCode, '12');
+  const plan = buildPlan({
+    realServers: [
+      {
+        port: 1,
+        weight: 3,
+        inhibitOnFailure: true,
+        probes: [
+          {
+            type: 'MISC_CHECK',
+            argv: ['/bin/sh', '-c', 'exit "$(cat "$0")"', exitCode],
+            timeoutMs: 2000,
+            dynamic: true,
+          },
+        ],
+        timing: { delayLoopMs: 50, retry: 0 },
+      },
+    ],
+  });
+  const { log, lines } = captureLog();
+  const runner = new CheckRunner(plan, { log });
+  const weights = () =>
+    lines
+      .filter((l) => l.event === 'rs.weight')
+      .map((l) => `${String(l.reason)} ${String(l.from)}->${String(l.weight)}`);
+  await runner.start();
+  try {
+    // Exit 12: up with weight 12 - 2.
+    await until(() => weights().length === 1);
+    writeFileSync(exitCode, '1');
+    await until(() => events(lines).includes('rs.down'));
+    writeFileSync(exitCode, '0');
+    await until(() => events(lines).includes('rs.up'));
+    // Down, the dynamic offset is dropped (back to the configured 3) and the inhibited server
+    // goes to 0; back up, exit 0 keeps the configured weight.
+    assert.deepEqual(weights(), [
+      'misc_dynamic 3->10',
+      'misc_dynamic 10->3',
+      'inhibit 3->0',
+      'inhibit 0->3',
+    ]);
+    assert.deepEqual(
+      events(lines).filter((e) => e.startsWith('rs.')),
+      ['rs.weight', 'rs.weight', 'rs.down', 'rs.weight', 'rs.up', 'rs.weight'],
+    );
+    for (const l of lines.filter((x) => x.event))
+      assert.equal(validateEvent(l).ok, true, JSON.stringify(l));
   } finally {
     await runner.stop();
     rmSync(dir, { recursive: true, force: true });

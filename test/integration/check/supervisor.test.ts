@@ -80,7 +80,15 @@ test('checkers in a worker: verdicts reach the main thread and drive a table', a
     const sample = samples.find((x) => x.virtualServer === 'tcp 10.0.0.1:80')!;
     assert.equal(sample.realServer, `127.0.0.1:${server.port}`);
     assert.equal(sample.checker, 'TCP_CHECK');
+    assert.equal(sample.checkerType, 'TCP_CHECK');
     assert.ok(sample.latencyMs >= 0);
+    // Each run carries its reason (batched as an index into the batch's distinct reasons).
+    const reasons = new Set(
+      samples
+        .filter((x) => x.virtualServer === 'tcp 10.0.0.1:80')
+        .map((x) => `${x.ok} ${x.reason}`),
+    );
+    assert.deepEqual([...reasons].sort(), ['false ECONNREFUSED', 'true connected']);
   } finally {
     await handle.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -130,11 +130,15 @@ test('reload: a dead real server stays out, survivors keep their verdicts, new o
   await d.controller.start();
   await until('dead rs out', () => d.records().find(is('ipvs.dest.del', { dest: rs(dead) })));
   // The live one is checked and stays.
-  await until('a success', () => d.cap.observer.status.snapshot().virtualServers[0]?.realServers[0]?.checkers[0]?.last);
+  await until(
+    'a success',
+    () => d.cap.observer.status.snapshot().virtualServers[0]?.realServers[0]?.checkers[0]?.last,
+  );
 
   // /metrics and /status carry the check results the worker batches over.
-  await until('a batched failure', () =>
-    d.cap.observer.status.snapshot().virtualServers[0]?.realServers[1]?.checkers[0]?.last,
+  await until(
+    'a batched failure',
+    () => d.cap.observer.status.snapshot().virtualServers[0]?.realServers[1]?.checkers[0]?.last,
   );
   const metrics = parsePrometheusText(await d.cap.observer.metrics.text());
   const checks = (port: number, result: string) =>
@@ -207,9 +211,9 @@ test('reload: a dead real server stays out, survivors keep their verdicts, new o
   // An alpha server that never passed was never in the table: nothing to remove.
   assert.equal(after2.filter(is('ipvs.dest.del', { dest: rs(deadAlpha) })).length, 0);
   assert.equal(
-    d.cap.observer.status.snapshot().virtualServers[0]!.realServers.find(
-      (r) => r.name === rs(dead),
-    )!.alive,
+    d.cap.observer.status
+      .snapshot()
+      .virtualServers[0]!.realServers.find((r) => r.name === rs(dead))!.alive,
     false,
   );
 });
@@ -222,12 +226,16 @@ test('ha_suspend: checkers run only while the virtual server address is a VIP we
   after(() => d.cleanup());
   const vs = `tcp ${vip}:80`;
   const checksRun = async () =>
-    sampleValue(parsePrometheusText(await d.cap.observer.metrics.text()), 'keepalived_checks_total', {
-      virtual_server: vs,
-      real_server: `127.0.0.1:${dead}`,
-      checker: 'TCP_CHECK',
-      result: 'failure',
-    }) ?? 0;
+    sampleValue(
+      parsePrometheusText(await d.cap.observer.metrics.text()),
+      'keepalived_checks_total',
+      {
+        virtual_server: vs,
+        real_server: `127.0.0.1:${dead}`,
+        checker: 'TCP_CHECK',
+        result: 'failure',
+      },
+    ) ?? 0;
 
   await d.controller.start();
   assert.ok(!d.check.localAddresses().includes(vip));

@@ -51,6 +51,9 @@ function vrrpConfig(
 ${vrrpInstance('VI_1', 51, state, priority, ['192.168.0.38'])}${extra}`;
 }
 
+// The second and third are checked only while their address is local (ha_suspend): d1 holds
+// 192.168.0.40 once a reload makes it a VIP of VI_1; 192.168.0.41 is added by hand (ip addr).
+// Their real server is d1 itself, where nothing listens on port 80.
 const VIRTUAL_SERVER = `virtual_server 192.168.0.38 80 {
     delay_loop 1
     lb_algo rr
@@ -62,7 +65,33 @@ const VIRTUAL_SERVER = `virtual_server 192.168.0.38 80 {
         }
     }
 }
+virtual_server 192.168.0.40 80 {
+    delay_loop 1
+    ha_suspend
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 192.168.0.48 80 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+virtual_server 192.168.0.41 80 {
+    delay_loop 1
+    ha_suspend
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 192.168.0.48 80 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
 `;
+const SUSPENDED_VS = 'tcp 192.168.0.40:80';
+const STATIC_VS = 'tcp 192.168.0.41:80';
 
 const isEvent =
   (name: string, fields: Record<string, unknown> = {}) =>
@@ -149,6 +178,50 @@ test(
     const rsLabels = { virtual_server: 'tcp 192.168.0.38:80', real_server: '192.168.0.99:80' };
     assert.equal(sampleValue(metrics, 'keepalived_real_server_up', rsLabels), 0);
     assert.equal(sampleValue(metrics, 'keepalived_ipvs_operations_total', { op: 'dest.del' }), 1);
+    // Check results reach /metrics and /status in the worker's batches (one a second).
+    const failedChecks = () =>
+      sampleValue(parsePrometheusText(fetchIn('/metrics')), 'keepalived_checks_total', {
+        ...rsLabels,
+        checker: 'TCP_CHECK',
+        result: 'failure',
+      }) ?? 0;
+    const deadline = Date.now() + 3000;
+    while (failedChecks() < 2 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 200));
+    assert.ok(failedChecks() >= 2, 'retry 1: two failures took it down');
+    const checked = JSON.parse(fetchIn('/status')) as {
+      virtualServers: Array<{
+        name: string;
+        realServers: Array<{
+          alive: boolean;
+          checkers: Array<{ up: boolean; last?: { ok: boolean } }>;
+        }>;
+      }>;
+    };
+    const deadRs = checked.virtualServers.find((v) => v.name === 'tcp 192.168.0.38:80')!
+      .realServers[0]!;
+    assert.deepEqual(
+      [deadRs.alive, deadRs.checkers[0]!.up, deadRs.checkers[0]!.last?.ok],
+      [false, false, false],
+    );
+    // ha_suspend: 192.168.0.40 and .41 are not on d1 yet, so their virtual servers were never
+    // checked.
+    for (const vs of [SUSPENDED_VS, STATIC_VS]) {
+      assert.equal(
+        d1.records().filter((r) => r.virtualServer === vs).length,
+        0,
+        `no checks of ${vs} while suspended`,
+      );
+    }
+    // An address added by anyone, not only by VRRP, lifts it (rtnetlink address events).
+    const addrMark = d1.lines.length;
+    bed.exec('d1', 'ip', ['addr', 'add', '192.168.0.41/32', 'dev', 'eth0']);
+    await d1.waitForRecord(
+      isEvent('check.down', { virtualServer: STATIC_VS }),
+      5_000,
+      'check.down after 192.168.0.41 was added',
+      addrMark,
+    );
 
     // SIGUSR1, SIGUSR2: keepalived.data and keepalived.stats in $TMPDIR, plus JSON.
     d1.signal('SIGUSR1');
@@ -287,6 +360,14 @@ test(
     );
     assert.ok(hasVip('d1') && hasVip('d1', '192.168.0.40/32'));
     assert.equal(d1.records(grownVips.mark).filter(isEvent('vrrp.state')).length, 0);
+    // Now 192.168.0.40 is local: the suspended virtual server's checker runs and finds nothing
+    // listening (connection refused at once, then its retry).
+    await d1.waitForRecord(
+      isEvent('check.down', { virtualServer: SUSPENDED_VS }),
+      5_000,
+      'check.down after ha_suspend lifted',
+      grownVips.mark,
+    );
 
     // An instance added: it starts (and, alone on VRID 52, becomes MASTER with its VIP); VI_1
     // is left as it is.
@@ -328,6 +409,13 @@ test(
       afterRemoval.instances.map((i) => i.name),
       ['VI_1'],
     );
+
+    // Through every reload, two of which restarted the checkers, the dead real server stayed
+    // out: added at start (alive until checked), removed once, never re-added (keepalived#1720).
+    const dead = '192.168.0.99:80';
+    assert.equal(d1.records().filter(isEvent('ipvs.dest.add', { dest: dead })).length, 1);
+    assert.equal(d1.records().filter(isEvent('ipvs.dest.del', { dest: dead })).length, 1);
+    assert.equal(d1.records().filter(isEvent('check.up', { realServer: dead })).length, 0);
 
     // SIGTERM: priority 0, VIP removed, pid file removed, d2 takes over within its skew time.
     const stoppedAt = Date.now();

@@ -40,8 +40,16 @@ describe('advert times from a capture', () => {
     assert.deepEqual([t.latenessMs.min, t.latenessMs.median, t.latenessMs.max], [-4, 1.5, 101]);
     assert.deepEqual([t.intervalErrorMs.min, t.intervalErrorMs.max], [0, 101]);
     assert.equal(t.missed, 1); // 201 ms: one advert skipped
+    assert.equal(t.early, 0);
     assert.equal(t.spanMs, 500);
     assert.equal(t.achievedPerSec, 8);
+  });
+
+  it('tells off-schedule adverts (replies to a peer) from late ones', () => {
+    // A reply 0.5 ms after a scheduled advert, then the schedule resumes.
+    const t = advertTiming([0, 100_000, 100_500, 200_000, 300_000], 100);
+    assert.equal(t.early, 1);
+    assert.equal(t.missed, 0);
   });
 
   it('sums lateness to the span: adverts at any times', () => {

@@ -107,6 +107,40 @@ test('a reload that drops a virtual server deletes it; -I keeps the table on sto
   assert.equal((await backend.read()).length, 1);
 });
 
+test('a real server removed and added back starts over instead of taking its old verdict', async () => {
+  const cap = captureObserver();
+  const backend = new DryRunBackend();
+  const side = new IpvsSide(cap.observer, backend, { reconcileMs: 3_600_000 });
+  await side.apply(example);
+  const rs28 = {
+    realServer: '192.168.0.28:80',
+    address: '192.168.0.28',
+    port: 80,
+    family: 4 as const,
+    inhibitOnFailure: false,
+  };
+  side.verdict({
+    virtualServer: 'tcp 192.168.0.38:80',
+    quorumUp: true,
+    sorryActive: false,
+    realServers: [{ ...rs28, alive: false, weight: 1 }],
+  });
+  await side.sync(false);
+  const dests = async () => (await backend.read())[0]!.destinations.map((d) => d.address);
+  assert.deepEqual(await dests(), ['192.168.0.18']);
+  // Reloaded without .28, then with it again: its new checkers have not reported yet, so it is
+  // in its start state (alive: no alpha), not down from the verdict of the removed one.
+  const without = readFileSync(
+    new URL('examples/lvs-dr/keepalived-master.conf', root),
+    'utf8',
+  ).replace(/ {4}real_server 192\.168\.0\.28 80 \{[\s\S]*?\n {4}\}\n/, '');
+  await side.apply(configOf(without));
+  assert.deepEqual(await dests(), ['192.168.0.18']);
+  await side.apply(example);
+  assert.deepEqual((await dests()).sort(), ['192.168.0.18', '192.168.0.28']);
+  await side.stop({ releaseVips: true, releaseIpvs: true });
+});
+
 test('an operation the backend refuses is logged, counted, and retried at the next sync', async () => {
   const cap = captureObserver();
   let refuse = true;

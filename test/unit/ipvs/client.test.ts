@@ -6,20 +6,27 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { constants } from 'node:os';
 import { KtsError } from '../../../src/errors.js';
-import { ipvsMessage } from '../../../src/ipvs/codec.js';
+import { KernelBackend, applyOps } from '../../../src/ipvs/backend.js';
+import { decodeDestination, ipvsMessage } from '../../../src/ipvs/codec.js';
 import { IpvsClient } from '../../../src/ipvs/client.js';
 import {
+  IPVS_CMD_ATTR_DEST,
+  IPVS_CMD_DEL_DEST,
   IPVS_CMD_GET_DEST,
   IPVS_CMD_GET_INFO,
   IPVS_CMD_GET_SERVICE,
   IPVS_CMD_NEW_DEST,
   IPVS_CMD_NEW_SERVICE,
+  IPVS_CMD_SET_DEST,
   IPVS_CMD_SET_INFO,
   IPVS_INFO_ATTR_CONN_TAB_SIZE,
   IPVS_INFO_ATTR_VERSION,
 } from '../../../src/ipvs/constants.js';
+import type { IpvsOp } from '../../../src/ipvs/reconcile.js';
 import type { Destination, Service } from '../../../src/ipvs/types.js';
-import { AttributeEncoder } from '../../../src/netlink/attr.js';
+import { AttributeDecoder, AttributeEncoder } from '../../../src/netlink/attr.js';
+import type { NetlinkError } from '../../../src/netlink/errors.js';
+import { createLogger } from '../../../src/observe/log.js';
 import {
   CTRL_ATTR_FAMILY_ID,
   CTRL_ATTR_FAMILY_NAME,
@@ -63,6 +70,21 @@ const destination: Destination = {
   lowerThreshold: 0,
 };
 
+/** nlctrl's answer to the IPVS family lookup. */
+function familyReply(req: NetlinkMessage): Buffer[] {
+  const attrs = new AttributeEncoder()
+    .string(CTRL_ATTR_FAMILY_NAME, 'IPVS')
+    .u16(CTRL_ATTR_FAMILY_ID, IPVS_FAMILY)
+    .encode();
+  return [
+    reply(req, GENL_ID_CTRL, encodeGenl({ cmd: CTRL_CMD_NEWFAMILY, version: 2 }, attrs)),
+    ack(req),
+  ];
+}
+
+/** The address of the destination nested in a request. */
+const destinationAddress = (attrs: Buffer) => decodeDestination(attrs, 4).address;
+
 /**
  * A kernel with IPVS holding `services`, each with `destination`. It records every request and
  * checks the rule that matters for dumps: one at a time per socket (the kernel says EBUSY).
@@ -72,16 +94,7 @@ function ipvsKernel(opts: { silent?: boolean } = {}) {
   let dumpOpen = false;
   const violations: string[] = [];
   const kernel = new FakeKernel((req: NetlinkMessage) => {
-    if (req.header.type === GENL_ID_CTRL) {
-      const attrs = new AttributeEncoder()
-        .string(CTRL_ATTR_FAMILY_NAME, 'IPVS')
-        .u16(CTRL_ATTR_FAMILY_ID, IPVS_FAMILY)
-        .encode();
-      return [
-        reply(req, GENL_ID_CTRL, encodeGenl({ cmd: CTRL_CMD_NEWFAMILY, version: 2 }, attrs)),
-        ack(req),
-      ];
-    }
+    if (req.header.type === GENL_ID_CTRL) return familyReply(req);
     assert.equal(req.header.type, IPVS_FAMILY, 'requests go to the resolved family id');
     const { cmd } = decodeGenl(req.data).header;
     log.push({ cmd, flags: req.header.flags });
@@ -180,3 +193,52 @@ test(
     });
   },
 );
+
+test('applyOps over the kernel backend: one datagram, one ACK, and every answer maps to its op', async () => {
+  const refusals = new Map([
+    [`${IPVS_CMD_NEW_DEST} 10.0.1.2`, constants.errno.EEXIST], // adopted
+    [`${IPVS_CMD_SET_DEST} 10.0.1.3`, constants.errno.ENOENT], // retried as an add
+    [`${IPVS_CMD_DEL_DEST} 10.0.1.4`, constants.errno.ENOENT], // adopted
+    [`${IPVS_CMD_NEW_DEST} 10.0.1.5`, constants.errno.EINVAL], // a failure
+  ]);
+  const kernel = new FakeKernel((req) => {
+    if (req.header.type === GENL_ID_CTRL) return familyReply(req);
+    const { header, attrs } = decodeGenl(req.data);
+    const dest = new AttributeDecoder(attrs);
+    let address = '';
+    while (dest.next()) {
+      if (dest.type === IPVS_CMD_ATTR_DEST) address = destinationAddress(dest.bytes());
+    }
+    return [ack(req, refusals.get(`${header.cmd} ${address}`) ?? 0)];
+  });
+  const client = await IpvsClient.open({ openSocket: (o) => new NetlinkSocket(kernel, o) });
+  const key = services[0].key;
+  const at = (address: string): Destination => ({ ...destination, address });
+  const ops: IpvsOp[] = [
+    { kind: 'dest.add', service: key, dest: at('10.0.1.1') },
+    { kind: 'dest.add', service: key, dest: at('10.0.1.2') },
+    { kind: 'dest.edit', service: key, dest: at('10.0.1.3'), before: at('10.0.1.3') },
+    { kind: 'dest.del', service: key, dest: at('10.0.1.4') },
+    { kind: 'dest.add', service: key, dest: at('10.0.1.5') },
+    { kind: 'dest.add', service: key, dest: at('10.0.1.6') },
+  ];
+  const result = await applyOps(new KernelBackend(client), ops, createLogger({ level: 'silent' }));
+  assert.equal(result.applied, 5);
+  assert.deepEqual(
+    result.failed.map((f) => [f.op.kind, (f.op as { dest: Destination }).dest.address]),
+    [['dest.add', '10.0.1.5']],
+  );
+  assert.equal((result.failed[0].error as NetlinkError).code, 'EINVAL');
+  assert.match(
+    result.failed[0].error.message,
+    /^IPVS_CMD_NEW_DEST tcp 10\.0\.0\.1:80 -> 10\.0\.1\.5:8080/,
+  );
+  // The family lookup, the six operations in one datagram, then the add retried for the edit.
+  assert.deepEqual(kernel.datagrams, [1, 6, 1]);
+  const opsSent = kernel.sent.slice(1, 7);
+  assert.deepEqual(
+    opsSent.map((m) => (m.header.flags & NLM_F_ACK) !== 0),
+    [false, false, false, false, false, true],
+  );
+  client.close();
+});

@@ -295,3 +295,29 @@ test('a failed send fails every request of the datagram', async () => {
   );
   nl.close();
 });
+
+test('requestDecoded hands each reply payload to the decoder in place; a throw rejects', async () => {
+  const kernel = new FakeKernel((req) => [
+    Buffer.concat([
+      reply(req, RTM_NEWLINK, Buffer.from('ab'), NLM_F_MULTI),
+      reply(req, RTM_NEWLINK, Buffer.from('cde'), NLM_F_MULTI),
+    ]),
+    done(req),
+  ]);
+  const nl = new NetlinkSocket(kernel);
+  const parts = await nl.requestDecoded(
+    RTM_GETLINK,
+    NLM_F_DUMP,
+    Buffer.alloc(0),
+    'dump',
+    (b, at, end) => b.toString('latin1', at, end),
+  );
+  assert.deepEqual(parts, ['ab', 'cde']);
+  await assert.rejects(
+    nl.requestDecoded(RTM_GETLINK, NLM_F_DUMP, Buffer.alloc(0), 'dump', () => {
+      throw new Error('bad part');
+    }),
+    /bad part/,
+  );
+  nl.close();
+});

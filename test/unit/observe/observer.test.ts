@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateEvent } from '../../../src/observe/events.js';
 import { captureObserver } from '../daemon/capture.js';
+import { parsePrometheusText } from '../../helpers/prom-text.js';
 
 test('every Observer report writes a valid event and feeds metrics and status', async () => {
   const { observer, lines, events } = captureObserver(() => new Date('2026-11-24T12:00:00.000Z'));
@@ -89,4 +90,32 @@ test('every Observer report writes a valid event and feeds metrics and status', 
   assert.match(text, /keepalived_notify_scripts_total\{result="started"\} 1/);
   assert.match(text, /keepalived_notify_scripts_total\{result="failed"\} 1/);
   assert.match(text, /keepalived_check_duration_seconds_count\{checker="TCP_CHECK"\} 1/);
+});
+
+test('VIP changes reach the listeners without their prefix length', () => {
+  const { observer } = captureObserver();
+  const seen: Array<[string, boolean]> = [];
+  observer.onVipChange((address, present) => seen.push([address, present]));
+  observer.vipAdded('VI_1', '10.0.0.100/32', 'eth0');
+  observer.vipAdded('VI_1', 'fd00::100/128');
+  observer.vipRemoved('VI_1', '10.0.0.100/32', 'eth0');
+  assert.deepEqual(seen, [
+    ['10.0.0.100', true],
+    ['fd00::100', true],
+    ['10.0.0.100', false],
+  ]);
+});
+
+test('a forgotten real server takes its check counters with it', async () => {
+  const { observer } = captureObserver();
+  const vs = 'tcp 10.0.0.100:80';
+  observer.checkRan(vs, '10.0.0.11:80', 'TCP_CHECK', 'TCP_CHECK', true, 'connected', 1);
+  observer.checkRan(vs, '10.0.0.11:80', 'HTTP_GET', 'HTTP_GET', false, 'HTTP status 503', 3);
+  observer.checkRan(vs, '10.0.0.12:80', 'TCP_CHECK', 'TCP_CHECK', false, 'ECONNREFUSED', 1);
+  observer.metrics.forgetRealServer(vs, '10.0.0.11:80');
+  const checks = parsePrometheusText(await observer.metrics.text()).get('keepalived_checks_total')!;
+  assert.deepEqual(
+    checks.samples.map((x) => [x.labels.real_server, x.labels.checker, x.labels.result, x.value]),
+    [['10.0.0.12:80', 'TCP_CHECK', 'failure', 1]],
+  );
 });
