@@ -4,8 +4,7 @@ import { readFileSync } from 'node:fs';
 import { CONFIG_TEST_EXIT, type LoadOptions } from '../config/load.js';
 import { configTest } from './commands/config-test.js';
 import { dumpConfig } from './commands/dump-config.js';
-import { plan } from './commands/plan.js';
-import { runDaemon, type RunOptions } from './commands/run.js';
+import type { RunOptions } from './commands/run.js';
 import { type CliIo, processIo } from './io.js';
 import {
   DEFAULT_CONFIG_FILE,
@@ -68,7 +67,10 @@ export async function run(argv: string[], io: CliIo, deps: RunDeps = {}): Promis
   const load: LoadOptions = { ...deps.load };
   if (typeof values['config-id'] === 'string') load.configId = values['config-id'];
   try {
-    if (command === 'plan') return await plan(file, load, io, ipvs);
+    // The daemon and plan pull in netlink, IPVS, metrics and the checkers: loaded only when they
+    // run, so `-t` (often run in a loop by configuration tools) starts quickly.
+    if (command === 'plan')
+      return await (await import('./commands/plan.js')).plan(file, load, io, ipvs);
     if (values['dump-config']) return dumpConfig(file, load, io);
     if (values['config-test']) return configTest(file, load, io, values.strict === true);
   } catch (e) {
@@ -76,6 +78,7 @@ export async function run(argv: string[], io: CliIo, deps: RunDeps = {}): Promis
     io.stderr(`keepalived-ts: ${(e as Error).message}\n`);
     return CONFIG_TEST_EXIT.cannotRun;
   }
+  const { runDaemon } = await import('./commands/run.js');
   return runDaemon(daemonOptions(values, file, ipvs, logFormat));
 }
 
