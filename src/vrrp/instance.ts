@@ -70,6 +70,8 @@ export class VrrpInstance {
   private readonly timers: Deadlines<TimerName>;
   /** VIP and GARP work, in the order the machine asked for it. */
   private addressQueue: Promise<void> = Promise.resolve();
+  /** Pending retries of failed VIP operations, cancelled by stop(). */
+  private readonly addressRetries = new Set<NodeJS.Timeout>();
   private readonly notifier: Notifier;
   private warnedNoAccept = false;
   /** Set by stop() with -V (--dont-release-vrrp): VIPs stay where they are. */
@@ -169,6 +171,8 @@ export class VrrpInstance {
     this.io.channel.unregister(this.spec.vrid);
     this.timers.cancelAll();
     await this.addressQueue;
+    for (const retry of this.addressRetries) clearTimeout(retry);
+    this.addressRetries.clear();
     await this.notifier.idle();
   }
 
@@ -304,8 +308,14 @@ export class VrrpInstance {
     });
   }
 
-  private queueAddresses(op: 'add' | 'del', vips: VipSpec[]): void {
+  /**
+   * Adds or deletes VIPs in order. A failed netlink call (ENOBUFS, a link briefly gone...) is
+   * logged and retried with back-off (1 s doubling to 30 s) for as long as the instance still
+   * wants that outcome: VIPs while MASTER, none otherwise.
+   */
+  private queueAddresses(op: 'add' | 'del', vips: VipSpec[], attempt = 0): void {
     this.addressQueue = this.addressQueue.then(async () => {
+      const failed: VipSpec[] = [];
       for (const vip of vips) {
         const address = `${vip.address}/${vip.prefixLength}`;
         try {
@@ -316,12 +326,24 @@ export class VrrpInstance {
             this.io.observer.vipRemoved(this.name, address, vip.dev);
           }
         } catch (err) {
+          failed.push(vip);
           this.io.observer.log.error(
-            { instance: this.name, address, dev: vip.dev, err },
-            `VIP ${op} failed`,
+            { instance: this.name, address, dev: vip.dev, err, attempt },
+            `VIP ${op} failed; retrying`,
           );
         }
       }
+      if (failed.length === 0) return;
+      const retry = setTimeout(
+        () => {
+          this.addressRetries.delete(retry);
+          const wanted = (this.fsm.state === 'MASTER') === (op === 'add');
+          if (wanted && !(op === 'del' && this.keepVips))
+            this.queueAddresses(op, failed, attempt + 1);
+        },
+        Math.min(30_000, 1000 * 2 ** attempt),
+      );
+      this.addressRetries.add(retry);
     });
   }
 }
