@@ -23,7 +23,7 @@ import { endianness } from 'node:os';
 import { AttributeEncoder, align4, readU32, writeU16, writeU32 } from '../netlink/attr.js';
 import { GENL_HDRLEN, NLA_F_NESTED, NLA_HDRLEN, NLA_TYPE_MASK } from '../netlink/constants.js';
 import { NetlinkDecodeError } from '../netlink/errors.js';
-import { addressBytes, formatAddress } from '../vrrp/address.js';
+import { addressBytes, formatAddress } from '../net/inet.js';
 import {
   IPPROTO_SCTP,
   IPPROTO_TCP,

@@ -2,10 +2,6 @@
 // address wins, compared as unsigned integers).
 import { addressBytes } from '../net/inet.js';
 
-// Still imported from here by src/ipvs/codec.ts (being edited by another engineer); remove once
-// it imports src/net/inet.ts.
-export { addressBytes, formatAddress } from '../net/inet.js';
-
 /** Negative, zero or positive as `a` is below, equal to or above `b` (same family). */
 export function compareAddresses(a: string, b: string): number {
   return Buffer.compare(addressBytes(a), addressBytes(b));
