@@ -225,16 +225,20 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
   private samples(m: Extract<FromWorker, { type: 'checks' }>): CheckSample[] {
     this.located ??= locateCheckers(this.plan);
     const out: CheckSample[] = [];
-    m.ids.forEach((id, i) => {
-      const where = this.located![id];
-      if (!where) return;
+    // Runs on the VRRP thread for every check of a batch: plain loop, one object shape.
+    for (let i = 0; i < m.ids.length; i++) {
+      const where = this.located[m.ids[i]!];
+      if (!where) continue;
       out.push({
-        ...where,
+        virtualServer: where.virtualServer,
+        realServer: where.realServer,
+        checker: where.checker,
+        checkerType: where.checkerType,
         ok: m.ok[i] === 1,
         reason: m.reasons[m.reasonIndex[i]!]!,
         latencyMs: m.latencyMs[i]!,
       });
-    });
+    }
     return out;
   }
 

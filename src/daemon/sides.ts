@@ -4,6 +4,8 @@
 // snapshot is taken, verdicts and check results are pushed as the checkers report them. The
 // check side learns the host's addresses (VIPs included) for ha_suspend.
 import { networkInterfaces } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   startCheckers,
   type CheckersHandle,
@@ -14,13 +16,36 @@ import { virtualServerName } from '../check/from-config.js';
 import type { RealServerState } from '../check/verdict.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { applyOps, type IpvsBackend } from '../ipvs/backend.js';
-import { desiredTable, realServerKey } from '../ipvs/desired.js';
+import { desiredEntries, realServerKey } from '../ipvs/desired.js';
 import { Rtnetlink } from '../netlink/rtnetlink.js';
 import { diff, serviceId, type IpvsOp } from '../ipvs/reconcile.js';
+import type { IpvsTable } from '../ipvs/types.js';
 import type { Observer } from '../observe/observer.js';
 import { runVrrp, type VrrpRuntime } from '../vrrp/index.js';
 import type { StopOptions, Subsystem } from './controller.js';
 import type { NameDiff, ReloadPlan } from './reload.js';
+
+/** Longest stretch of checker or IPVS bookkeeping the main thread does before letting VRRP run. */
+export const MAIN_THREAD_SLICE_MS = 2;
+
+/**
+ * Calls `each` for every item, yielding to the event loop (setImmediate) whenever a stretch has
+ * taken `sliceMs`: work about 10,000 real servers must not hold back a VRRP advert due now.
+ */
+export async function eachInSlices<T>(
+  items: Iterable<T>,
+  each: (item: T) => void,
+  sliceMs = MAIN_THREAD_SLICE_MS,
+): Promise<void> {
+  let sliceEnd = performance.now() + sliceMs;
+  for (const item of items) {
+    each(item);
+    if (performance.now() >= sliceEnd) {
+      await nextTurn();
+      sliceEnd = performance.now() + sliceMs;
+    }
+  }
+}
 
 function touched(diff: NameDiff): boolean {
   return diff.added.length + diff.removed.length + diff.changed.length > 0;
@@ -101,6 +126,8 @@ export class CheckSide implements Subsystem {
   private readonly workerLog: StartCheckersOptions['workerLog'];
   private readonly watchAddresses: (onChange: () => void) => { close(): void };
   private addressWatch?: { close(): void };
+  /** Check batches being applied to metrics and status, one after the other. */
+  private checkBatches: Promise<void> = Promise.resolve();
 
   /** `onVerdict`: where the IPVS side learns what to program. */
   constructor(
@@ -175,17 +202,24 @@ export class CheckSide implements Subsystem {
     });
     handle.on('verdict', (v) => this.verdict(v));
     handle.on('checks', (samples) => {
-      for (const s of samples) {
-        this.observer.checkRan(
-          s.virtualServer,
-          s.realServer,
-          s.checker,
-          s.checkerType,
-          s.ok,
-          s.reason,
-          s.latencyMs,
+      // Batches are applied in order (a status keeps each checker's last result), each in slices.
+      this.checkBatches = this.checkBatches
+        .then(() =>
+          eachInSlices(samples, (s) =>
+            this.observer.checkRan(
+              s.virtualServer,
+              s.realServer,
+              s.checker,
+              s.checkerType,
+              s.ok,
+              s.reason,
+              s.latencyMs,
+            ),
+          ),
+        )
+        .catch((err: unknown) =>
+          this.observer.log.error({ err, subsystem: this.name }, 'check results not recorded'),
         );
-      }
     });
     handle.on('checker', (c) =>
       this.observer.status.checkerVerdict(c.virtualServer, c.realServer, c.checker, c.up),
@@ -211,7 +245,38 @@ export class CheckSide implements Subsystem {
     this.addressWatch = undefined;
     await this.handle?.stop();
     this.handle = undefined;
+    await this.checkBatches;
   }
+}
+
+/**
+ * diff() one service at a time, in slices: the same operations in the same order as
+ * `diff(desired, actual, { owned })`, without holding the main thread for a whole large table.
+ */
+export async function diffInSlices(
+  desired: IpvsTable,
+  actual: IpvsTable,
+  owned: ReadonlySet<string>,
+  sliceMs = MAIN_THREAD_SLICE_MS,
+): Promise<IpvsOp[]> {
+  const actualById = new Map(actual.map((e) => [serviceId(e.service.key), e]));
+  const desiredIds = new Set<string>();
+  const ops: IpvsOp[] = [];
+  await eachInSlices(
+    desired,
+    (want) => {
+      const id = serviceId(want.service.key);
+      if (desiredIds.has(id)) return;
+      desiredIds.add(id);
+      const have = actualById.get(id);
+      // Without `owned`, diff() of one service never deletes: removals are the last step below.
+      ops.push(...diff([want], have ? [have] : []));
+    },
+    sliceMs,
+  );
+  const gone = actual.filter((e) => !desiredIds.has(serviceId(e.service.key)));
+  ops.push(...diff([], gone, { owned }));
+  return ops;
 }
 
 export interface IpvsSideOptions {
@@ -294,8 +359,12 @@ export class IpvsSide implements Subsystem {
 
   private async syncNow(periodic: boolean): Promise<void> {
     if (!this.config) return;
-    const desired = desiredTable(this.config, { verdicts: this.verdicts, quorumUp: this.quorumUp });
-    const ops = diff(desired, await this.backend.read(), { owned: this.owned });
+    const desired: IpvsTable = [];
+    await eachInSlices(
+      desiredEntries(this.config, { verdicts: this.verdicts, quorumUp: this.quorumUp }),
+      (entries) => desired.push(...entries),
+    );
+    const ops = await diffInSlices(desired, await this.backend.read(), this.owned);
     this.owned = new Set(desired.map((e) => serviceId(e.service.key)));
     if (ops.length === 0) return;
     if (periodic) this.observer.ipvsDrift(ops.length);

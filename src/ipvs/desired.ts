@@ -45,6 +45,7 @@ import {
   type Family,
   type IpvsTable,
   type Service,
+  type ServiceEntry,
   type ServiceKey,
 } from './types.js';
 
@@ -201,13 +202,24 @@ function destinationsOf(vs: VirtualServer, state: DesiredState): Destination[] {
   return out;
 }
 
-export function desiredTable(config: KeepalivedConfig, state: DesiredState = {}): IpvsTable {
+/**
+ * The desired table one virtual server at a time (its services): a caller on the VRRP thread can
+ * yield between them when the table is large.
+ */
+export function* desiredEntries(
+  config: KeepalivedConfig,
+  state: DesiredState = {},
+): Generator<ServiceEntry[]> {
   const groups = new Map(config.virtualServerGroups.map((g) => [g.name, g]));
-  return config.virtualServers.flatMap((vs) => {
+  for (const vs of config.virtualServers) {
     const destinations = destinationsOf(vs, state);
-    return serviceKeys(vs, groups).map((key) => ({
+    yield serviceKeys(vs, groups).map((key) => ({
       service: serviceOf(vs, key),
       destinations: destinations.map((d) => ({ ...d })),
     }));
-  });
+  }
+}
+
+export function desiredTable(config: KeepalivedConfig, state: DesiredState = {}): IpvsTable {
+  return [...desiredEntries(config, state)].flat();
 }

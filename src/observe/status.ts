@@ -71,6 +71,8 @@ export interface StatusHeader {
 export class StatusBoard {
   private readonly instances = new Map<string, InstanceStatus>();
   private readonly virtualServers = new Map<string, VirtualServerStatus>();
+  /** The real servers of each virtual server by name: every check result looks one up. */
+  private readonly realServersByName = new Map<string, Map<string, RealServerStatus>>();
   private readonly startedAt: string;
   private configLoadedAt: string;
   /** Pull live state from its owners just before a snapshot (e.g. the VRRP runtime). */
@@ -124,13 +126,13 @@ export class StatusBoard {
     realServers: Array<{ name: string; weight: number; checkers: string[]; alive: boolean }>,
   ): void {
     const prev = this.virtualServers.get(name);
-    const prevRs = new Map(prev?.realServers.map((rs) => [rs.name, rs]));
-    this.virtualServers.set(name, {
+    const prevRs = this.realServersByName.get(name);
+    const entry: VirtualServerStatus = {
       name,
       quorum: prev?.quorum ?? true,
       sorryServerActive: prev?.sorryServerActive ?? false,
       realServers: realServers.map((rs) => {
-        const old = prevRs.get(rs.name);
+        const old = prevRs?.get(rs.name);
         const oldCheckers = new Map(old?.checkers.map((c) => [c.checker, c]));
         return {
           name: rs.name,
@@ -146,15 +148,18 @@ export class StatusBoard {
           checkers: rs.checkers.map((c) => oldCheckers.get(c) ?? { checker: c, up: rs.alive }),
         };
       }),
-    });
+    };
+    this.virtualServers.set(name, entry);
+    this.realServersByName.set(name, new Map(entry.realServers.map((rs) => [rs.name, rs])));
   }
 
   dropVirtualServer(name: string): void {
     this.virtualServers.delete(name);
+    this.realServersByName.delete(name);
   }
 
   private realServer(vs: string, rs: string): RealServerStatus | undefined {
-    return this.virtualServers.get(vs)?.realServers.find((r) => r.name === rs);
+    return this.realServersByName.get(vs)?.get(rs);
   }
 
   checkResult(

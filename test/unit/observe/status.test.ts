@@ -66,3 +66,29 @@ test('updates for unknown names are ignored (an event racing a reload)', () => {
   assert.deepEqual(board.snapshot().instances, []);
   assert.deepEqual(board.snapshot().virtualServers, []);
 });
+
+test('check results reach the real servers of the latest definition only', () => {
+  const board = new StatusBoard({ version: 'v', configFile: 'f', ipvsBackend: 'none' }, () => {
+    return new Date(Date.parse('2026-11-24T12:00:00Z'));
+  });
+  board.defineVirtualServer('vs', [
+    { name: 'rs1', weight: 1, checkers: ['TCP_CHECK'], alive: true },
+    { name: 'rs2', weight: 1, checkers: ['TCP_CHECK'], alive: true },
+  ]);
+  board.checkResult('vs', 'rs1', 'TCP_CHECK', true, 'connected', 2);
+  board.defineVirtualServer('vs', [
+    { name: 'rs1', weight: 1, checkers: ['TCP_CHECK'], alive: true },
+    { name: 'rs3', weight: 1, checkers: ['TCP_CHECK'], alive: true },
+  ]);
+  board.checkResult('vs', 'rs2', 'TCP_CHECK', false, 'ECONNREFUSED', 1);
+  board.checkResult('vs', 'rs3', 'TCP_CHECK', false, 'ECONNREFUSED', 4);
+  assert.deepEqual(
+    board
+      .snapshot()
+      .virtualServers[0]!.realServers.map((r) => [r.name, r.checkers[0]!.last?.reason]),
+    [
+      ['rs1', 'connected'],
+      ['rs3', 'ECONNREFUSED'],
+    ],
+  );
+});
