@@ -10,6 +10,7 @@ import {
   applyBlock,
   arg,
   intArg,
+  field,
   line,
   secondsArg,
 } from './context.js';
@@ -84,13 +85,7 @@ const BFD_KEYWORDS: KeywordTable<BfdDraft> = new Map<string, KeywordSpec<BfdDraf
       b.multihop = true;
     }),
   ],
-  [
-    'weight',
-    line<BfdDraft>((s, b, ctx) => {
-      const v = intArg(ctx, s, -BFD_WEIGHT_LIMIT, BFD_WEIGHT_LIMIT);
-      if (v !== undefined) b.weight = v;
-    }),
-  ],
+  ['weight', field('weight', (ctx, s) => intArg(ctx, s, -BFD_WEIGHT_LIMIT, BFD_WEIGHT_LIMIT))],
   // Which process follows the session is decided by the references (track_bfd, BFD_CHECK).
   ['vrrp', line<BfdDraft>(() => undefined)],
   ['checker', line<BfdDraft>(() => undefined)],

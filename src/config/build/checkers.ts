@@ -25,6 +25,7 @@ import {
   choiceArg,
   defined,
   deprecated,
+  field,
   flagArg,
   intArg,
   line,
@@ -493,13 +494,7 @@ const DNS_TABLE: KeywordTable<DnsTarget> = new Map<string, KeywordSpec<DnsTarget
       if (v) t.queryType = v;
     }),
   ],
-  [
-    'name',
-    line<DnsTarget>((s, t, ctx) => {
-      const v = stringArg(ctx, s);
-      if (v !== undefined) t.name = v;
-    }),
-  ],
+  ['name', field('name', (ctx, s) => stringArg(ctx, s))],
 ]);
 
 function buildDns(ctx: BuildContext, s: Statement): CheckerDraft {
@@ -558,20 +553,8 @@ const UDP_TABLE: KeywordTable<UdpTarget> = new Map<string, KeywordSpec<UdpTarget
       t.requireReply = hexArg(ctx, s, true);
     }),
   ],
-  [
-    'min_reply_length',
-    line<UdpTarget>((s, t, ctx) => {
-      const v = intArg(ctx, s, 0, 65535);
-      if (v !== undefined) t.minReplyLength = v;
-    }),
-  ],
-  [
-    'max_reply_length',
-    line<UdpTarget>((s, t, ctx) => {
-      const v = intArg(ctx, s, 0, 65535);
-      if (v !== undefined) t.maxReplyLength = v;
-    }),
-  ],
+  ['min_reply_length', field('minReplyLength', (ctx, s) => intArg(ctx, s, 0, 65535))],
+  ['max_reply_length', field('maxReplyLength', (ctx, s) => intArg(ctx, s, 0, 65535))],
 ]);
 
 function buildUdp(ctx: BuildContext, s: Statement): CheckerDraft {

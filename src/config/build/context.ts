@@ -45,6 +45,17 @@ export function line<T>(handle: Handler<T>): KeywordSpec<T> {
   return { handle, shape: 'line' };
 }
 
+/** A keyword whose argument, when it reads cleanly, sets one field of the draft. */
+export function field<T, K extends keyof T>(
+  key: K,
+  read: (ctx: BuildContext, s: Statement) => T[K] | undefined,
+): KeywordSpec<T> {
+  return line<T>((s, target, ctx) => {
+    const v = read(ctx, s);
+    if (v !== undefined) target[key] = v;
+  });
+}
+
 export function block<T>(handle: Handler<T>): KeywordSpec<T> {
   return { handle, shape: 'block' };
 }

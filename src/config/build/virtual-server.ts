@@ -30,6 +30,7 @@ import {
   arg,
   block,
   defined,
+  field,
   flagArg,
   intArg,
   limitArgs,
@@ -296,13 +297,7 @@ const REAL_SERVER_KEYWORDS: KeywordTable<RealServerDraft> = new Map<
   string,
   KeywordSpec<RealServerDraft>
 >([
-  [
-    'weight',
-    line<RealServerDraft>((s, r, ctx) => {
-      const v = intArg(ctx, s, 0, IPVS_WEIGHT_LIMIT);
-      if (v !== undefined) r.weight = v;
-    }),
-  ],
+  ['weight', field('weight', (ctx, s) => intArg(ctx, s, 0, IPVS_WEIGHT_LIMIT))],
   [
     'lvs_method',
     line<RealServerDraft>((s, r, ctx) => {
@@ -312,27 +307,9 @@ const REAL_SERVER_KEYWORDS: KeywordTable<RealServerDraft> = new Map<
       if (m.tunnel) r.tunnel = m.tunnel;
     }),
   ],
-  [
-    'uthreshold',
-    line<RealServerDraft>((s, r, ctx) => {
-      const v = intArg(ctx, s, 0, 0xffffffff);
-      if (v !== undefined) r.upperThreshold = v;
-    }),
-  ],
-  [
-    'lthreshold',
-    line<RealServerDraft>((s, r, ctx) => {
-      const v = intArg(ctx, s, 0, 0xffffffff);
-      if (v !== undefined) r.lowerThreshold = v;
-    }),
-  ],
-  [
-    'inhibit_on_failure',
-    line<RealServerDraft>((s, r, ctx) => {
-      const v = flagArg(ctx, s);
-      if (v !== undefined) r.inhibitOnFailure = v;
-    }),
-  ],
+  ['uthreshold', field('upperThreshold', (ctx, s) => intArg(ctx, s, 0, 0xffffffff))],
+  ['lthreshold', field('lowerThreshold', (ctx, s) => intArg(ctx, s, 0, 0xffffffff))],
+  ['inhibit_on_failure', field('inhibitOnFailure', (ctx, s) => flagArg(ctx, s))],
   [
     'notify_up',
     scriptOnce<RealServerDraft>(
@@ -347,13 +324,7 @@ const REAL_SERVER_KEYWORDS: KeywordTable<RealServerDraft> = new Map<
       (r, v) => (r.notifyDown = v),
     ),
   ],
-  [
-    'smtp_alert',
-    line<RealServerDraft>((s, r, ctx) => {
-      const v = flagArg(ctx, s);
-      if (v !== undefined) r.smtpAlert = v;
-    }),
-  ],
+  ['smtp_alert', field('smtpAlert', (ctx, s) => flagArg(ctx, s))],
   [
     'virtualhost',
     line<RealServerDraft>((s, r, ctx) => {
@@ -467,13 +438,7 @@ const VIRTUAL_SERVER_KEYWORDS: KeywordTable<V> = new Map<string, KeywordSpec<V>>
     }),
   ],
   ...serverTimingKeywords<V>(),
-  [
-    'inhibit_on_failure',
-    line<V>((s, v, ctx) => {
-      const f = flagArg(ctx, s);
-      if (f !== undefined) v.inhibitOnFailure = f;
-    }),
-  ],
+  ['inhibit_on_failure', field('inhibitOnFailure', (ctx, s) => flagArg(ctx, s))],
   [
     'lvs_sched',
     line<V>((s, v, ctx) => {
@@ -560,13 +525,7 @@ const VIRTUAL_SERVER_KEYWORDS: KeywordTable<V> = new Map<string, KeywordSpec<V>>
       v.haSuspend = true;
     }),
   ],
-  [
-    'smtp_alert',
-    line<V>((s, v, ctx) => {
-      const f = flagArg(ctx, s);
-      if (f !== undefined) v.smtpAlert = f;
-    }),
-  ],
+  ['smtp_alert', field('smtpAlert', (ctx, s) => flagArg(ctx, s))],
   [
     'virtualhost',
     line<V>((s, v, ctx) => {
@@ -601,20 +560,8 @@ const VIRTUAL_SERVER_KEYWORDS: KeywordTable<V> = new Map<string, KeywordSpec<V>>
       v.quorum = intArg(ctx, s, 1, 0xffffffff) ?? 1;
     }),
   ],
-  [
-    'hysteresis',
-    line<V>((s, v, ctx) => {
-      const h = intArg(ctx, s, 0, 0xffffffff);
-      if (h !== undefined) v.hysteresis = h;
-    }),
-  ],
-  [
-    'weight',
-    line<V>((s, v, ctx) => {
-      const w = intArg(ctx, s, 1, IPVS_WEIGHT_LIMIT);
-      if (w !== undefined) v.weight = w;
-    }),
-  ],
+  ['hysteresis', field('hysteresis', (ctx, s) => intArg(ctx, s, 0, 0xffffffff))],
+  ['weight', field('weight', (ctx, s) => intArg(ctx, s, 1, IPVS_WEIGHT_LIMIT))],
   [
     'sorry_server',
     line<V>((s, v, ctx) => {

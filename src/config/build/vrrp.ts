@@ -31,6 +31,7 @@ import {
   blockWords,
   choiceArg,
   deprecated,
+  field,
   flagArg,
   limitArgs,
   intArg,
@@ -199,20 +200,8 @@ const SCRIPT_KEYWORDS: KeywordTable<ScriptDraft> = new Map([
       d.script = buildScript(ctx, s);
     }),
   ],
-  [
-    'interval',
-    line<ScriptDraft>((s, d, ctx) => {
-      const v = secondsArg(ctx, s, 0.001, MAX_TIMER_SECONDS);
-      if (v !== undefined) d.interval = v;
-    }),
-  ],
-  [
-    'timeout',
-    line<ScriptDraft>((s, d, ctx) => {
-      const v = secondsArg(ctx, s, 0.001, MAX_TIMER_SECONDS);
-      if (v !== undefined) d.timeout = v;
-    }),
-  ],
+  ['interval', field('interval', (ctx, s) => secondsArg(ctx, s, 0.001, MAX_TIMER_SECONDS))],
+  ['timeout', field('timeout', (ctx, s) => secondsArg(ctx, s, 0.001, MAX_TIMER_SECONDS))],
   [
     'weight',
     line<ScriptDraft>((s, d, ctx) => {
@@ -221,20 +210,8 @@ const SCRIPT_KEYWORDS: KeywordTable<ScriptDraft> = new Map([
       if (w?.reverse !== undefined) d.weightReverse = w.reverse;
     }),
   ],
-  [
-    'rise',
-    line<ScriptDraft>((s, d, ctx) => {
-      const v = intArg(ctx, s, 1, 0x7fffffff);
-      if (v !== undefined) d.rise = v;
-    }),
-  ],
-  [
-    'fall',
-    line<ScriptDraft>((s, d, ctx) => {
-      const v = intArg(ctx, s, 1, 0x7fffffff);
-      if (v !== undefined) d.fall = v;
-    }),
-  ],
+  ['rise', field('rise', (ctx, s) => intArg(ctx, s, 1, 0x7fffffff))],
+  ['fall', field('fall', (ctx, s) => intArg(ctx, s, 1, 0x7fffffff))],
   [
     'user',
     line<ScriptDraft>((s, d, ctx) => {
@@ -375,20 +352,8 @@ const TRACK_PROCESS_KEYWORDS: KeywordTable<ProcessDraft> = new Map([
       if (s.args[1]?.text === 'reverse') d.weightReverse = true;
     }),
   ],
-  [
-    'quorum',
-    line<ProcessDraft>((s, d, ctx) => {
-      const v = intArg(ctx, s, 1, 0xffffffff);
-      if (v !== undefined) d.quorum = v;
-    }),
-  ],
-  [
-    'quorum_max',
-    line<ProcessDraft>((s, d, ctx) => {
-      const v = intArg(ctx, s, 0, 0xffffffff);
-      if (v !== undefined) d.quorumMax = v;
-    }),
-  ],
+  ['quorum', field('quorum', (ctx, s) => intArg(ctx, s, 1, 0xffffffff))],
+  ['quorum_max', field('quorumMax', (ctx, s) => intArg(ctx, s, 0, 0xffffffff))],
   ['delay', processDelay('delay')],
   ['terminate_delay', processDelay('terminateDelay')],
   ['fork_delay', processDelay('forkDelay')],
@@ -451,20 +416,8 @@ const SYNC_GROUP_KEYWORDS: KeywordTable<VrrpSyncGroup> = new Map<
   ],
   ...trackingKeywords<VrrpSyncGroup>(),
   ...notifyKeywords<VrrpSyncGroup>(),
-  [
-    'smtp_alert',
-    line<VrrpSyncGroup>((s, g, ctx) => {
-      const v = flagArg(ctx, s);
-      if (v !== undefined) g.smtpAlert = v;
-    }),
-  ],
-  [
-    'notify_priority_changes',
-    line<VrrpSyncGroup>((s, g, ctx) => {
-      const v = flagArg(ctx, s);
-      if (v !== undefined) g.notifyPriorityChanges = v;
-    }),
-  ],
+  ['smtp_alert', field('smtpAlert', (ctx, s) => flagArg(ctx, s))],
+  ['notify_priority_changes', field('notifyPriorityChanges', (ctx, s) => flagArg(ctx, s))],
   [
     'sync_group_tracking_weight',
     line<VrrpSyncGroup>((_s, g) => {
@@ -671,13 +624,7 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
       d.interface = name;
     }),
   ],
-  [
-    'virtual_router_id',
-    line<I>((s, d, ctx) => {
-      const v = intArg(ctx, s, 1, 255);
-      if (v !== undefined) d.virtualRouterId = v;
-    }),
-  ],
+  ['virtual_router_id', field('virtualRouterId', (ctx, s) => intArg(ctx, s, 1, 255))],
   [
     'priority',
     line<I>((s, d, ctx) => {
@@ -685,13 +632,7 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
       d.priority = intArg(ctx, s, 1, VRRP_PRIO_OWNER) ?? VRRP_PRIO_DFL;
     }),
   ],
-  [
-    'advert_int',
-    line<I>((s, d, ctx) => {
-      const v = secondsArg(ctx, s, 0.01, 255);
-      if (v !== undefined) d.advertInt = v;
-    }),
-  ],
+  ['advert_int', field('advertInt', (ctx, s) => secondsArg(ctx, s, 0.01, 255))],
   [
     'version',
     line<I>((s, d, ctx) => {
@@ -793,13 +734,7 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
     }),
   ],
   ['unicast_fault_no_peer', instanceFlag('unicastFaultNoPeer', true)],
-  [
-    'unicast_ttl',
-    line<I>((s, d, ctx) => {
-      const v = intArg(ctx, s, 0, 255);
-      if (v !== undefined) d.unicastTtl = v;
-    }),
-  ],
+  ['unicast_ttl', field('unicastTtl', (ctx, s) => intArg(ctx, s, 0, 255))],
   ['check_unicast_src', instanceFlag('checkUnicastSrc', true)],
   ['track_src_ip', instanceFlag('trackSrcIp', true)],
   [
@@ -810,13 +745,7 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
   ],
   ['nopreempt', instanceFlag('preempt', false)],
   ['preempt', instanceFlag('preempt', true)],
-  [
-    'preempt_delay',
-    line<I>((s, d, ctx) => {
-      const v = secondsArg(ctx, s, 0, TIMER_MAX_SEC);
-      if (v !== undefined) d.preemptDelay = v;
-    }),
-  ],
+  ['preempt_delay', field('preemptDelay', (ctx, s) => secondsArg(ctx, s, 0, TIMER_MAX_SEC))],
   ...trackingKeywords<I>(),
   ['dont_track_primary', instanceFlag('dontTrackPrimary', true)],
   ...notifyKeywords<I>(),
@@ -837,13 +766,7 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
   ['garp_master_refresh_repeat', garpValue('masterRefreshRepeat', 1, 0x7fffffff)],
   ['garp_lower_prio_delay', garpValue('lowerPrioDelay', 0, 4294)],
   ['garp_lower_prio_repeat', garpValue('lowerPrioRepeat', 0, 0x7fffffff)],
-  [
-    'down_timer_adverts',
-    line<I>((s, d, ctx) => {
-      const v = intArg(ctx, s, 1, 100);
-      if (v !== undefined) d.downTimerAdverts = v;
-    }),
-  ],
+  ['down_timer_adverts', field('downTimerAdverts', (ctx, s) => intArg(ctx, s, 1, 100))],
   ['lower_prio_no_advert', instanceFlag('lowerPrioNoAdvert')],
   ['higher_prio_send_advert', instanceFlag('higherPrioSendAdvert')],
   ['owner_ignore_adverts', instanceFlag('ownerIgnoreAdverts')],
