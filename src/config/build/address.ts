@@ -1,6 +1,7 @@
 // Addresses, prefixes, and the `ip addr` / `ip route` / `ip rule` line syntaxes keepalived accepts
 // in virtual_ipaddress, static_ipaddress, *_routes and *_rules blocks.
 import { isIPv4, isIPv6 } from 'node:net';
+import { addressBytes, formatAddress } from '../../net/inet.js';
 import type { Statement, Word } from '../ast.js';
 import type { Family, IpAddress, Prefix, Route, Rule } from '../model.js';
 import { type BuildContext, readInt } from './context.js';
@@ -13,50 +14,8 @@ export interface ParsedIp {
 /** Parses an IPv4 or IPv6 address (IPv6 is returned compressed, lower case, RFC 5952). */
 export function parseIp(text: string): ParsedIp | undefined {
   if (isIPv4(text)) return { address: text, family: 4 };
-  if (isIPv6(text)) return { address: canonicalIpv6(text), family: 6 };
+  if (isIPv6(text)) return { address: formatAddress(addressBytes(text)), family: 6 };
   return undefined;
-}
-
-/** The 8 groups of an IPv6 address, as numbers (an embedded IPv4 tail becomes two groups). */
-export function ipv6Groups(text: string): number[] {
-  let s = text.toLowerCase();
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (v4) {
-    const o = v4[1].split('.').map(Number);
-    s =
-      s.slice(0, -v4[1].length) +
-      `${((o[0] << 8) | o[1]).toString(16)}:${((o[2] << 8) | o[3]).toString(16)}`;
-  }
-  const [head, tail] = s.split('::');
-  const parse = (part: string | undefined) =>
-    part ? part.split(':').map((g) => parseInt(g, 16)) : [];
-  const h = parse(head);
-  const t = parse(tail);
-  const zeros = tail === undefined ? [] : new Array<number>(8 - h.length - t.length).fill(0);
-  return [...h, ...zeros, ...t];
-}
-
-function canonicalIpv6(text: string): string {
-  const groups = ipv6Groups(text);
-  // The longest run of two or more zero groups is replaced by "::" (the first one on a tie).
-  let bestStart = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
 /** `ADDR[/LEN]`; without a length the prefix is a host route (/32, /128). */

@@ -19,7 +19,8 @@ import type {
   VirtualServerGroupEntry,
   VirtualServerKey,
 } from '../model.js';
-import { ipv6Groups, parseIp, parsePrefix } from './address.js';
+import { addressBytes, formatAddress } from '../../net/inet.js';
+import { parseIp, parsePrefix } from './address.js';
 import { type CheckerDraft, CHECKER_BUILDERS, resolveTiming } from './checkers.js';
 import {
   type BuildContext,
@@ -87,9 +88,10 @@ function rangeEnd(first: { address: string; family: Family }, end: string): stri
     return [...octets.slice(0, 3), end].join('.');
   }
   if (!/^[0-9a-fA-F]{1,4}$/.test(end)) return undefined;
-  const groups = ipv6Groups(first.address);
-  if (parseInt(end, 16) <= groups[7]) return undefined;
-  return parseIp([...groups.slice(0, 7).map((g) => g.toString(16)), end].join(':'))?.address;
+  const bytes = addressBytes(first.address);
+  if (parseInt(end, 16) <= bytes.readUInt16BE(14)) return undefined;
+  bytes.writeUInt16BE(parseInt(end, 16), 14);
+  return formatAddress(bytes);
 }
 
 function buildVsgEntry(
