@@ -4,16 +4,13 @@
 //   --quick     every benchmark in its quick mode (seconds, one trial): what CI runs, so the
 //               benchmarks never rot. CI checks they run, never their numbers.
 //   --no-build  use dist/ as it is
-// A benchmark whose source does not exist yet is listed as "not yet available", not a failure.
 // One that needs root or the kernel VM and cannot have it is "skipped", a failure under
 // KTS_REQUIRE_PRIVILEGED=1 (as for the test suites).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * The suite, in running order. `runs`: argument sets, one run each (failover measures
- * keepalived and keepalived-ts in separate runs); `quick`: arguments giving the quick mode;
+ * The suite, in running order; each takes `--quick` for its quick mode (bench/lib/args.ts).
  * `bound`: seconds before the run is killed, full and quick.
  */
 const BENCHMARKS = [
@@ -21,51 +18,36 @@ const BENCHMARKS = [
     name: 'config-parse',
     root: false,
     vm: false,
-    runs: [[]],
-    quick: ['--quick'],
     bound: { full: 600, quick: 120 },
   },
   {
     name: 'failover',
     root: true,
     vm: false,
-    runs: [
-      ['--impl', 'keepalived'],
-      ['--impl', 'ours'],
-    ],
-    quick: ['--trials', '2'],
     bound: { full: 400, quick: 150 },
   },
   {
     name: 'ipvs-apply',
     root: true,
     vm: true,
-    runs: [[]],
-    quick: ['--quick'],
     bound: { full: 900, quick: 600 },
   },
   {
     name: 'checkers',
     root: false,
     vm: false,
-    runs: [[]],
-    quick: ['--quick'],
     bound: { full: 600, quick: 180 },
   },
   {
     name: 'advert-jitter',
     root: true,
     vm: false,
-    runs: [[]],
-    quick: ['--quick'],
     bound: { full: 900, quick: 300 },
   },
   {
     name: 'resources',
     root: true,
     vm: false,
-    runs: [[]],
-    quick: ['--quick'],
     bound: { full: 600, quick: 120 },
   },
 ];
@@ -167,38 +149,28 @@ function removeNamespacesOf(pid) {
 
 const results = [];
 for (const bench of selected) {
-  const source = join(root, 'bench', `${bench.name}.ts`);
   const script = join('dist', 'bench', `${bench.name}.js`);
-  for (const runArgs of bench.runs) {
-    const label = [bench.name, ...runArgs].join(' ');
-    const row = { label, status: '', seconds: 0, ratios: [] };
-    results.push(row);
-    if (!existsSync(source)) {
-      row.status = 'not yet available';
-      continue;
-    }
-    if (bench.root && !isRoot) {
-      row.status = 'skipped: needs root';
-      continue;
-    }
-    const benchArgs = [...runArgs, ...(quick ? bench.quick : [])];
-    const cmd = bench.vm
-      ? [join(root, 'scripts', 'vm-run'), 'node', script, ...benchArgs]
-      : ['node', script, ...benchArgs];
-    const bound = quick ? bench.bound.quick : bench.bound.full;
-    console.log(`\n=== ${label}: ${cmd.join(' ')} (bound ${bound} s)`);
-    const r = await runOne(cmd, bound);
-    row.seconds = r.seconds;
-    row.ratios = r.ratios;
-    if (r.timedOut) row.status = `timed out after ${bound} s`;
-    else if (bench.vm && r.status === VM_CANNOT_RUN) row.status = 'skipped: the VM cannot run here';
-    else row.status = r.status === 0 ? 'ok' : `failed (exit ${r.status})`;
+  const row = { label: bench.name, status: '', seconds: 0, ratios: [] };
+  results.push(row);
+  if (bench.root && !isRoot) {
+    row.status = 'skipped: needs root';
+    continue;
   }
+  const benchArgs = quick ? ['--quick'] : [];
+  const cmd = bench.vm
+    ? [join(root, 'scripts', 'vm-run'), 'node', script, ...benchArgs]
+    : ['node', script, ...benchArgs];
+  const bound = quick ? bench.bound.quick : bench.bound.full;
+  console.log(`\n=== ${bench.name}: ${cmd.join(' ')} (bound ${bound} s)`);
+  const r = await runOne(cmd, bound);
+  row.seconds = r.seconds;
+  row.ratios = r.ratios;
+  if (r.timedOut) row.status = `timed out after ${bound} s`;
+  else if (bench.vm && r.status === VM_CANNOT_RUN) row.status = 'skipped: the VM cannot run here';
+  else row.status = r.status === 0 ? 'ok' : `failed (exit ${r.status})`;
 }
 
-const failed = (row) =>
-  !(row.status === 'ok' || row.status === 'not yet available') &&
-  (required || !row.status.startsWith('skipped'));
+const failed = (row) => row.status !== 'ok' && (required || !row.status.startsWith('skipped'));
 
 console.log(`\n=== summary${quick ? ' (quick mode: figures are not representative)' : ''}`);
 console.log(machine);

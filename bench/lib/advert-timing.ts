@@ -14,27 +14,50 @@ const ETH_HLEN = 14;
 const IPV4_PROTOCOL = 9;
 const IPV4_SOURCE = 12;
 
+/** One IPv4 VRRP packet seen on the wire. */
+export interface WireAdvert {
+  /** Capture time, µs since the epoch. */
+  timeUs: number;
+  /** The sender's IPv4 address, dotted. */
+  source: string;
+  vrid: number;
+  priority: number;
+}
+
+/**
+ * The IPv4 VRRP packets of a capture, in capture order. Other frames (ARP, IPv6) are skipped.
+ * VRRP header (RFC 5798 §5.1, RFC 3768 §5.1): version/type, VRID, priority.
+ */
+export function vrrpAdverts(records: readonly PcapRecord[]): WireAdvert[] {
+  const adverts: WireAdvert[] = [];
+  for (const { timeUs, frame } of records) {
+    if (frame.length < ETH_HLEN + 20 || etherType(frame) !== ETH_P_IP) continue;
+    const ip = frame.subarray(ETH_HLEN);
+    if (ip[IPV4_PROTOCOL] !== IPPROTO_VRRP) continue;
+    const ihl = (ip[0] & 0x0f) * 4;
+    if (ip.length < ihl + 3) continue;
+    adverts.push({
+      timeUs,
+      source: ip.subarray(IPV4_SOURCE, IPV4_SOURCE + 4).join('.'),
+      vrid: ip[ihl + 1],
+      priority: ip[ihl + 2],
+    });
+  }
+  return adverts;
+}
+
 /**
  * Capture times (µs since the epoch) of the IPv4 VRRP packets from `source` for `vrid`, in
- * capture order. Other frames (ARP, IPv6, another router's or VRID's adverts) are skipped.
+ * capture order.
  */
 export function advertTimesUs(
   records: readonly PcapRecord[],
   source: string,
   vrid: number,
 ): number[] {
-  const times: number[] = [];
-  for (const { timeUs, frame } of records) {
-    if (frame.length < ETH_HLEN + 20 || etherType(frame) !== ETH_P_IP) continue;
-    const ip = frame.subarray(ETH_HLEN);
-    if (ip[IPV4_PROTOCOL] !== IPPROTO_VRRP) continue;
-    if (ip.subarray(IPV4_SOURCE, IPV4_SOURCE + 4).join('.') !== source) continue;
-    const ihl = (ip[0] & 0x0f) * 4;
-    // VRRP header (RFC 5798 §5.1): version/type, then the VRID.
-    if (ip.length < ihl + 2 || ip[ihl + 1] !== vrid) continue;
-    times.push(timeUs);
-  }
-  return times;
+  return vrrpAdverts(records)
+    .filter((a) => a.source === source && a.vrid === vrid)
+    .map((a) => a.timeUs);
 }
 
 export interface AdvertTiming {

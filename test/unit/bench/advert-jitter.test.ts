@@ -1,10 +1,11 @@
 // The pure parts of the advert-jitter benchmark (bench/advert-jitter.ts): advert timing from a
-// capture, VRRP state changes from both implementations' logs, /proc/net/snmp counters.
+// capture, a failover timed on the wire, VRRP state changes from both implementations' logs, /proc/net/snmp counters.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { advertTimesUs, advertTiming } from '../../../bench/lib/advert-timing.js';
+import { advertTimesUs, advertTiming, vrrpAdverts } from '../../../bench/lib/advert-timing.js';
+import { wireFailover } from '../../../bench/lib/failover-wire.js';
 import { snmpCounters } from '../../../bench/lib/snmp.js';
 import { changesAfterSettling, eventCounts, stateChange } from '../../../bench/lib/vrrp-log.js';
 import { readPcap } from '../../helpers/pcap.js';
@@ -134,5 +135,35 @@ describe('/proc/net/snmp counters', () => {
     assert.equal(tcp.get('MaxConn'), -1);
     assert.equal(snmpCounters(text, 'Ip').get('DefaultTTL'), 64);
     assert.throws(() => snmpCounters(text, 'Udp'), RangeError);
+  });
+});
+
+describe('a failover from a capture', () => {
+  const adverts = vrrpAdverts(readPcap(join(VECTORS_DIR, 'keepalived-v3-failover.pcap')));
+  const roles = { vrid: 51, oldMaster: '192.168.0.48', newMaster: '192.168.0.58', afterUs: 0 };
+
+  it("times keepalived's takeover after a priority-0 advert", () => {
+    // tcpdump -tt: d1's priority 0 at 1795544023.343547, d2's first advert at .998143.
+    const f = wireFailover(adverts, roles);
+    assert.deepEqual(f, {
+      lastOldUs: 1795544023343547,
+      lastOldPriority: 0,
+      firstNewUs: 1795544023998143,
+      gapMs: 654.596,
+    });
+  });
+
+  it('takes the new MASTER only after the given time, and needs both routers', () => {
+    // d1 takes the VIP back at 1795544033.970002: no d2 advert follows, so no d1 → d2 takeover.
+    assert.equal(wireFailover(adverts, { ...roles, afterUs: 1795544033000194 }), undefined);
+    const back = wireFailover(adverts, {
+      ...roles,
+      oldMaster: '192.168.0.58',
+      newMaster: '192.168.0.48',
+      afterUs: 1795544023998143,
+    });
+    assert.equal(back?.lastOldPriority, 90); // d2 was preempted: its last advert is ordinary
+    assert.equal(back?.firstNewUs, 1795544033970002);
+    assert.equal(wireFailover(adverts, { ...roles, vrid: 52 }), undefined); // IPv6 only
   });
 });
