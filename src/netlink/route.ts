@@ -41,6 +41,12 @@ import {
 } from './constants.js';
 import { NetlinkDecodeError } from './errors.js';
 
+/** rtnetlink.h: the "default" routing table and routes the kernel installed itself. */
+export const RT_TABLE_DEFAULT = 253;
+export const RTPROT_KERNEL = 2;
+/** fib_rules.h: who installed a rule (RTPROT_*), shown by `ip rule` as "proto X" (Linux 4.17). */
+export const FRA_PROTOCOL = 21;
+
 export interface NextHop {
   gateway?: string;
   ifindex?: number;
@@ -191,6 +197,8 @@ export interface RuleSpec {
   fwmark?: number;
   fwmask?: number;
   tos?: number;
+  /** RTPROT_*; absent = none sent (the kernel records RTPROT_UNSPEC). */
+  protocol?: number;
 }
 
 export interface RuleInfo extends RuleSpec {
@@ -216,6 +224,7 @@ export function encodeRule(spec: RuleSpec): Buffer {
   if (spec.oifname) attrs.string(FRA_OIFNAME, spec.oifname);
   if (spec.fwmark !== undefined) attrs.u32(FRA_FWMARK, spec.fwmark);
   if (spec.fwmask !== undefined) attrs.u32(FRA_FWMASK, spec.fwmask);
+  if (spec.protocol !== undefined) attrs.u8(FRA_PROTOCOL, spec.protocol);
   return Buffer.concat([head, attrs.encode()]);
 }
 
@@ -262,6 +271,12 @@ export function decodeRule(body: Buffer): RuleInfo {
       case FRA_FWMASK:
         info.fwmask = d.u32();
         break;
+      case FRA_PROTOCOL: {
+        // RTPROT_UNSPEC (what rules added without a protocol carry) reads as absent.
+        const protocol = d.u8();
+        if (protocol) info.protocol = protocol;
+        break;
+      }
     }
   }
   d.check();

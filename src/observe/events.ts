@@ -207,6 +207,60 @@ export const EVENTS = {
       dev: { type: 'string', optional: true, doc: 'interface' },
     },
   },
+  'vroute.add': {
+    level: 'info',
+    doc: 'a virtual_routes (or static_routes) route was installed',
+    fields: {
+      instance: {
+        type: 'string',
+        optional: true,
+        doc: 'vrrp_instance name; absent for static_routes',
+      },
+      route: {
+        type: 'string',
+        doc: 'the route in `ip route` form, e.g. "10.20.0.0/16 via 192.168.0.1 dev eth0 table 100"',
+      },
+    },
+  },
+  'vroute.del': {
+    level: 'info',
+    doc: 'a virtual_routes (or static_routes) route was removed',
+    fields: {
+      instance: {
+        type: 'string',
+        optional: true,
+        doc: 'vrrp_instance name; absent for static_routes',
+      },
+      route: { type: 'string', doc: 'the route in `ip route` form' },
+    },
+  },
+  'vrule.add': {
+    level: 'info',
+    doc: 'a virtual_rules (or static_rules) policy-routing rule was installed',
+    fields: {
+      instance: {
+        type: 'string',
+        optional: true,
+        doc: 'vrrp_instance name; absent for static_rules',
+      },
+      rule: {
+        type: 'string',
+        doc: 'the rule in `ip rule` form, e.g. "priority 100 from 192.168.0.38/32 lookup 100"',
+      },
+    },
+  },
+  'vrule.del': {
+    level: 'info',
+    doc: 'a virtual_rules (or static_rules) policy-routing rule was removed',
+    fields: {
+      instance: {
+        type: 'string',
+        optional: true,
+        doc: 'vrrp_instance name; absent for static_rules',
+      },
+      rule: { type: 'string', doc: 'the rule in `ip rule` form' },
+    },
+  },
   'garp.sent': {
     level: 'info',
     doc: 'a burst of gratuitous ARPs / unsolicited neighbour advertisements was sent',
@@ -306,6 +360,24 @@ export const EVENTS = {
       code: { type: 'integer', optional: true, doc: 'exit code' },
       error: { type: 'string', optional: true, doc: 'the error that ended it' },
       restartInMs: { type: 'integer', doc: 'delay before the restart' },
+    },
+  },
+  'thread.nice': {
+    level: 'info',
+    doc: 'a thread set its nice value from global_defs vrrp_priority or checker_priority',
+    fields: {
+      thread: { type: ['vrrp', 'checker'], doc: 'the VRRP (main) thread or the checker worker' },
+      nice: { type: 'integer', doc: 'the nice value set, -20..19' },
+      tid: { type: 'integer', doc: 'kernel thread id (as in /proc/PID/task/TID)' },
+    },
+  },
+  'thread.nice.failed': {
+    level: 'warn',
+    doc: 'a thread could not set its nice value (lowering it needs CAP_SYS_NICE); it runs on at the one it has',
+    fields: {
+      thread: { type: ['vrrp', 'checker'], doc: 'the VRRP (main) thread or the checker worker' },
+      nice: { type: 'integer', doc: 'the nice value asked for' },
+      error: errorCode,
     },
   },
   'ipvs.service.add': ipvsServiceEvent('added'),

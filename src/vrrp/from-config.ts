@@ -11,6 +11,12 @@ import type {
   VrrpScript,
 } from '../config/model.js';
 import { commandSpec } from './command.js';
+import {
+  BUILTIN_ROUTE_NAMES,
+  virtualRouteOf,
+  virtualRuleOf,
+  type RouteNames,
+} from './virtual-routes.js';
 import type {
   CommandSpec,
   InstanceSpec,
@@ -69,7 +75,7 @@ export function advertIntervalCs(version: 2 | 3, seconds: number): number {
   return Math.min(4095, Math.max(1, Math.round(seconds * 100)));
 }
 
-function instanceSpec(cfg: KeepalivedConfig, inst: VrrpInstance): InstanceSpec {
+function instanceSpec(cfg: KeepalivedConfig, inst: VrrpInstance, names: RouteNames): InstanceSpec {
   const gd = cfg.globalDefs;
   const dev = inst.interface ?? gd.defaultInterface;
   // Membership is read from the groups themselves (the model may leave `syncGroup` unset).
@@ -113,6 +119,8 @@ function instanceSpec(cfg: KeepalivedConfig, inst: VrrpInstance): InstanceSpec {
     },
     vips: inst.virtualIpaddresses.map((a) => vipSpec(a, dev)),
     excludedVips: inst.virtualIpaddressesExcluded.map((a) => vipSpec(a, dev)),
+    virtualRoutes: inst.virtualRoutes.map((r) => virtualRouteOf(r, names)),
+    virtualRules: inst.virtualRules.map((r) => virtualRuleOf(r, names)),
     notify: notifySpec(inst.notify),
     trackScripts: inst.tracking.scripts.flatMap((ref) => {
       const s = scripts.get(ref.name);
@@ -134,13 +142,25 @@ function instanceSpec(cfg: KeepalivedConfig, inst: VrrpInstance): InstanceSpec {
   return spec;
 }
 
-export function vrrpSpecFromConfig(cfg: KeepalivedConfig): VrrpSpec {
+/** `names`: routing table and protocol names for routes and rules (the host's: systemRouteNames). */
+export function vrrpSpecFromConfig(
+  cfg: KeepalivedConfig,
+  names: RouteNames = BUILTIN_ROUTE_NAMES,
+): VrrpSpec {
   return {
-    instances: cfg.vrrpInstances.map((inst) => instanceSpec(cfg, inst)),
+    instances: cfg.vrrpInstances.map((inst) => instanceSpec(cfg, inst, names)),
     syncGroups: cfg.vrrpSyncGroups.map((g) => ({
       name: g.name,
       members: g.members,
       notify: notifySpec(g.notify),
     })),
+    // The config model records dynamic_interfaces without a field of its own.
+    dynamicInterfaces: cfg.globalDefs.unmodelled.some((u) => u.keyword === 'dynamic_interfaces'),
+    // Static addresses without `dev` go on default_interface (keepalived's default_ifp).
+    statics: {
+      addresses: cfg.staticAddresses.map((a) => vipSpec(a, cfg.globalDefs.defaultInterface)),
+      routes: cfg.staticRoutes.map((r) => virtualRouteOf(r, names)),
+      rules: cfg.staticRules.map((r) => virtualRuleOf(r, names)),
+    },
   };
 }

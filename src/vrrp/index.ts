@@ -1,6 +1,6 @@
 // The VRRP side's entry point for the daemon: `runVrrp(config, { observer })` starts every
 // vrrp_instance of a loaded configuration on the real network (raw VRRP sockets, rtnetlink for
-// VIPs, AF_PACKET for GARP / NA) and returns the running `VrrpRuntime`.
+// VIPs, virtual routes and rules, AF_PACKET for GARP / NA) and returns the running `VrrpRuntime`.
 import type { KeepalivedConfig } from '../config/model.js';
 import { Announcer } from '../net/announce.js';
 import { Rtnetlink } from '../netlink/rtnetlink.js';
@@ -14,6 +14,7 @@ import {
   type VrrpSpecRuntime,
 } from './runtime.js';
 import { NetlinkAddressManager } from './vip-addresses.js';
+import { NetlinkRouteManager, systemRouteNames } from './virtual-routes.js';
 
 export type { InstanceStatus } from './runtime.js';
 export { startVrrp } from './runtime.js';
@@ -55,9 +56,13 @@ function rtnetlinkLinks(rt: Rtnetlink): LinkMonitor {
         return false;
       }
     },
-    watch: (onChange) =>
+    watch: (onLink, onAddress) =>
       rt.subscribe({
-        link: (ev) => onChange(ev.link.name, ev.kind === 'new' && ev.link.running),
+        link: (ev) => onLink(ev.link.name, ev.kind === 'new' && ev.link.running, ev.kind === 'new'),
+        address: onAddress,
+        // Events were lost: an address may have come meanwhile (links are re-read on their own
+        // next change).
+        overrun: onAddress,
       }),
   };
 }
@@ -71,9 +76,10 @@ export async function runVrrp(
   const announcer = new LinkAnnouncer(frames, rt, pacingOf(config));
   let runtime: VrrpSpecRuntime;
   try {
-    runtime = await startVrrp(vrrpSpecFromConfig(config), {
+    runtime = await startVrrp(vrrpSpecFromConfig(config, systemRouteNames()), {
       observer: opts.observer,
       addresses: new NetlinkAddressManager(rt),
+      routes: new NetlinkRouteManager(rt),
       announcer,
       links: rtnetlinkLinks(rt),
     });
@@ -85,7 +91,7 @@ export async function runVrrp(
   return {
     status: () => runtime.status(),
     reload: (next) => {
-      const spec = vrrpSpecFromConfig(next);
+      const spec = vrrpSpecFromConfig(next, systemRouteNames());
       announcer.setPacing(pacingOf(next));
       return runtime.reload(spec);
     },

@@ -3,9 +3,11 @@
 // notify scripts. The machine decides; this class only carries out its actions, in order:
 //  - state changes are logged synchronously (`vrrp.state`) before anything else happens;
 //  - adverts go out at once (never behind address changes or scripts);
-//  - VIP changes and GARP bursts run on one ordered queue per instance;
+//  - VIP, virtual route and rule changes and GARP bursts run on one ordered queue per instance
+//    (VIPs first, then routes, then rules when adding; the reverse when removing);
 //  - notify scripts run on a second ordered queue, so a slow script never delays an advert.
 import type { Observer } from '../observe/observer.js';
+import { changesBetween } from './changes.js';
 import {
   initialState,
   step,
@@ -28,6 +30,8 @@ import {
 } from './packet.js';
 import type { InstanceSpec, VipSpec } from './spec.js';
 import { advertDropReason } from './validate.js';
+import type { RouteManager } from './virtual-routes.js';
+import { applyOwned, describeOwned, ownedItems, ownedKey, vipsOf, type Owned } from './owned.js';
 
 /** Installs and removes addresses; resolves whether anything changed. */
 export interface AddressManager {
@@ -58,23 +62,32 @@ export interface AdvertChannel {
 export interface InstanceIo {
   channel: AdvertChannel;
   addresses: AddressManager;
+  routes: RouteManager;
   announcer: VipAnnouncer;
   observer: Observer;
   clock: Clock;
 }
+
+/** What an instance installs while MASTER: its VIPs, virtual routes and rules. */
+const ownedBy = (spec: InstanceSpec): Owned[] =>
+  ownedItems({
+    addresses: [...spec.vips, ...spec.excludedVips],
+    routes: spec.virtualRoutes,
+    rules: spec.virtualRules,
+  });
 
 export class VrrpInstance {
   readonly name: string;
   private config: FsmConfig;
   private fsm: FsmState;
   private readonly timers: Deadlines<TimerName>;
-  /** VIP and GARP work, in the order the machine asked for it. */
+  /** VIP, route, rule and GARP work, in the order the machine asked for it. */
   private addressQueue: Promise<void> = Promise.resolve();
-  /** Pending retries of failed VIP operations, cancelled by stop(). */
+  /** Pending retries of failed VIP / route / rule operations, cancelled by stop(). */
   private readonly addressRetries = new Set<NodeJS.Timeout>();
   private readonly notifier: Notifier;
   private warnedNoAccept = false;
-  /** Set by stop() with -V (--dont-release-vrrp): VIPs stay where they are. */
+  /** Set by stop() with -V (--dont-release-vrrp): VIPs, routes and rules stay where they are. */
   private keepVips = false;
   private masterAddress: string | undefined;
   private startupDelay: NodeJS.Timeout | undefined;
@@ -112,24 +125,21 @@ export class VrrpInstance {
 
   /**
    * Take a reloaded spec (same VRID, interface, family and version) and keep the state, as
-   * keepalived keeps a surviving instance's state. A MASTER moves only the VIPs that changed,
-   * announces the new ones and re-advertises at once, so backups learn the new settings.
+   * keepalived keeps a surviving instance's state. A MASTER moves only the VIPs, virtual routes
+   * and rules that changed, announces the new VIPs and re-advertises at once, so backups learn
+   * the new settings.
    */
   reconfigure(spec: InstanceSpec, primaryAddress: string): void {
-    const key = (v: VipSpec) => `${v.address}/${v.prefixLength}/${v.dev}`;
-    const before = new Map(
-      [...this.current.vips, ...this.current.excludedVips].map((v) => [key(v), v]),
-    );
-    const after = new Map([...spec.vips, ...spec.excludedVips].map((v) => [key(v), v]));
+    const { gone, added } = changesBetween(ownedBy(this.current), ownedBy(spec), ownedKey);
     this.current = spec;
     this.config = { ...spec.fsm, primaryAddress };
     this.notifier.update(spec.notify);
     if (this.fsm.state !== 'MASTER') return;
-    const gone = [...before].filter(([k]) => !after.has(k)).map(([, v]) => v);
-    const added = [...after].filter(([k]) => !before.has(k)).map(([, v]) => v);
-    this.queueAddresses('del', gone);
-    this.queueAddresses('add', added);
-    if (added.length > 0) this.queueAnnounce(added, 'takeover', this.config.garpMasterRepeat);
+    this.queueChanges('del', gone.reverse());
+    this.queueChanges('add', added);
+    const addedVips = vipsOf(added);
+    if (addedVips.length > 0)
+      this.queueAnnounce(addedVips, 'takeover', this.config.garpMasterRepeat);
     this.sendAdvert(this.fsm.effectivePriority);
   }
 
@@ -161,8 +171,8 @@ export class VrrpInstance {
   }
 
   /**
-   * Shut down (priority-0 advert when MASTER); resolves once VIPs are gone (unless
-   * `releaseVips` is false) and the notify scripts have run.
+   * Shut down (priority-0 advert when MASTER); resolves once VIPs, routes and rules are gone
+   * (unless `releaseVips` is false) and the notify scripts have run.
    */
   async stop(opts: { releaseVips: boolean } = { releaseVips: true }): Promise<void> {
     this.keepVips = !opts.releaseVips;
@@ -241,10 +251,10 @@ export class VrrpInstance {
             'no_accept is not enforced: packets to the VIPs are accepted (no firewall rules installed)',
           );
         }
-        this.queueAddresses('add', this.allVips());
+        this.queueChanges('add', ownedBy(this.current));
         break;
       case 'delVips':
-        if (!this.keepVips) this.queueAddresses('del', this.allVips());
+        if (!this.keepVips) this.queueChanges('del', ownedBy(this.current).reverse());
         break;
       case 'garp':
         this.queueAnnounce(this.allVips(), a.reason, a.count);
@@ -309,27 +319,23 @@ export class VrrpInstance {
   }
 
   /**
-   * Adds or deletes VIPs in order. A failed netlink call (ENOBUFS, a link briefly gone...) is
-   * logged and retried with back-off (1 s doubling to 30 s) for as long as the instance still
-   * wants that outcome: VIPs while MASTER, none otherwise.
+   * Adds or deletes VIPs, routes and rules in the order given. A failed netlink call (ENOBUFS, a
+   * link briefly gone...) is logged and retried with back-off (1 s doubling to 30 s) for as long
+   * as the instance still wants that outcome: installed while MASTER, absent otherwise.
    */
-  private queueAddresses(op: 'add' | 'del', vips: VipSpec[], attempt = 0): void {
+  private queueChanges(op: 'add' | 'del', items: Owned[], attempt = 0): void {
+    if (items.length === 0) return;
     this.addressQueue = this.addressQueue.then(async () => {
-      const failed: VipSpec[] = [];
-      for (const vip of vips) {
-        const address = `${vip.address}/${vip.prefixLength}`;
+      const failed: Owned[] = [];
+      for (const item of items) {
         try {
-          if (op === 'add') {
-            if (await this.io.addresses.add(vip))
-              this.io.observer.vipAdded(this.name, address, vip.dev);
-          } else if (await this.io.addresses.del(vip)) {
-            this.io.observer.vipRemoved(this.name, address, vip.dev);
-          }
+          await applyOwned(this.io, op, item, this.name);
         } catch (err) {
-          failed.push(vip);
+          failed.push(item);
+          const { what, fields } = describeOwned(item, false);
           this.io.observer.log.error(
-            { instance: this.name, address, dev: vip.dev, err, attempt },
-            `VIP ${op} failed; retrying`,
+            { instance: this.name, ...fields, op, err, attempt },
+            `${what} ${op} failed; retrying`,
           );
         }
       }
@@ -339,7 +345,7 @@ export class VrrpInstance {
           this.addressRetries.delete(retry);
           const wanted = (this.fsm.state === 'MASTER') === (op === 'add');
           if (wanted && !(op === 'del' && this.keepVips))
-            this.queueAddresses(op, failed, attempt + 1);
+            this.queueChanges(op, failed, attempt + 1);
         },
         Math.min(30_000, 1000 * 2 ** attempt),
       );

@@ -5,28 +5,46 @@
 // STOP notified).
 import { networkInterfaces } from 'node:os';
 import type { Observer } from '../observe/observer.js';
-import { VrrpSocket } from '../net/vrrp-socket.js';
 import { KtsError } from '../errors.js';
+import { ifNameToIndex } from '../net/native.js';
 import type { FsmEvent, NotifyState, VrrpState } from './fsm.js';
 import { monotonicClock, type Clock } from './deadlines.js';
 import { VrrpInstance, type AddressManager, type VipAnnouncer } from './instance.js';
 import { Notifier } from './notify.js';
 import { ScriptRunner } from './script-runner.js';
+import { SocketSlot } from './socket-slot.js';
+import { changesBetween } from './changes.js';
+import {
+  applyOwned,
+  describeOwned,
+  ownedItems,
+  ownedKey,
+  type Owned,
+  type OwnedSet,
+} from './owned.js';
 import type { InstanceSpec, ScriptSpec, SyncGroupSpec, VrrpSpec } from './spec.js';
 import { syncFaults, syncTransitions } from './sync-group.js';
 import { trackedPriority, type TrackerStatus } from './track.js';
+import type { RouteManager } from './virtual-routes.js';
 
 /** Interface link state (carrier and admin up), for the primary interface and track_interface. */
 export interface LinkMonitor {
   /** Whether the interface is up with carrier now; false when it does not exist. */
   running(ifname: string): Promise<boolean>;
-  /** Calls `onChange` on every change of any interface; close() stops. */
-  watch(onChange: (ifname: string, running: boolean) => void): { close(): void };
+  /**
+   * Calls `onLink` on every change of any interface (`exists` false once it is deleted) and
+   * `onAddress` on every address added or removed anywhere; close() stops.
+   */
+  watch(
+    onLink: (ifname: string, running: boolean, exists: boolean) => void,
+    onAddress: () => void,
+  ): { close(): void };
 }
 
 export interface VrrpRuntimeOptions {
   observer: Observer;
   addresses: AddressManager;
+  routes: RouteManager;
   announcer: VipAnnouncer;
   links: LinkMonitor;
   clock?: Clock;
@@ -55,21 +73,35 @@ export interface VrrpSpecRuntime {
   stop(opts?: { releaseVips: boolean }): Promise<void>;
 }
 
-/** The address adverts are sent from: configured, else the interface's first IPv4 / link-local. */
-function primaryAddress(spec: InstanceSpec, vipAddresses: Set<string>): string {
+/**
+ * The address adverts are sent from: configured, else the interface's first IPv4 / link-local;
+ * undefined while the interface has none (the instance is in FAULT meanwhile, as keepalived's
+ * "no IPv4 address for interface").
+ */
+function primaryAddress(spec: InstanceSpec, vipAddresses: Set<string>): string | undefined {
   if (spec.sourceAddress) return spec.sourceAddress;
   const addrs = networkInterfaces()[spec.interface] ?? [];
   const found =
     spec.family === 4
       ? addrs.find((a) => a.family === 'IPv4' && !vipAddresses.has(a.address))
       : addrs.find((a) => a.family === 'IPv6' && a.address.startsWith('fe80:'));
-  if (!found) {
-    throw new KtsError(
-      'VRRP_NO_SOURCE_ADDRESS',
-      `${spec.name}: interface ${spec.interface} has no ${spec.family === 4 ? 'IPv4' : 'IPv6 link-local'} address`,
-    );
+  return found?.address;
+}
+
+/** Stands in for the primary address until the interface has one; never used meanwhile. */
+const UNSPECIFIED = { 4: '0.0.0.0', 6: '::' } as const;
+
+/** Fault sources of an instance whose interface is absent, or present without an address. */
+const missingInterfaceFault = (ifname: string) => `missing-interface:${ifname}`;
+const noAddressFault = (ifname: string) => `no-address:${ifname}`;
+
+function interfaceExists(ifname: string): boolean {
+  try {
+    ifNameToIndex(ifname);
+    return true;
+  } catch {
+    return false;
   }
-  return found.address;
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -80,7 +112,7 @@ const identity = (s: InstanceSpec) => [s.vrid, s.interface, s.family, s.version]
 class Runtime implements VrrpSpecRuntime {
   private readonly observer: Observer;
   private readonly clock: Clock;
-  private readonly sockets = new Map<string, VrrpSocket>();
+  private readonly sockets = new Map<string, SocketSlot>();
   private readonly instances = new Map<string, VrrpInstance>();
   private groups = new Map<string, SyncGroupSpec>();
   /** Per sync group: its notifier and the state it last reported. */
@@ -91,12 +123,17 @@ class Runtime implements VrrpSpecRuntime {
   private readonly linkUp = new Map<string, boolean>();
   private readonly linkWatch: { close(): void };
   private vipAddresses = new Set<string>();
+  /** The static entries installed; undefined until the first configuration is applied. */
+  private statics: Owned[] | undefined;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly opts: VrrpRuntimeOptions) {
     this.observer = opts.observer;
     this.clock = opts.clock ?? monotonicClock;
-    this.linkWatch = opts.links.watch((ifname, running) => this.onLink(ifname, running));
+    this.linkWatch = opts.links.watch(
+      (ifname, running, exists) => this.onLink(ifname, running, exists),
+      () => this.onAddress(),
+    );
   }
 
   status(): InstanceStatus[] {
@@ -109,6 +146,19 @@ class Runtime implements VrrpSpecRuntime {
   }
 
   async reload(spec: VrrpSpec): Promise<void> {
+    // keepalived 2.2.7 refuses such a configuration unless dynamic_interfaces is set
+    // (vrrp_daemon.c start_vrrp: "Non-existent interface specified in configuration").
+    if (!spec.dynamicInterfaces) {
+      const missing = spec.instances.filter((s) => !interfaceExists(s.interface));
+      if (missing.length > 0) {
+        throw new KtsError(
+          'VRRP_NO_INTERFACE',
+          `Non-existent interface specified in configuration: ${missing
+            .map((s) => `interface ${s.interface} for vrrp_instance ${s.name} doesn't exist`)
+            .join('; ')}`,
+        );
+      }
+    }
     this.groups = new Map(spec.syncGroups.map((g) => [g.name, g]));
     for (const name of this.groupNotify.keys()) {
       if (!this.groups.has(name)) this.groupNotify.delete(name);
@@ -139,17 +189,47 @@ class Runtime implements VrrpSpecRuntime {
       if (!inst) {
         started.push(this.create(s));
       } else if (!same(inst.spec, s)) {
-        inst.reconfigure(s, primaryAddress(s, this.vipAddresses));
+        inst.reconfigure(s, primaryAddress(s, this.vipAddresses) ?? inst.cfg.primaryAddress);
         this.primaryLink(inst);
         this.retrack(inst);
+        this.presence(inst);
       }
     }
     for (const inst of started) {
       this.primaryLink(inst);
       this.retrack(inst);
+      this.presence(inst);
     }
+    await this.applyStatics(spec.statics);
     for (const inst of started) inst.start();
     this.closeIdleSockets();
+  }
+
+  /**
+   * static_ipaddress / static_routes / static_rules the way keepalived's VRRP process keeps them
+   * (vrrp_daemon.c start_vrrp): at start leftovers are removed and all are added; on reload
+   * those that left the configuration are removed and the others added again (present ones
+   * are no change).
+   */
+  private async applyStatics(next: OwnedSet): Promise<void> {
+    const items = ownedItems(next);
+    const gone =
+      this.statics === undefined ? items : changesBetween(this.statics, items, ownedKey).gone;
+    this.statics = items;
+    await this.changeStatics('del', [...gone].reverse());
+    await this.changeStatics('add', items);
+  }
+
+  /** Failures are logged and left, as keepalived leaves them (no retry). */
+  private async changeStatics(op: 'add' | 'del', items: Owned[]): Promise<void> {
+    for (const item of items) {
+      try {
+        await applyOwned(this.opts, op, item, undefined);
+      } catch (err) {
+        const { what, fields } = describeOwned(item, true);
+        this.observer.log.error({ ...fields, op, err }, `${what} ${op} failed`);
+      }
+    }
   }
 
   stop(opts = { releaseVips: true }): Promise<void> {
@@ -157,6 +237,8 @@ class Runtime implements VrrpSpecRuntime {
       for (const r of this.runners.values()) r.stop();
       this.linkWatch.close();
       await Promise.all([...this.instances.values()].map((i) => i.stop(opts)));
+      // Static entries go even with -V (keepalived: vrrp_terminate_phase1).
+      await this.changeStatics('del', [...(this.statics ?? [])].reverse());
       for (const s of this.sockets.values()) s.close();
       await Promise.all([...this.groupNotify.values()].map((g) => g.notifier.idle()));
     })();
@@ -166,24 +248,23 @@ class Runtime implements VrrpSpecRuntime {
   private create(s: InstanceSpec): VrrpInstance {
     let sock = this.sockets.get(socketKey(s));
     if (!sock) {
-      sock = new VrrpSocket({
-        family: s.family,
-        ifname: s.interface,
-        onDrop: (reason, source) => this.observer.packetDropped(reason, undefined, source),
-      });
+      sock = new SocketSlot(s.family, s.interface, (reason, source) =>
+        this.observer.packetDropped(reason, undefined, source),
+      );
+      sock.open();
       this.sockets.set(socketKey(s), sock);
     }
     if (s.unicastPeers.length === 0) sock.joinGroup(s.mcastGroup);
     const io = {
       channel: sock,
       addresses: this.opts.addresses,
+      routes: this.opts.routes,
       announcer: this.opts.announcer,
       observer: this.observer,
       clock: this.clock,
     };
-    const inst = new VrrpInstance(s, primaryAddress(s, this.vipAddresses), io, (i, ev) =>
-      this.dispatch(i, ev),
-    );
+    const address = primaryAddress(s, this.vipAddresses) ?? UNSPECIFIED[s.family];
+    const inst = new VrrpInstance(s, address, io, (i, ev) => this.dispatch(i, ev));
     this.instances.set(s.name, inst);
     return inst;
   }
@@ -245,7 +326,67 @@ class Runtime implements VrrpSpecRuntime {
     }
   }
 
-  private onLink(ifname: string, running: boolean): void {
+  /**
+   * Faults an instance while its interface does not exist or has no address to advertise from,
+   * and clears the fault once it has (taking the address it now has). Node lists no addresses
+   * of a link that is not running, so a down link (`running` false) says nothing about them:
+   * the link's own fault covers it, and the address is looked at again when it comes up.
+   */
+  private presence(inst: VrrpInstance, running = this.linkUp.get(inst.spec.interface)): void {
+    const s = inst.spec;
+    const exists = this.sockets.get(socketKey(s))?.isOpen ?? false;
+    let noAddress = exists && inst.state.faults.includes(noAddressFault(s.interface));
+    if (exists && running !== false) {
+      const address = primaryAddress(s, this.vipAddresses);
+      if (address !== undefined && address !== inst.cfg.primaryAddress)
+        inst.reconfigure(s, address);
+      noAddress = address === undefined;
+    }
+    this.setFaults(inst, [
+      [missingInterfaceFault(s.interface), !exists],
+      [noAddressFault(s.interface), noAddress],
+    ]);
+  }
+
+  /** Raises faults before clearing others, so a change of cause never passes through running. */
+  private setFaults(inst: VrrpInstance, faults: Array<[source: string, on: boolean]>): void {
+    const changed = faults.filter(([source, on]) => on !== inst.state.faults.includes(source));
+    for (const [source] of changed.filter(([, on]) => on))
+      this.dispatch(inst, { type: 'fault', source });
+    for (const [source] of changed.filter(([, on]) => !on))
+      this.dispatch(inst, { type: 'unfault', source });
+  }
+
+  /** Opens or closes the sockets of an interface that appeared or went. */
+  private refreshSockets(ifname: string, exists: boolean): void {
+    for (const slot of this.sockets.values()) {
+      if (slot.ifname !== ifname || slot.isOpen === exists) continue;
+      if (!exists) {
+        slot.close();
+        continue;
+      }
+      try {
+        slot.open();
+      } catch (err) {
+        this.observer.log.error(
+          { interface: ifname, err },
+          `cannot open the VRRP socket on ${ifname}; retrying on its next change`,
+        );
+      }
+    }
+  }
+
+  private onAddress(): void {
+    for (const inst of this.instances.values()) {
+      if (inst.state.faults.includes(noAddressFault(inst.spec.interface))) this.presence(inst);
+    }
+  }
+
+  private onLink(ifname: string, running: boolean, exists: boolean): void {
+    this.refreshSockets(ifname, exists);
+    for (const inst of this.instances.values()) {
+      if (inst.spec.interface === ifname) this.presence(inst, running);
+    }
     if (!this.linkUp.has(ifname) || this.linkUp.get(ifname) === running) return;
     this.linkUp.set(ifname, running);
     this.observer.log.info(

@@ -2,6 +2,8 @@
 // from the typed config model; tests and tools can build it directly.
 import type { FsmConfig } from './fsm.js';
 import type { Family, VrrpVersion } from './packet.js';
+import type { OwnedSet } from './owned.js';
+import type { VirtualRouteSpec, VirtualRuleSpec } from './virtual-routes.js';
 
 /** A virtual address as it is installed (`ip addr add ADDR/LEN dev DEV [brd] [scope] [label]`). */
 export interface VipSpec {
@@ -85,6 +87,9 @@ export interface InstanceSpec {
   vips: VipSpec[];
   /** virtual_ipaddress_excluded: installed with the VIPs but not advertised. */
   excludedVips: VipSpec[];
+  /** virtual_routes / virtual_rules: installed after the VIPs while MASTER, removed before them. */
+  virtualRoutes: VirtualRouteSpec[];
+  virtualRules: VirtualRuleSpec[];
   notify: NotifySpec;
   trackScripts: TrackedScriptSpec[];
   trackInterfaces: TrackedInterfaceSpec[];
@@ -102,4 +107,11 @@ export interface SyncGroupSpec {
 export interface VrrpSpec {
   instances: InstanceSpec[];
   syncGroups: SyncGroupSpec[];
+  /**
+   * global dynamic_interfaces: an instance whose interface does not exist yet starts in FAULT and
+   * recovers when it appears; without it such a configuration is refused, as keepalived does.
+   */
+  dynamicInterfaces: boolean;
+  /** static_ipaddress, static_routes, static_rules: installed while the VRRP side runs. */
+  statics: OwnedSet;
 }

@@ -1,6 +1,7 @@
 // VIPs installed and removed over rtnetlink (`ip addr add ADDR/LEN dev DEV [brd] [scope] [label]`
 // without the fork). Idempotent the way keepalived needs it: adding a present address and
-// removing an absent one are not errors, they just report "nothing changed".
+// removing an absent one (or one whose interface is gone, taking its addresses with it) are not
+// errors, they just report "nothing changed".
 import { addressBytes, formatAddress } from '../net/inet.js';
 import type { AddressManager } from './instance.js';
 import type { VipSpec } from './spec.js';
@@ -45,6 +46,9 @@ export function addressSpecOf(vip: VipSpec, ifindex: number): AddressSpec {
 
 const hasCode = (err: unknown, code: string) => err instanceof NetlinkError && err.code === code;
 
+/** The interface does not exist (if_nametoindex or the kernel said ENODEV). */
+export const noDevice = (err: unknown) => (err as { code?: unknown }).code === 'ENODEV';
+
 export class NetlinkAddressManager implements AddressManager {
   constructor(private readonly rt: Rtnetlink) {}
 
@@ -63,7 +67,7 @@ export class NetlinkAddressManager implements AddressManager {
       await this.rt.deleteAddress(addressSpecOf(vip, ifNameToIndex(vip.dev)));
       return true;
     } catch (err) {
-      if (hasCode(err, 'EADDRNOTAVAIL')) return false;
+      if (hasCode(err, 'EADDRNOTAVAIL') || noDevice(err)) return false;
       throw err;
     }
   }

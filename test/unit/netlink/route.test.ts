@@ -65,6 +65,7 @@ test('rules round-trip', () => {
     oifname: 'eth1',
     fwmark: 1,
     fwmask: 0xff,
+    protocol: RTPROT_KEEPALIVED,
   };
   assert.deepEqual(decodeRule(encodeRule(spec)), { ...spec, action: 1 });
 });
