@@ -219,7 +219,10 @@ async function inProcessHarness(
   };
 }
 
-/** startCheckers(): the worker thread, verdict events and check batches, as the daemon uses it. */
+/**
+ * startCheckers(): the worker thread and its verdict events, as the daemon uses it. Checks are
+ * counted as /metrics counts them, from the figures the worker keeps (read only when sampled).
+ */
 async function workerHarness(
   plan: CheckPlan,
   onRealServer: (name: string, alive: boolean) => void,
@@ -229,11 +232,6 @@ async function workerHarness(
     workerLog: { level: 'silent' },
   });
   const alive = new Map<string, boolean>();
-  const counts: Counts = { checks: 0, latencySumMs: 0 };
-  handle.on('checks', (batch) => {
-    counts.checks += batch.length;
-    for (const c of batch) counts.latencySumMs += c.latencyMs;
-  });
   handle.on('verdict', (v) => {
     for (const rs of v.realServers) {
       if (alive.get(rs.realServer) !== rs.alive) {
@@ -243,7 +241,14 @@ async function workerHarness(
     }
   });
   await handle.ready;
-  return { counts: () => ({ ...counts }), stop: () => handle.stop() };
+  const counts = (): Counts => {
+    let checks = 0;
+    let latencySumMs = 0;
+    for (const c of handle.figures.runCounts()) checks += c.successes + c.failures;
+    for (const h of handle.figures.histograms()) latencySumMs += h.sumSeconds * 1000;
+    return { checks, latencySumMs };
+  };
+  return { counts, stop: () => handle.stop() };
 }
 
 function benchPlan(count: number, ports: number[]): CheckPlan {

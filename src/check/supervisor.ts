@@ -1,8 +1,10 @@
 // startCheckers(): runs the health checkers in a worker thread (worker.ts) and hands verdict
-// changes to the main thread. If the worker dies (an uncaught exception in a checker, out of
-// memory) it is restarted after a pause, doubled while it keeps dying young, and resumes from the
-// last checker states it reported: a crash neither stalls the main loop nor makes real servers
-// flap back to their start-up state.
+// changes to the main thread. Per-run figures (counts, last results, latencies) stay in the
+// ledger the worker writes and the supervisor owns (figures.ts): they outlive a worker restart.
+// If the worker dies (an uncaught exception in a checker, out of memory) it is restarted after a
+// pause, doubled while it keeps dying young, and resumes from the last checker states it
+// reported: a crash neither stalls the main loop nor makes real servers flap back to their
+// start-up state.
 
 import { EventEmitter } from 'node:events';
 import { Worker } from 'node:worker_threads';
@@ -10,6 +12,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { emit } from '../observe/events.js';
 import type { Logger } from '../observe/log.js';
 import type { CheckerStates, VirtualServerVerdict } from './engine.js';
+import { CheckFigures } from './figures.js';
 import { planFromConfig } from './from-config.js';
 import { checkerIdsByKey, type CheckPlan, type ProbeSpec } from './plan.js';
 import type { CheckerState } from './verdict.js';
@@ -32,6 +35,15 @@ export interface StartCheckersOptions {
    * that are unchanged keep their verdicts instead of starting over.
    */
   resume?: Record<string, CheckerState>;
+  /** The replaced handle's figures (a reload): unchanged checkers keep counting from there. */
+  resumeFigures?: CheckFigures;
+  /**
+   * Also post every probe run to the main thread, as 'checks' events (about one batch a second):
+   * for benchmarks and tests. The daemon leaves it off and reads `figures` when asked instead.
+   */
+  reportChecks?: boolean;
+  /** global_defs checker_priority: the nice value the worker thread sets for itself. */
+  nice?: number;
 }
 
 /** One completed probe run, as metrics count it. */
@@ -52,7 +64,7 @@ export interface CheckSample {
 type CheckerPlace = Pick<CheckSample, 'virtualServer' | 'realServer' | 'checker' | 'checkerType'>;
 
 export interface CheckersEvents {
-  /** Probe runs, in batches (about one per second while checks run). */
+  /** Probe runs, in batches (about one per second while checks run); only with reportChecks. */
   checks: [CheckSample[]];
   /** A checker passed or failed after its retries (its `up` changed, or its first verdict). */
   checker: [CheckerPlace & { up: boolean }];
@@ -70,6 +82,14 @@ export interface CheckersHandle extends EventEmitter<CheckersEvents> {
   setLocalAddresses(addresses: string[]): void;
   /** How many times the worker was restarted. */
   readonly restarts: number;
+  /** Run counts, last results and latencies of every checker, kept across worker restarts. */
+  readonly figures: CheckFigures;
+  /**
+   * keepalived_checks_total and keepalived_check_duration_seconds as the worker renders them
+   * from `figures` (so a scrape costs the main thread nothing); undefined while no worker runs
+   * or when it does not answer within a few seconds (render them from `figures` then).
+   */
+  renderCheckSeries(): Promise<string | undefined>;
   /** The last reported state of every checker, by checkerKey (for StartCheckersOptions.resume). */
   checkerStates(): Record<string, CheckerState>;
   stop(): Promise<void>;
@@ -81,6 +101,11 @@ const STABLE_RUN_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 30_000;
 /** How long stop() waits for the worker to finish its checks before terminating it. */
 const STOP_GRACE_MS = 5000;
+/**
+ * How long a scrape waits for the worker's rendering of the per-check metrics before rendering
+ * them on the main thread: well inside Prometheus's default scrape_timeout (10 s).
+ */
+const RENDER_TIMEOUT_MS = 5000;
 
 /** Starts the checkers of a configuration (or of a ready-made plan) in their own thread. */
 export function startCheckers(
@@ -94,6 +119,7 @@ export function startCheckers(
 class CheckersSupervisor extends EventEmitter<CheckersEvents> implements CheckersHandle {
   readonly ready: Promise<VirtualServerVerdict[]>;
   restarts = 0;
+  readonly figures: CheckFigures;
   private readonly plan: CheckPlan;
   private readonly opts: StartCheckersOptions;
   private readonly latest = new Map<string, VirtualServerVerdict>();
@@ -106,6 +132,9 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
   private located: CheckerPlace[] | undefined;
   /** Crashes in a row, each sooner than STABLE_RUN_MS after its start. */
   private quickCrashes = 0;
+  /** Scrapes waiting for the worker's text, by request id. */
+  private readonly renders = new Map<number, (text: string | undefined) => void>();
+  private nextRenderId = 0;
   private resolveReady!: (v: VirtualServerVerdict[]) => void;
 
   constructor(plan: CheckPlan, opts: StartCheckersOptions) {
@@ -113,6 +142,7 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
     this.plan = plan;
     this.opts = opts;
     this.localAddresses = opts.localAddresses ?? [];
+    this.figures = CheckFigures.create(plan, opts.resumeFigures);
     for (const [key, id] of checkerIdsByKey(plan)) {
       const state = opts.resume?.[key];
       if (state) this.states[id] = state;
@@ -144,6 +174,21 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
     return this.stopping;
   }
 
+  renderCheckSeries(): Promise<string | undefined> {
+    if (!this.worker || this.stopping) return Promise.resolve(undefined);
+    const id = this.nextRenderId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => answer(undefined), RENDER_TIMEOUT_MS);
+      const answer = (text: string | undefined) => {
+        clearTimeout(timer);
+        this.renders.delete(id);
+        resolve(text);
+      };
+      this.renders.set(id, answer);
+      this.send({ type: 'render-checks', id });
+    });
+  }
+
   private async shutdown(): Promise<void> {
     clearTimeout(this.restartTimer);
     const worker = this.worker;
@@ -168,6 +213,9 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
       localAddresses: this.localAddresses,
       maxConcurrent: this.opts.maxConcurrent,
       generation: this.restarts,
+      ledger: this.figures.ledger.memory,
+      reportChecks: this.opts.reportChecks ?? false,
+      ...(this.opts.nice !== undefined && { nice: this.opts.nice }),
     };
     const worker = new Worker(this.opts.workerUrl ?? new URL('./worker.js', import.meta.url), {
       workerData: init,
@@ -181,6 +229,8 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
     });
     worker.on('exit', (exitCode) => {
       this.worker = undefined;
+      // Scrapes it had not answered render from the figures instead.
+      for (const answer of [...this.renders.values()]) answer(undefined);
       if (this.stopping) return;
       this.quickCrashes = performance.now() - startedAt < STABLE_RUN_MS ? this.quickCrashes + 1 : 0;
       const base = this.opts.restartDelayMs ?? DEFAULT_RESTART_DELAY_MS;
@@ -216,6 +266,9 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
       }
       case 'checks':
         if (this.listenerCount('checks') > 0) this.emit('checks', this.samples(m));
+        break;
+      case 'checks-text':
+        this.renders.get(m.id)?.(m.text);
         break;
       case 'stopped':
         break;

@@ -1,12 +1,20 @@
 // The checker side's own event loop: a worker thread that runs a CheckRunner over the plan it is
 // given and posts verdict changes to the main thread. Nothing here can block or crash the main
-// loop (VRRP adverts, IPVS reconcile): supervisor.ts restarts this worker if it dies.
+// loop (VRRP adverts, IPVS reconcile): supervisor.ts restarts this worker if it dies. Each check
+// run is counted here, in the shared ledger (ledger.ts) the main thread reads only when asked:
+// the VRRP thread does no work per check.
 
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { Registry } from 'prom-client';
+import { emit } from '../observe/events.js';
 import { createLogger, type LogOptions } from '../observe/log.js';
+import { registerCheckSeries, renderCheckSeries } from '../observe/metrics.js';
 import type { CheckerStates, VirtualServerVerdict } from './engine.js';
+import { CheckFigures } from './figures.js';
+import { CheckLedger, type LedgerMemory } from './ledger.js';
 import type { CheckPlan } from './plan.js';
 import { CheckRunner } from './runner.js';
+import { setThreadNice } from './thread-priority.js';
 import type { CheckerState } from './verdict.js';
 
 export interface WorkerInit {
@@ -20,9 +28,19 @@ export interface WorkerInit {
   maxConcurrent?: number;
   /** How many times the checker side was restarted before this one. */
   generation: number;
+  /** Where every run is counted (shared with the supervisor). */
+  ledger: LedgerMemory;
+  /** Also post every run to the main thread in batches ('checks'): for tools, not the daemon. */
+  reportChecks: boolean;
+  /** global_defs checker_priority: this thread's nice value. */
+  nice?: number;
 }
 
-export type ToWorker = { type: 'addresses'; addresses: string[] } | { type: 'stop' };
+export type ToWorker =
+  | { type: 'addresses'; addresses: string[] }
+  /** Render the per-check metric families (a /metrics scrape), answered by 'checks-text'. */
+  | { type: 'render-checks'; id: number }
+  | { type: 'stop' };
 
 export type FromWorker =
   | { type: 'ready'; verdicts: VirtualServerVerdict[] }
@@ -38,9 +56,17 @@ export type FromWorker =
       reasonIndex: Uint32Array;
       reasons: string[];
     }
+  | { type: 'checks-text'; id: number; text: string }
   | { type: 'stopped' };
 
-/** Probe runs are reported in batches this often: one message, not one per check. */
+/**
+ * A scrape's per-check families are formatted this many samples per turn of this thread's loop:
+ * under 10,000 checks/s a turn is long, and checks run a few ms late matter far less than an
+ * advert; 500 per turn (the VRRP thread's slice) made a scrape of 10,000 real servers take 1-2 s.
+ */
+const SCRAPE_SAMPLES_PER_TURN = 5000;
+
+/** With reportChecks, probe runs are reported in batches this often: one message, not one per check. */
 export const CHECK_BATCH_MS = 1000;
 
 /** Collects probe runs and posts them as one transferable batch. */
@@ -97,9 +123,15 @@ export function serveCheckers(port: MessagePort, init: WorkerInit): void {
   const log = createLogger(init.log).child({
     component: 'check',
   });
+  if (init.nice !== undefined) {
+    const set = setThreadNice(init.nice);
+    if (set.ok) emit(log, 'thread.nice', { thread: 'checker', nice: init.nice, tid: set.tid });
+    else emit(log, 'thread.nice.failed', { thread: 'checker', nice: init.nice, error: set.error });
+  }
   let local = new Set(init.localAddresses);
-  const batch = new CheckBatch();
-  const flusher = setInterval(() => batch.flush(port), CHECK_BATCH_MS);
+  const ledger = new CheckLedger(init.ledger);
+  const batch = init.reportChecks ? new CheckBatch() : undefined;
+  const flusher = batch && setInterval(() => batch.flush(port), CHECK_BATCH_MS);
   const runner = new CheckRunner(init.plan, {
     log,
     resume: init.resume,
@@ -107,8 +139,13 @@ export function serveCheckers(port: MessagePort, init: WorkerInit): void {
     isAddressLocal: (address) => local.has(address),
     onVerdict: (verdict) => post({ type: 'verdict', verdict }),
     onCheckerState: (id, state) => post({ type: 'checker-state', id, state }),
-    onCheck: (id, result) => batch.add(id, result.ok, result.latencyMs, result.reason),
+    onCheck: (id, result) => {
+      ledger.record(id, result.ok, result.latencyMs, result.reason, Date.now());
+      batch?.add(id, result.ok, result.latencyMs, result.reason);
+    },
   });
+  /** The per-check metric families over the shared ledger, made at the first scrape. */
+  let checkMetrics: Registry | undefined;
   port.on('message', (m: ToWorker) => {
     if (m.type === 'addresses') {
       const before = local;
@@ -117,10 +154,20 @@ export function serveCheckers(port: MessagePort, init: WorkerInit): void {
         const a = vs.haSuspendAddress;
         if (a && local.has(a) && !before.has(a)) runner.runSoon(vs.name);
       }
+    } else if (m.type === 'render-checks') {
+      if (!checkMetrics) {
+        const registry = new Registry();
+        const figures = new CheckFigures(init.plan, ledger);
+        registerCheckSeries(registry, () => figures);
+        checkMetrics = registry;
+      }
+      void renderCheckSeries(checkMetrics, SCRAPE_SAMPLES_PER_TURN).then((text) =>
+        post({ type: 'checks-text', id: m.id, text }),
+      );
     } else {
       void runner.stop().then(() => {
         clearInterval(flusher);
-        batch.flush(port);
+        batch?.flush(port);
         post({ type: 'stopped' });
         port.close();
       });

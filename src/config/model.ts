@@ -203,6 +203,10 @@ export interface GlobalDefs {
   statsDumpFile?: string;
   jsonDumpFile?: string;
   maxAutoPriority?: number;
+  /** `vrrp_priority`: nice value (-20..19) of the VRRP thread (the main thread). */
+  vrrpPriority?: number;
+  /** `checker_priority`: nice value (-20..19) of the checker worker thread. */
+  checkerPriority?: number;
   unmodelled: UnmodelledSetting[];
   pos?: SourcePos;
 }

@@ -1,9 +1,12 @@
 // The daemon's sides as `Subsystem`s: thin adapters from the controller's start / reload / stop
 // to the VRRP runtime (src/vrrp), the checker worker (src/check) and the IPVS table (src/ipvs).
 // They also keep /status and /metrics current: instance states are pulled from the runtime when a
-// snapshot is taken, verdicts and check results are pushed as the checkers report them. The
-// check side learns the host's addresses (VIPs included) for ha_suspend.
-import { networkInterfaces } from 'node:os';
+// snapshot is taken, verdicts are pushed as the checkers report them, and per-check figures (run
+// counts, latencies, last results) are read from the checker side's shared ledger only when
+// /metrics or /status asks: the VRRP thread does no work per check. The check side learns the
+// host's addresses (VIPs included) for ha_suspend. global_defs vrrp_priority and checker_priority
+// set the nice value of the VRRP (main) thread and of the checker worker thread.
+import { getPriority, networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
@@ -13,6 +16,7 @@ import {
 } from '../check/supervisor.js';
 import type { VirtualServerVerdict } from '../check/engine.js';
 import { virtualServerName } from '../check/from-config.js';
+import { setThreadNice } from '../check/thread-priority.js';
 import type { RealServerState } from '../check/verdict.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { applyOps, type IpvsBackend } from '../ipvs/backend.js';
@@ -20,6 +24,7 @@ import { desiredEntries, realServerKey } from '../ipvs/desired.js';
 import { Rtnetlink } from '../netlink/rtnetlink.js';
 import { diff, serviceId, type IpvsOp } from '../ipvs/reconcile.js';
 import type { IpvsTable } from '../ipvs/types.js';
+import { emit } from '../observe/events.js';
 import type { Observer } from '../observe/observer.js';
 import { runVrrp, type VrrpRuntime } from '../vrrp/index.js';
 import type { StopOptions, Subsystem } from './controller.js';
@@ -54,6 +59,8 @@ function touched(diff: NameDiff): boolean {
 export class VrrpSide implements Subsystem {
   readonly name = 'vrrp';
   private runtime?: VrrpRuntime;
+  /** vrrp_priority is applied once, at start, as keepalived applies it when its VRRP child starts. */
+  private niceApplied = false;
 
   constructor(private readonly observer: Observer) {}
 
@@ -65,6 +72,15 @@ export class VrrpSide implements Subsystem {
   }
 
   async apply(config: KeepalivedConfig): Promise<void> {
+    const nice = config.globalDefs.vrrpPriority;
+    if (!this.niceApplied && nice !== undefined) {
+      this.niceApplied = true;
+      // Only this (the main) thread: the checker worker sets checker_priority for itself.
+      const set = setThreadNice(nice);
+      if (set.ok) emit(this.observer.log, 'thread.nice', { thread: 'vrrp', nice, tid: set.tid });
+      else
+        emit(this.observer.log, 'thread.nice.failed', { thread: 'vrrp', nice, error: set.error });
+    }
     if (!this.runtime) {
       if (config.vrrpInstances.length > 0)
         this.runtime = await runVrrp(config, { observer: this.observer });
@@ -126,8 +142,8 @@ export class CheckSide implements Subsystem {
   private readonly workerLog: StartCheckersOptions['workerLog'];
   private readonly watchAddresses: (onChange: () => void) => { close(): void };
   private addressWatch?: { close(): void };
-  /** Check batches being applied to metrics and status, one after the other. */
-  private checkBatches: Promise<void> = Promise.resolve();
+  /** This (the main) thread's nice value before the VRRP side applies vrrp_priority to it. */
+  private readonly startNice = getPriority(0);
 
   /** `onVerdict`: where the IPVS side learns what to program. */
   constructor(
@@ -193,34 +209,35 @@ export class CheckSide implements Subsystem {
     await old?.stop();
     const resume = old?.checkerStates();
     this.followAddresses(config);
-    if (config.virtualServers.length === 0) return;
+    const { metrics, status } = this.observer;
+    if (config.virtualServers.length === 0) {
+      metrics.setCheckSeries(undefined);
+      status.setCheckResults(undefined);
+      return;
+    }
+    // A new thread starts at its creator's nice value, the VRRP thread's once vrrp_priority is
+    // applied; keepalived's checker process keeps the daemon's own unless checker_priority is set.
+    const { checkerPriority, vrrpPriority } = config.globalDefs;
+    const nice = checkerPriority ?? (vrrpPriority !== undefined ? this.startNice : undefined);
     const handle = startCheckers(config, {
       log: this.observer.log,
       localAddresses: this.localAddresses(),
       ...(this.workerLog && { workerLog: this.workerLog }),
       ...(resume && { resume }),
+      // Counters of unchanged checkers continue across the reload instead of starting over.
+      ...(old && { resumeFigures: old.figures }),
+      ...(nice !== undefined && { nice }),
     });
+    // Read at each scrape / snapshot, from memory the worker writes: no message per check.
+    const figures = handle.figures;
+    metrics.setCheckSeries({
+      runCounts: () => figures.runCounts(),
+      histograms: () => figures.histograms(),
+      // Rendered by the worker: a scrape of 10,000 real servers stays off the VRRP thread.
+      renderedText: () => handle.renderCheckSeries(),
+    });
+    status.setCheckResults((vs, rs, checker) => figures.lastResult(vs, rs, checker));
     handle.on('verdict', (v) => this.verdict(v));
-    handle.on('checks', (samples) => {
-      // Batches are applied in order (a status keeps each checker's last result), each in slices.
-      this.checkBatches = this.checkBatches
-        .then(() =>
-          eachInSlices(samples, (s) =>
-            this.observer.checkRan(
-              s.virtualServer,
-              s.realServer,
-              s.checker,
-              s.checkerType,
-              s.ok,
-              s.reason,
-              s.latencyMs,
-            ),
-          ),
-        )
-        .catch((err: unknown) =>
-          this.observer.log.error({ err, subsystem: this.name }, 'check results not recorded'),
-        );
-    });
     handle.on('checker', (c) =>
       this.observer.status.checkerVerdict(c.virtualServer, c.realServer, c.checker, c.up),
     );
@@ -245,7 +262,6 @@ export class CheckSide implements Subsystem {
     this.addressWatch = undefined;
     await this.handle?.stop();
     this.handle = undefined;
-    await this.checkBatches;
   }
 }
 

@@ -1,11 +1,12 @@
-// The one reporting API of the daemon. The VRRP runtime, the checkers and the IPVS reconciler call
-// these methods to say what happened; each writes the documented event line (synchronously, before
-// returning), updates the Prometheus metrics and the live status. Pure modules return actions, and
-// the shell that carries an action out reports it here, so the log, /metrics and /status never
-// disagree.
+// The one reporting API of the daemon. The VRRP runtime and the IPVS reconciler call these methods
+// to say what happened; each writes the documented event line (synchronously, before returning),
+// updates the Prometheus metrics and the live status. Pure modules return actions, and the shell
+// that carries an action out reports it here, so the log, /metrics and /status never disagree.
+// Health checks are the exception: the checker worker logs its own events and counts its own runs,
+// which /metrics and /status read from it (Metrics.setCheckSeries, StatusBoard.setCheckResults).
 import { emit, type EventFields } from './events.js';
 import type { Logger } from './log.js';
-import type { CheckResult, Metrics, VrrpStateName } from './metrics.js';
+import type { Metrics, VrrpStateName } from './metrics.js';
 import type { StatusBoard } from './status.js';
 
 export class Observer {
@@ -111,28 +112,6 @@ export class Observer {
       `${instance}: two masters`,
     );
     this.metrics.splitBrainSeen(instance);
-  }
-
-  // ------------------------------------------------------------------------------ checkers
-
-  /**
-   * One check ran. `checker` names the checker as status shows it ("TCP_CHECK", "HTTP_GET#2"),
-   * `checkerType` is the metric label ("HTTP_GET"). Verdict changes are logged by the checker
-   * worker itself (check.up/down, rs.up/down, quorum.up/down); the main thread learns them from
-   * the supervisor's verdicts (daemon/sides.ts).
-   */
-  checkRan(
-    virtualServer: string,
-    realServer: string,
-    checker: string,
-    checkerType: string,
-    ok: boolean,
-    reason: string,
-    latencyMs: number,
-  ): void {
-    const result: CheckResult = ok ? 'success' : 'failure';
-    this.metrics.checkDone(virtualServer, realServer, checkerType, result, latencyMs / 1000);
-    this.status.checkResult(virtualServer, realServer, checker, ok, reason, latencyMs);
   }
 
   // ------------------------------------------------------------------------------ IPVS

@@ -1,6 +1,8 @@
 // The daemon's live status, served as JSON at GET /status and written by SIGUSR1. The controller
-// feeds it what happens (instance states, check results, real server verdicts); `snapshot()`
-// returns a plain copy, so a reader never sees a half-applied update or holds a live reference.
+// feeds it what happens (instance states, checker and real server verdicts); each checker's last
+// result is read from the checker side when a snapshot is taken (setCheckResults), not pushed per
+// check. `snapshot()` returns a plain copy, so a reader never sees a half-applied update or holds
+// a live reference.
 import type { VrrpStateName } from './metrics.js';
 
 export interface InstanceStatus {
@@ -61,6 +63,13 @@ export interface StatusSnapshot {
   virtualServers: VirtualServerStatus[];
 }
 
+/** The last run of a checker, by the names status shows; absent before its first run. */
+export type CheckResultLookup = (
+  virtualServer: string,
+  realServer: string,
+  checker: string,
+) => CheckResultStatus | undefined;
+
 export interface StatusHeader {
   version: string;
   configFile: string;
@@ -77,6 +86,7 @@ export class StatusBoard {
   private configLoadedAt: string;
   /** Pull live state from its owners just before a snapshot (e.g. the VRRP runtime). */
   private readonly refreshers: Array<() => void> = [];
+  private checkResults: CheckResultLookup | undefined;
 
   constructor(
     private header: StatusHeader,
@@ -162,22 +172,9 @@ export class StatusBoard {
     return this.realServersByName.get(vs)?.get(rs);
   }
 
-  checkResult(
-    vs: string,
-    rs: string,
-    checker: string,
-    ok: boolean,
-    reason: string,
-    latencyMs: number,
-  ): void {
-    const server = this.realServer(vs, rs);
-    if (!server) return;
-    let entry = server.checkers.find((c) => c.checker === checker);
-    if (!entry) {
-      entry = { checker, up: ok };
-      server.checkers.push(entry);
-    }
-    entry.last = { ok, reason, at: this.now().toISOString(), latencyMs };
+  /** Where snapshots find each checker's last result (the running checkers), or nowhere. */
+  setCheckResults(lookup: CheckResultLookup | undefined): void {
+    this.checkResults = lookup;
   }
 
   checkerVerdict(vs: string, rs: string, checker: string, up: boolean): void {
@@ -205,7 +202,7 @@ export class StatusBoard {
 
   snapshot(): StatusSnapshot {
     for (const refresh of this.refreshers) refresh();
-    return structuredClone({
+    const snap: StatusSnapshot = structuredClone({
       version: this.header.version,
       pid: process.pid,
       startedAt: this.startedAt,
@@ -215,5 +212,15 @@ export class StatusBoard {
       instances: [...this.instances.values()],
       virtualServers: [...this.virtualServers.values()],
     });
+    const lookup = this.checkResults;
+    if (lookup) {
+      for (const vs of snap.virtualServers)
+        for (const rs of vs.realServers)
+          for (const c of rs.checkers) {
+            const last = lookup(vs.name, rs.name, c.checker);
+            if (last) c.last = last;
+          }
+    }
+    return snap;
   }
 }

@@ -201,8 +201,9 @@ const RECORDED_ONLY = [
   'iproute_usr_dir',
   'iproute_etc_dir',
   'vrrp_garp_extra_if',
+  'bfd_priority',
   ...['vrrp', 'checker', 'bfd'].flatMap((p) =>
-    ['priority', 'no_swap', 'rt_priority', 'cpu_affinity', 'rlimit_rttime'].map((k) => `${p}_${k}`),
+    ['no_swap', 'rt_priority', 'cpu_affinity', 'rlimit_rttime'].map((k) => `${p}_${k}`),
   ),
   ...[
     'vrrp_netlink_cmd',
@@ -360,6 +361,9 @@ export const GLOBAL_KEYWORDS: KeywordTable<G> = new Map([
   ['stats_dump_file', text('statsDumpFile')],
   ['json_dump_file', text('jsonDumpFile')],
   ['max_auto_priority', count('maxAutoPriority', -1, 99)],
+  // Nice values, as keepalived's get_priority() reads them.
+  ['vrrp_priority', count('vrrpPriority', -20, 19)],
+  ['checker_priority', count('checkerPriority', -20, 19)],
   ...RECORDED_ONLY.map((k): [string, ReturnType<typeof line<G>>] => [
     k,
     recorded<G>((g) => g.unmodelled),

@@ -9,6 +9,7 @@ import { tableWeight } from '../../../src/check/verdict.js';
 import { buildPlan } from '../../fixtures/check/plans.js';
 import { captureLog, events } from '../../fixtures/check/log-capture.js';
 import { closedTcpPort, tcpServer, relisten } from '../../fixtures/check/servers.js';
+import { parsePrometheusText, sampleValue } from '../../helpers/prom-text.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -51,7 +52,11 @@ test('checkers in a worker: verdicts reach the main thread and drive a table', a
     },
   );
   const { log } = captureLog();
-  const handle = startCheckers(plan, { log, workerLog: { destination: logPath } });
+  const handle = startCheckers(plan, {
+    log,
+    workerLog: { destination: logPath },
+    reportChecks: true,
+  });
   const samples: CheckSample[] = [];
   handle.on('checks', (batch) => samples.push(...batch));
   try {
@@ -101,20 +106,30 @@ test('a crashing checker worker is restarted without touching the main loop or t
   const { log, lines } = captureLog();
   const restarts: Array<{ generation: number; error?: string }> = [];
   const verdicts: boolean[] = [];
-  // The main loop's own heartbeat: the largest gap between 10 ms ticks while the worker dies.
-  let last = performance.now();
-  let worstGap = 0;
-  const heartbeat = setInterval(() => {
-    const now = performance.now();
-    worstGap = Math.max(worstGap, now - last);
-    last = now;
-  }, 10);
   const handle = startCheckers(plan, {
     log,
     restartDelayMs: 200,
     workerLog: { level: 'silent' },
     workerUrl: new URL('../../fixtures/check/crashing-worker.js', import.meta.url),
   });
+  const runs = () => {
+    const f = handle.figures.ledger.checker(0);
+    return f.successes + f.failures;
+  };
+  // The main loop's own heartbeat: the largest gap between 10 ms ticks while the worker dies; and
+  // the run count as /metrics would read it at each tick, which must never go back.
+  let last = performance.now();
+  let worstGap = 0;
+  let lastRuns = 0;
+  let runsWentBack = false;
+  const heartbeat = setInterval(() => {
+    const now = performance.now();
+    worstGap = Math.max(worstGap, now - last);
+    last = now;
+    const n = runs();
+    runsWentBack ||= n < lastRuns;
+    lastRuns = n;
+  }, 10);
   handle.on('restart', (r) => restarts.push(r));
   handle.on('verdict', (v) => verdicts.push(v.realServers[0]!.alive));
   try {
@@ -124,6 +139,9 @@ test('a crashing checker worker is restarted without touching the main loop or t
     assert.deepEqual(restarts, [{ generation: 1, error: 'checker blew up', exitCode: 1 }]);
     assert.deepEqual(events(lines), ['checker.exited']);
     assert.equal(lines[0]!.restartInMs, 200);
+    // What the dead worker counted stays readable, and the next one counts on from there.
+    const countedByFirst = runs();
+    assert.ok(countedByFirst > 0);
     // The restarted worker resumes from the reported states: still down, no flap back up.
     await sleep(600);
     assert.deepEqual(verdicts, [true, false]);
@@ -134,6 +152,8 @@ test('a crashing checker worker is restarted without touching the main loop or t
       back.close();
     }
     assert.equal(handle.restarts, 1, 'the second generation does not crash');
+    assert.ok(runs() > countedByFirst);
+    assert.equal(runsWentBack, false, 'run counts never went back across the restart');
     assert.ok(worstGap < 500, `main loop stalled ${worstGap} ms`);
   } finally {
     clearInterval(heartbeat);
@@ -155,6 +175,8 @@ test('a reload resumes unchanged checkers instead of starting them over', async 
   } finally {
     await first.stop();
   }
+  const failedBefore = first.figures.ledger.checker(0).failures;
+  assert.ok(failedBefore >= 1);
   assert.deepEqual(
     Object.values(resume).map((s) => s.up),
     [false],
@@ -166,13 +188,22 @@ test('a reload resumes unchanged checkers instead of starting them over', async 
       { port: other, timing: { delayLoopMs: 100 } },
     ],
   });
-  const second = startCheckers(after, { log, workerLog: { level: 'silent' }, resume });
+  const second = startCheckers(after, {
+    log,
+    workerLog: { level: 'silent' },
+    resume,
+    resumeFigures: first.figures,
+  });
   try {
     const verdicts = await second.ready;
     assert.deepEqual(
       verdicts[0]!.realServers.map((r) => r.alive),
       [false, true],
     );
+    // Its counter continues across the reload; the new server's starts at 0.
+    assert.ok(second.figures.ledger.checker(0).failures >= failedBefore);
+    await until(() => second.figures.ledger.checker(0).failures > failedBefore);
+    await until(() => second.figures.ledger.checker(1).failures > 0);
   } finally {
     await second.stop();
   }
@@ -195,4 +226,39 @@ test('ha_suspend in the worker: checks wait until the address is local', async (
   } finally {
     await handle.stop();
   }
+});
+
+test('without reportChecks no run crosses to the main thread; the figures still count them', async () => {
+  const port = await closedTcpPort();
+  const plan = buildPlan({ realServers: [{ port, timing: { delayLoopMs: 100 } }] });
+  const { log } = captureLog();
+  const handle = startCheckers(plan, { log, workerLog: { level: 'silent' } });
+  const batches: CheckSample[][] = [];
+  handle.on('checks', (batch) => batches.push(batch));
+  try {
+    await handle.ready;
+    // Past two batch periods of a reporting worker.
+    await until(() => handle.figures.ledger.checker(0).failures >= 5);
+    await sleep(2100);
+    assert.deepEqual(batches, []);
+    // A scrape: the worker renders the per-check families from the same figures.
+    const text = await handle.renderCheckSeries();
+    const fams = parsePrometheusText(`${text}\n`);
+    const failures = sampleValue(fams, 'keepalived_checks_total', {
+      virtual_server: plan.virtualServers[0]!.name,
+      real_server: `127.0.0.1:${port}`,
+      checker: 'TCP_CHECK',
+      result: 'failure',
+    })!;
+    assert.ok(failures >= 5 && failures <= handle.figures.ledger.checker(0).failures);
+    assert.equal(fams.get('keepalived_check_duration_seconds')!.type, 'histogram');
+    assert.deepEqual(
+      handle.figures.lastResult(plan.virtualServers[0]!.name, `127.0.0.1:${port}`, 'TCP_CHECK')
+        ?.reason,
+      'ECONNREFUSED',
+    );
+  } finally {
+    await handle.stop();
+  }
+  assert.equal(await handle.renderCheckSeries(), undefined, 'no worker: render from the figures');
 });

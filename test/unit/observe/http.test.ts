@@ -5,6 +5,9 @@ import { Metrics } from '../../../src/observe/metrics.js';
 import { StatusBoard, type StatusSnapshot } from '../../../src/observe/status.js';
 import { parseListenAddress, startStatusServer } from '../../../src/observe/http.js';
 import { parsePrometheusText, sampleValue } from '../../helpers/prom-text.js';
+import { CheckFigures } from '../../../src/check/figures.js';
+import { buildPlan } from '../../fixtures/check/plans.js';
+import { httpProbe } from '../check/http-probe.js';
 
 function get(
   port: number,
@@ -52,27 +55,28 @@ test('GET /status and /metrics on a real loopback socket', async () => {
   board.instanceState('VI_1', 'MASTER', 150);
   board.instanceMaster('VI_1', '10.0.0.1');
   board.defineVirtualServer('tcp 10.0.0.100:80', [
-    { name: '10.0.0.11:80', weight: 1, checkers: ['HTTP_GET 10.0.0.11:80'], alive: true },
-    { name: '10.0.0.12:80', weight: 2, checkers: ['TCP_CHECK 10.0.0.12:80'], alive: true },
+    { name: '127.0.0.1:8011', weight: 1, checkers: ['HTTP_GET'], alive: true },
+    { name: '127.0.0.1:8012', weight: 2, checkers: ['TCP_CHECK'], alive: true },
   ]);
-  board.checkResult(
-    'tcp 10.0.0.100:80',
-    '10.0.0.12:80',
-    'TCP_CHECK 10.0.0.12:80',
-    false,
-    'connection refused',
-    1.5,
+  // The checker side's figures, as the daemon wires them (daemon/sides.ts CheckSide).
+  const figures = CheckFigures.create(
+    buildPlan({
+      name: 'tcp 10.0.0.100:80',
+      realServers: [{ port: 8011, probes: [httpProbe(8011)] }, { port: 8012 }],
+    }),
   );
-  board.checkerVerdict('tcp 10.0.0.100:80', '10.0.0.12:80', 'TCP_CHECK 10.0.0.12:80', false);
-  board.realServerVerdict('tcp 10.0.0.100:80', '10.0.0.12:80', false, 0);
+  board.setCheckResults((vs, rs, checker) => figures.lastResult(vs, rs, checker));
+  metrics.setCheckSeries(figures);
+  figures.ledger.record(1, false, 1.5, 'connection refused', clock.getTime());
+  figures.ledger.record(0, true, 200, 'status 200', clock.getTime());
+  board.checkerVerdict('tcp 10.0.0.100:80', '127.0.0.1:8012', 'TCP_CHECK', false);
+  board.realServerVerdict('tcp 10.0.0.100:80', '127.0.0.1:8012', false, 0);
 
   metrics.vrrpTransition('VI_1', 'BACKUP', 'MASTER', 150);
   metrics.advertSent('VI_1', 3);
   metrics.packetDropped('ttl', 2);
   metrics.packetDropped('auth');
-  metrics.checkDone('tcp 10.0.0.100:80', '10.0.0.12:80', 'TCP_CHECK', 'failure', 0.0015);
-  metrics.checkDone('tcp 10.0.0.100:80', '10.0.0.11:80', 'HTTP_GET', 'success', 0.2);
-  metrics.realServerState('tcp 10.0.0.100:80', '10.0.0.12:80', false, 0);
+  metrics.realServerState('tcp 10.0.0.100:80', '127.0.0.1:8012', false, 0);
   metrics.ipvsOperation('dest.del');
   metrics.ipvsError('dest.add', 'EEXIST');
 
@@ -99,13 +103,13 @@ test('GET /status and /metrics on a real loopback socket', async () => {
       },
     ]);
     assert.deepEqual(snap.virtualServers[0]!.realServers[1], {
-      name: '10.0.0.12:80',
+      name: '127.0.0.1:8012',
       weight: 2,
       alive: false,
       appliedWeight: 0,
       checkers: [
         {
-          checker: 'TCP_CHECK 10.0.0.12:80',
+          checker: 'TCP_CHECK',
           up: false,
           last: {
             ok: false,
@@ -170,7 +174,7 @@ test('GET /status and /metrics on a real loopback socket', async () => {
     assert.equal(
       sampleValue(fams, 'keepalived_checks_total', {
         virtual_server: 'tcp 10.0.0.100:80',
-        real_server: '10.0.0.12:80',
+        real_server: '127.0.0.1:8012',
         checker: 'TCP_CHECK',
         result: 'failure',
       }),
@@ -179,7 +183,7 @@ test('GET /status and /metrics on a real loopback socket', async () => {
     assert.equal(
       sampleValue(fams, 'keepalived_real_server_up', {
         virtual_server: 'tcp 10.0.0.100:80',
-        real_server: '10.0.0.12:80',
+        real_server: '127.0.0.1:8012',
       }),
       0,
     );

@@ -27,15 +27,6 @@ test('every Observer report writes a valid event and feeds metrics and status', 
   observer.packetDropped('ttl');
   observer.packetDropped('auth');
   observer.splitBrain('VI_1', '10.0.0.2', 100, 100);
-  observer.checkRan(
-    'tcp 10.0.0.100:80',
-    '10.0.0.11:80',
-    'TCP_CHECK',
-    'TCP_CHECK',
-    false,
-    'ECONNREFUSED',
-    2,
-  );
   observer.ipvsDrift(2);
   observer.notifyRun({
     script: '/bin/n.sh',
@@ -78,18 +69,11 @@ test('every Observer report writes a valid event and feeds metrics and status', 
     [snap.instances[0]!.state, snap.instances[0]!.masterAddress],
     ['MASTER', '10.0.0.1'],
   );
-  assert.deepEqual(snap.virtualServers[0]!.realServers[0]!.checkers[0]!.last, {
-    ok: false,
-    reason: 'ECONNREFUSED',
-    at: '2026-11-24T12:00:00.000Z',
-    latencyMs: 2,
-  });
   const text = await observer.metrics.text();
   assert.match(text, /keepalived_vrrp_effective_priority\{instance="VI_1"\} 90/);
   assert.match(text, /keepalived_vrrp_split_brain_total\{instance="VI_1"\} 1/);
   assert.match(text, /keepalived_notify_scripts_total\{result="started"\} 1/);
   assert.match(text, /keepalived_notify_scripts_total\{result="failed"\} 1/);
-  assert.match(text, /keepalived_check_duration_seconds_count\{checker="TCP_CHECK"\} 1/);
 });
 
 test('VIP changes reach the listeners without their prefix length', () => {
@@ -106,16 +90,17 @@ test('VIP changes reach the listeners without their prefix length', () => {
   ]);
 });
 
-test('a forgotten real server takes its check counters with it', async () => {
+test('a forgotten real server takes its series with it', async () => {
   const { observer } = captureObserver();
   const vs = 'tcp 10.0.0.100:80';
-  observer.checkRan(vs, '10.0.0.11:80', 'TCP_CHECK', 'TCP_CHECK', true, 'connected', 1);
-  observer.checkRan(vs, '10.0.0.11:80', 'HTTP_GET', 'HTTP_GET', false, 'HTTP status 503', 3);
-  observer.checkRan(vs, '10.0.0.12:80', 'TCP_CHECK', 'TCP_CHECK', false, 'ECONNREFUSED', 1);
+  observer.metrics.realServerState(vs, '10.0.0.11:80', true, 3);
+  observer.metrics.realServerState(vs, '10.0.0.12:80', false, 0);
   observer.metrics.forgetRealServer(vs, '10.0.0.11:80');
-  const checks = parsePrometheusText(await observer.metrics.text()).get('keepalived_checks_total')!;
-  assert.deepEqual(
-    checks.samples.map((x) => [x.labels.real_server, x.labels.checker, x.labels.result, x.value]),
-    [['10.0.0.12:80', 'TCP_CHECK', 'failure', 1]],
-  );
+  const fams = parsePrometheusText(await observer.metrics.text());
+  for (const name of ['keepalived_real_server_up', 'keepalived_real_server_weight'])
+    assert.deepEqual(
+      fams.get(name)!.samples.map((x) => x.labels.real_server),
+      ['10.0.0.12:80'],
+      name,
+    );
 });

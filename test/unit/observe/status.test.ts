@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusBoard } from '../../../src/observe/status.js';
+import { StatusBoard, type CheckResultStatus } from '../../../src/observe/status.js';
 
 test('redefining on reload keeps live state of survivors and drops the rest', () => {
   let t = Date.parse('2026-11-24T12:00:00Z');
@@ -60,35 +60,35 @@ test('redefining on reload keeps live state of survivors and drops the rest', ()
 test('updates for unknown names are ignored (an event racing a reload)', () => {
   const board = new StatusBoard({ version: 'v', configFile: 'f', ipvsBackend: 'none' });
   board.instanceState('gone', 'MASTER', 1);
-  board.checkResult('vs', 'rs', 'c', true, 'ok', 1);
   board.realServerVerdict('vs', 'rs', true, 1);
   board.quorum('vs', false, true);
   assert.deepEqual(board.snapshot().instances, []);
   assert.deepEqual(board.snapshot().virtualServers, []);
 });
 
-test('check results reach the real servers of the latest definition only', () => {
-  const board = new StatusBoard({ version: 'v', configFile: 'f', ipvsBackend: 'none' }, () => {
-    return new Date(Date.parse('2026-11-24T12:00:00Z'));
+test('last results are read from the checker side at each snapshot, for declared checkers only', () => {
+  const board = new StatusBoard({ version: 'v', configFile: 'f', ipvsBackend: 'none' });
+  board.defineVirtualServer('vs', [
+    { name: 'rs1', weight: 1, checkers: ['TCP_CHECK'], alive: true },
+    { name: 'rs2', weight: 1, checkers: ['TCP_CHECK', 'HTTP_GET'], alive: true },
+  ]);
+  const results = new Map<string, CheckResultStatus>();
+  const asked: string[] = [];
+  board.setCheckResults((vs, rs, checker) => {
+    asked.push(`${vs} ${rs} ${checker}`);
+    return results.get(`${rs} ${checker}`);
   });
-  board.defineVirtualServer('vs', [
-    { name: 'rs1', weight: 1, checkers: ['TCP_CHECK'], alive: true },
-    { name: 'rs2', weight: 1, checkers: ['TCP_CHECK'], alive: true },
-  ]);
-  board.checkResult('vs', 'rs1', 'TCP_CHECK', true, 'connected', 2);
-  board.defineVirtualServer('vs', [
-    { name: 'rs1', weight: 1, checkers: ['TCP_CHECK'], alive: true },
-    { name: 'rs3', weight: 1, checkers: ['TCP_CHECK'], alive: true },
-  ]);
-  board.checkResult('vs', 'rs2', 'TCP_CHECK', false, 'ECONNREFUSED', 1);
-  board.checkResult('vs', 'rs3', 'TCP_CHECK', false, 'ECONNREFUSED', 4);
-  assert.deepEqual(
+  const last = () =>
     board
       .snapshot()
-      .virtualServers[0]!.realServers.map((r) => [r.name, r.checkers[0]!.last?.reason]),
-    [
-      ['rs1', 'connected'],
-      ['rs3', 'ECONNREFUSED'],
-    ],
-  );
+      .virtualServers[0]!.realServers.flatMap((r) => r.checkers.map((c) => c.last?.reason));
+  assert.deepEqual(last(), [undefined, undefined, undefined]);
+  assert.deepEqual(asked, ['vs rs1 TCP_CHECK', 'vs rs2 TCP_CHECK', 'vs rs2 HTTP_GET']);
+  const at = '2026-11-24T12:00:00.000Z';
+  results.set('rs2 HTTP_GET', { ok: false, reason: 'status 503', at, latencyMs: 4 });
+  results.set('rs9 TCP_CHECK', { ok: true, reason: 'connected', at, latencyMs: 1 });
+  assert.deepEqual(last(), [undefined, undefined, 'status 503']);
+  // The snapshot holds copies: the board keeps no last result of its own.
+  board.setCheckResults(undefined);
+  assert.deepEqual(last(), [undefined, undefined, undefined]);
 });
