@@ -157,6 +157,39 @@ export function decomment(l: SourceLine): Decommented {
   return { line, openQuote: quote };
 }
 
+const NUL = 0x00;
+const TAB = 0x09;
+const CR = 0x0d;
+const SPACE = 0x20;
+
+/**
+ * `decomment` of the physical line text[start, end) of a file, when the line is plain: no NUL
+ * or CR (which reading acts on) and no `"`, `\`, `#` or `!` (which `decomment` acts on), so that
+ * decommenting only trims blanks. One pass over the file's text and one slice, where the general
+ * path copies the line, scans it for NUL, CR and the special characters, and copies it again.
+ * Undefined when the line is not plain; a line of blanks gives the empty text.
+ */
+export function decommentPlain(
+  text: string,
+  start: number,
+  end: number,
+  file: string,
+  line: number,
+): SourceLine | undefined {
+  let first = -1;
+  let last = -1;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === SPACE || c === TAB) continue;
+    if (c === DOUBLE_QUOTE || c === BACKSLASH || c === HASH || c === BANG || c === NUL || c === CR)
+      return undefined;
+    if (first < 0) first = i;
+    last = i;
+  }
+  if (first < 0) return { text: '', file, line, col: end - start + 1 };
+  return { text: text.slice(first, last + 1), file, line, col: first - start + 1 };
+}
+
 /** Index of the first `{` or `}` outside double quotes, as keepalived finds it, or -1. */
 export function findBrace(s: string): number {
   // Most lines have no brace at all: two native scans instead of a loop over every character.
@@ -193,7 +226,10 @@ export function splitAtBrace(l: SourceLine): { head: SourceLine; residue?: Sourc
 }
 
 export interface Words {
-  words: Word[];
+  /** The first word, absent on a line of blanks. */
+  keyword: Word | undefined;
+  /** The words after it, in an array of exactly their number. */
+  args: Word[];
   /** Index in the line's text just after the first word (where the statement's raw text starts). */
   afterFirst: number;
   /** Index of a `"` that has no partner (the rest of the line is dropped), or -1. */
@@ -207,32 +243,94 @@ export interface Words {
  * quote itself was already reported by `decomment`).
  */
 const wordLexer = moo.compile({
+  // One space or tab, the usual separator, first: moo matches single-character literals at the
+  // head of the rules through a table, without running its RegExp or counting line breaks.
+  blank: [' ', '\t'],
   space: { match: /[ \t\f\v\r\n]+/, lineBreaks: true },
   quoted: /"[^"]*"/,
   unclosed: /"[^"]*/,
   bare: /[^ \t\f\v\r\n"]+/,
 });
 
+/**
+ * The first words seen so far, each kept as one string. A configuration repeats a few dozen
+ * keywords thousands of times: sharing one string per keyword keeps those copies out of the tree
+ * (and out of the young generation, which copies every survivor), and the builders' keyword
+ * lookups find its hash already computed. Capped, so that first words that are values (the
+ * addresses of a long `virtual_ipaddress` block) cannot grow it without bound.
+ */
+const sharedKeywords = new Map<string, string>();
+const SHARED_KEYWORDS_MAX = 4096;
+
+function sharedKeyword(text: string): string {
+  const shared = sharedKeywords.get(text);
+  if (shared !== undefined) return shared;
+  if (sharedKeywords.size < SHARED_KEYWORDS_MAX) sharedKeywords.set(text, text);
+  return text;
+}
+
+/**
+ * The arguments of the line being split, reused from line to line (`argCount` of them are this
+ * line's). An array grown by push from empty gets room for 17 elements, garbage at once for a
+ * line of two words, and clearing it through `length` is a runtime call; the tree gets an array of
+ * exactly the line's arguments instead (`argsOf`).
+ */
+const argScratch: Array<Word | undefined> = [];
+
+/**
+ * The first `n` words of argScratch as a new array. Array literals for the usual counts: V8 tracks
+ * each literal site and, seeing its arrays outlive the young generation (they are kept in the
+ * tree), allocates them directly in the old generation instead of copying them there in every
+ * scavenge; a `slice()` copy is always allocated young.
+ */
+function argsOf(n: number): Word[] {
+  const a = argScratch as Word[];
+  switch (n) {
+    case 0:
+      return [];
+    case 1:
+      return [a[0]];
+    case 2:
+      return [a[0], a[1]];
+    case 3:
+      return [a[0], a[1], a[2]];
+    default:
+      return a.slice(0, n);
+  }
+}
+
 export function splitWords(l: SourceLine): Words {
-  const words: Word[] = [];
+  let keyword: Word | undefined;
+  let argCount = 0;
   let afterFirst = l.text.length;
   let unclosed = -1;
   wordLexer.reset(l.text);
   for (let tok = wordLexer.next(); tok; tok = wordLexer.next()) {
-    if (tok.type === 'space') continue;
-    if (tok.type === 'unclosed') {
+    const type = tok.type;
+    if (type === 'blank' || type === 'space') continue;
+    if (type === 'unclosed') {
       unclosed = tok.offset;
       break;
     }
-    const quoted = tok.type === 'quoted';
-    words.push({
-      text: quoted ? tok.value.slice(1, -1) : tok.value,
+    const quoted = type === 'quoted';
+    const offset = tok.offset;
+    const text = quoted ? tok.value.slice(1, -1) : tok.value;
+    const word: Word = {
+      text: keyword ? text : sharedKeyword(text),
       quoted,
-      pos: posAt(l, tok.offset),
-    });
-    if (words.length === 1) afterFirst = tok.offset + tok.value.length;
+      // posAt, written out: this runs for every word of a configuration.
+      pos: { file: l.file, line: l.line, col: l.cols ? colAt(l, offset) : l.col + offset },
+    };
+    if (keyword) argScratch[argCount++] = word;
+    else {
+      keyword = word;
+      afterFirst = offset + tok.value.length;
+    }
   }
-  return { words, afterFirst, unclosed };
+  const args = argsOf(argCount);
+  // Drop this line's words from the scratch array, so that it holds no part of the tree.
+  for (let i = 0; i < argCount; i++) argScratch[i] = undefined;
+  return { keyword, args, afterFirst, unclosed };
 }
 
 export function unmatchedQuote(l: SourceLine, at: number): Diagnostic {
@@ -302,8 +400,9 @@ export class StatementQueue implements NearleyLexer {
   }
 
   /**
-   * nearley saves the lexer state after every token, for resuming a parse across feed() calls;
-   * each parse here is fed once, so there is nothing to save and no object to allocate.
+   * nearley saves the lexer state after every token (keepHistory), for resuming a parse across
+   * feed() calls; each parse here is fed once, so there is nothing to save and no object to
+   * allocate.
    */
   save(): LexerState {
     return NO_LEXER_STATE;

@@ -19,6 +19,7 @@ import type { GlobResult } from './include.js';
 import {
   MAXBUF,
   decomment,
+  decommentPlain,
   posAt,
   skipBlanks,
   sliceLine,
@@ -485,9 +486,20 @@ export class Preprocessor {
           continue;
         }
         const nl = f.text.indexOf('\n', f.offset);
+        const start = f.offset;
         const end = nl < 0 ? f.text.length : nl;
-        raw = { text: f.text.slice(f.offset, end), file: f.path, line: ++f.lineNo, col: 1 };
+        const lineNo = ++f.lineNo;
         f.offset = nl < 0 ? end : nl + 1;
+        // The usual line fits keepalived's buffer (see overlongTail) and is plain: decommented
+        // straight from the file's text, without a copy of the raw line first.
+        if (end > start && (end - start) * 3 + 1 < MAXBUF - 1) {
+          const plain = decommentPlain(f.text, start, end, f.path, lineNo);
+          if (plain) {
+            if (plain.text !== '') return plain;
+            continue;
+          }
+        }
+        raw = { text: f.text.slice(start, end), file: f.path, line: lineNo, col: 1 };
         const tail = this.overlongTail(raw, nl >= 0);
         if (tail !== undefined) {
           if (tail.text !== '') f.tail = tail;

@@ -14,6 +14,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Statement } from '../../../src/config/ast.js';
 import type { GlobResult } from '../../../src/config/include.js';
+import { decomment, decommentPlain } from '../../../src/config/lexer.js';
 import { parseConfigText, type ParseOptions } from '../../../src/config/parse.js';
 import { outline } from './outline.js';
 
@@ -197,6 +198,9 @@ describe('fuzz', () => {
           for (const s of ss) {
             for (const w of [s.keyword, ...s.args])
               assert.ok(at(w.pos).startsWith(w.quoted ? `"${w.text}"` : w.text));
+            // The raw text is the source from the first argument on.
+            if (s.args.length === 0) assert.equal(s.raw, '');
+            else assert.ok(at(s.args[0].pos).startsWith(s.raw) && s.raw.length > 0);
             if (!s.block) continue;
             assert.ok(at(s.block.open).startsWith('{'));
             assert.ok(s.block.close && at(s.block.close).startsWith('}'));
@@ -258,5 +262,37 @@ describe('fuzz', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it('the plain-line shortcut decomments exactly as decomment does, wherever it applies', () => {
+    const file = '/fuzz/keepalived.conf';
+    let applied = 0;
+    fc.assert(
+      fc.property(
+        // Mostly characters the shortcut accepts, so that it applies often; now and then one it
+        // must refuse.
+        fc.array(
+          fc.oneof(
+            { arbitrary: fc.constantFrom(...' \t\f\vab1{}$@~é'.split('')), weight: 12 },
+            { arbitrary: fc.constantFrom(...'"#!\\\r\0'.split('')), weight: 1 },
+          ),
+          { maxLength: 40 },
+        ),
+        fc.nat({ max: 5 }),
+        (cs, pad) => {
+          // The line sits inside a longer text, as in a file: [pad chars][line]\n[more]
+          const line = cs.join('');
+          const text = `${'x'.repeat(pad)}${line}\nnext`;
+          const plain = decommentPlain(text, pad, pad + line.length, file, 7);
+          if (!plain) return;
+          applied++;
+          const general = decomment({ text: line, file, line: 7, col: 1 }).line;
+          assert.equal(plain.text, general.text);
+          if (plain.text !== '') assert.deepEqual(plain, general);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    assert.ok(applied > 1000, `the shortcut applied to only ${applied} lines`);
   });
 });
