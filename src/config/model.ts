@@ -163,6 +163,11 @@ export interface GlobalDefs {
   /** Do not check that adverts carry the same addresses as ours. */
   vrrpSkipCheckAdvAddr: boolean;
   vrrpStrict: boolean;
+  /**
+   * `dynamic_interfaces [allow_if_changes]`: instances may name interfaces that do not exist
+   * (yet); such an instance is in FAULT until its interface appears.
+   */
+  dynamicInterfaces: boolean;
   /** Default VRRP version for instances (2). */
   vrrpVersion: 2 | 3;
   vrrpMcastGroup4: string;

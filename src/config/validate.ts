@@ -444,6 +444,8 @@ function checkLvsReferences(f: BuildContext, config: KeepalivedConfig): void {
 
 /** keepalived refuses (exit 5) a config naming interfaces the host does not have. */
 function checkInterfaces(f: BuildContext, config: KeepalivedConfig, env: ValidationEnv): void {
+  // With dynamic_interfaces keepalived accepts any interface name ("will use if created").
+  if (config.globalDefs.dynamicInterfaces) return;
   const listed = env.listInterfaces();
   if (!listed) return;
   const present = new Set(listed);

@@ -28,6 +28,7 @@ export function defaultGlobalDefs(): GlobalDefs {
     enableScriptSecurity: false,
     vrrpSkipCheckAdvAddr: false,
     vrrpStrict: false,
+    dynamicInterfaces: false,
     vrrpVersion: 2,
     vrrpMcastGroup4: '224.0.0.18',
     vrrpMcastGroup6: 'ff02::12',
@@ -155,7 +156,6 @@ const RECORDED_ONLY = [
   'startup_script_timeout',
   'shutdown_script_timeout',
   'min_auto_priority_delay',
-  'dynamic_interfaces',
   'no_email_faults',
   'disable_local_igmp',
   'vrrp_iptables',
@@ -253,6 +253,18 @@ export const GLOBAL_KEYWORDS: KeywordTable<G> = new Map([
   ],
   ['vrrp_skip_check_adv_addr', flag('vrrpSkipCheckAdvAddr')],
   ['vrrp_strict', flag('vrrpStrict')],
+  [
+    'dynamic_interfaces',
+    line<G>((s, g, ctx) => {
+      // The only option, allow_if_changes, concerns interfaces whose index changes; we follow
+      // interfaces by name in any case.
+      const option = s.args[0];
+      if (option && option.text !== 'allow_if_changes') {
+        ctx.warn(option.pos, 'unknown-option', `Unknown dynamic_interfaces option ${option.text}`);
+      }
+      g.dynamicInterfaces = true;
+    }),
+  ],
   [
     'vrrp_version',
     line<G>((s, g, ctx) => {

@@ -38,6 +38,28 @@ vrrp_instance VI_1 {
   assert.equal(r.verdict, 'errors');
 });
 
+test('with dynamic_interfaces any interface name is accepted, as keepalived -t exits 0', () => {
+  // Checked against keepalived 2.2.7: the same config with eth9 / eth8 / eht1 missing, exit 0.
+  for (const option of ['', ' allow_if_changes']) {
+    const r = loadText(
+      `global_defs {\n  dynamic_interfaces${option}\n}
+vrrp_instance VI_1 {
+  interface eth9
+  virtual_router_id 1
+  virtual_ipaddress {
+    10.0.0.1/24 dev eth8
+  }
+  track_interface {
+    eht1
+  }
+}`,
+      { host: hostWith([], ['lo', 'eth0']) },
+    );
+    assert.deepEqual(summary(r.diagnostics), []);
+    assert.equal(r.config.globalDefs.dynamicInterfaces, true);
+  }
+});
+
 test('interface checks are skipped when the host cannot list interfaces', () => {
   const r = loadText(`vrrp_instance V {\n interface eth9\n virtual_router_id 1\n${vip}\n}`, {
     host: { listInterfaces: () => undefined, findCommand: () => undefined },
