@@ -40,6 +40,7 @@ import {
 } from '../test/helpers/vrrp-nodes.js';
 import { advertTimesUs, advertTiming, type AdvertTiming } from './lib/advert-timing.js';
 import { benchArgs } from './lib/args.js';
+import { captureAdverts } from './lib/capture.js';
 import { keepalivedTsCommand } from './lib/daemon.js';
 import { formatSummary, MS, ratioLine } from './lib/format.js';
 import { machineLine } from './lib/machine.js';
@@ -211,23 +212,10 @@ function stateChanges(node: RunningNode): StateChange[] {
   return node.lines.flatMap((l) => stateChange(l.text) ?? []);
 }
 
-/** A tcpdump of d1's adverts on its bridge port; resolves once it captures. */
+/** A tcpdump of d1's adverts on its bridge port, stopped with the other children on teardown. */
 async function startCapture(file: string): Promise<ChildProcess> {
-  const proc = spawnIn(
-    bed.sw,
-    'tcpdump',
-    ['-i', 'v-d1', '-U', '-n', '-w', file, `ip proto 112 and src host ${D1_ADDRESS}`],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const proc = await captureAdverts(bed, 'd1', D1_ADDRESS, file);
   children.add(proc);
-  await new Promise<void>((resolve, reject) => {
-    let said = '';
-    proc.stderr?.on('data', (chunk: Buffer) => {
-      said += chunk.toString();
-      if (said.includes('listening on')) resolve();
-    });
-    proc.once('exit', (code) => reject(new Error(`tcpdump exited ${code}: ${said}`)));
-  });
   return proc;
 }
 

@@ -1,9 +1,7 @@
 // keepalived-ts command line: parse options (options.ts), pick the command, run it. Thin over the
 // library; `run` returns the exit status so tests drive it without spawning a process.
 import { readFileSync } from 'node:fs';
-import { CONFIG_TEST_EXIT, type LoadOptions } from '../config/load.js';
-import { configTest } from './commands/config-test.js';
-import { dumpConfig } from './commands/dump-config.js';
+import type { LoadOptions } from '../config/load.js';
 import type { RunOptions } from './commands/run.js';
 import { type CliIo, processIo } from './io.js';
 import {
@@ -66,17 +64,26 @@ export async function run(argv: string[], io: CliIo, deps: RunDeps = {}): Promis
   const file = typeof values['use-file'] === 'string' ? values['use-file'] : DEFAULT_CONFIG_FILE;
   const load: LoadOptions = { ...deps.load };
   if (typeof values['config-id'] === 'string') load.configId = values['config-id'];
-  try {
-    // The daemon and plan pull in netlink, IPVS, metrics and the checkers: loaded only when they
-    // run, so `-t` (often run in a loop by configuration tools) starts quickly.
-    if (command === 'plan')
-      return await (await import('./commands/plan.js')).plan(file, load, io, ipvs);
-    if (values['dump-config']) return dumpConfig(file, load, io);
-    if (values['config-test']) return configTest(file, load, io, values.strict === true);
-  } catch (e) {
-    // Findings are diagnostics; an exception means the host could not be examined (no IPVS, no /sys).
-    io.stderr(`keepalived-ts: ${(e as Error).message}\n`);
-    return CONFIG_TEST_EXIT.cannotRun;
+  // Each command's modules load only when it runs: the daemon and plan pull in netlink, IPVS,
+  // metrics and the checkers, so `-t` (often run in a loop by configuration tools) starts quickly;
+  // the parser stays out of the daemon's main thread (it parses in a child process, load-worker.ts).
+  if (command === 'plan' || values['dump-config'] || values['config-test']) {
+    try {
+      if (command === 'plan')
+        return await (await import('./commands/plan.js')).plan(file, load, io, ipvs);
+      if (values['dump-config'])
+        return (await import('./commands/dump-config.js')).dumpConfig(file, load, io);
+      return (await import('./commands/config-test.js')).configTest(
+        file,
+        load,
+        io,
+        values.strict === true,
+      );
+    } catch (e) {
+      // Findings are diagnostics; an exception means the host could not be examined (no IPVS, no /sys).
+      io.stderr(`keepalived-ts: ${(e as Error).message}\n`);
+      return (await import('../config/load.js')).CONFIG_TEST_EXIT.cannotRun;
+    }
   }
   const { runDaemon } = await import('./commands/run.js');
   return runDaemon(daemonOptions(values, file, ipvs, logFormat));

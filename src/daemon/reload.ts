@@ -34,16 +34,39 @@ export function realServerName(rs: RealServer): string {
   return destinationName(rs);
 }
 
-/** JSON text of a value without source positions: two objects that differ only in where they were written are the same. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (key, v: unknown) => (key === 'pos' ? undefined : v)) ?? 'undefined';
+/** Keys of a model object that hold a value (JSON drops undefined ones: absent and undefined are alike). */
+function definedKeys(o: Record<string, unknown>): string[] {
+  return Object.keys(o).filter((k) => k !== 'pos' && o[k] !== undefined);
 }
 
-function differingFields(a: object, b: object): string[] {
+/**
+ * Whether two pieces of the configuration model are the same, source positions aside (two objects
+ * that differ only in where they were written are the same). The model is plain data: objects,
+ * arrays and primitives. Stops at the first difference: a reload of 10,000 unchanged real servers
+ * compares them on the VRRP thread, so this must be cheap.
+ */
+function sameSetting(a: unknown, b: unknown): boolean {
+  if (a === b || (Number.isNaN(a) && Number.isNaN(b))) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    return a.every((x, i) => sameSetting(x, b[i]));
+  }
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
-  const keys = new Set([...Object.keys(ra), ...Object.keys(rb)]);
-  return [...keys].filter((k) => k !== 'pos' && canonical(ra[k]) !== canonical(rb[k])).sort();
+  const keys = definedKeys(ra);
+  return keys.length === definedKeys(rb).length && keys.every((k) => sameSetting(ra[k], rb[k]));
+}
+
+function differingFields(a: object, b: object, ignore: readonly string[] = []): string[] {
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  const compared = (k: string) => k !== 'pos' && !ignore.includes(k);
+  const fields = Object.keys(ra).filter((k) => compared(k) && !sameSetting(ra[k], rb[k]));
+  for (const k of Object.keys(rb)) {
+    if (!Object.hasOwn(ra, k) && compared(k) && rb[k] !== undefined) fields.push(k);
+  }
+  return fields.sort();
 }
 
 function diffByName<T extends object>(
@@ -61,7 +84,7 @@ function diffByName<T extends object>(
       diff.added.push(n);
       continue;
     }
-    const fields = differingFields(prev, x).filter((f) => !ignore.includes(f));
+    const fields = differingFields(prev, x, ignore);
     if (fields.length > 0) diff.changed.push({ name: n, fields });
     else diff.kept.push(n);
   }

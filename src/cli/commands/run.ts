@@ -1,15 +1,11 @@
 // `keepalived-ts [-f FILE] ...` without -t / --dump-config / plan: run the daemon until SIGTERM or
 // SIGINT. src/cli/main.ts parses the flags into RunOptions and calls runDaemon; this file builds
 // the logger, metrics, status, the sides and the controller, and routes the signals.
-import { loadConfig } from '../../config/load.js';
-import { Controller, type Subsystem } from '../../daemon/controller.js';
+import { loadConfigInWorker } from '../../config/load-worker.js';
+import { Controller, type LoadResult, type Subsystem } from '../../daemon/controller.js';
 import { dumpDirectory } from '../../daemon/dump.js';
-import { CheckSide, IpvsSide, VrrpSide } from '../../daemon/sides.js';
 import { routeSignals } from '../../daemon/signals.js';
 import { KtsError } from '../../errors.js';
-import { DryRunBackend, KernelBackend, type IpvsBackend } from '../../ipvs/backend.js';
-import { IpvsClient } from '../../ipvs/client.js';
-import { parseListenAddress } from '../../observe/http.js';
 import { createLogger } from '../../observe/log.js';
 import { Metrics } from '../../observe/metrics.js';
 import { Observer } from '../../observe/observer.js';
@@ -45,6 +41,61 @@ export interface RunOptions {
 /** Exit status when the daemon cannot start (config rejected, already running, bad --status). */
 export const EXIT_START_FAILED = 1;
 
+/**
+ * The configuration as the daemon loads it, at start and on every reload: parsed in a child
+ * process (load-worker.ts), so the parser never stays resident and a large parse does not hold
+ * the VRRP thread; with -P without the virtual servers, which only the check side uses. `-t`
+ * passes a missing file (as keepalived does); a daemon with nothing to run must not.
+ */
+async function loadForDaemon(file: string, opts: RunOptions): Promise<LoadResult> {
+  const loaded = await loadConfigInWorker(file, {
+    ...(opts.configId !== undefined && { configId: opts.configId }),
+    vrrpOnly: !opts.check,
+  });
+  if (loaded.verdict !== 'missing-file') return loaded;
+  const missing = {
+    severity: 'error',
+    code: 'config-missing',
+    message: `${file}: no configuration file`,
+  } as const;
+  return { diagnostics: [...loaded.diagnostics, missing] };
+}
+
+/**
+ * The sides this run needs, in start order. Each side's modules are imported only when it runs:
+ * with -P the checker, IPVS and netlink-genl code stays unloaded (as far as sides.ts allows).
+ */
+async function startableSides(opts: RunOptions, observer: Observer): Promise<Subsystem[]> {
+  const subsystems: Subsystem[] = [];
+  if (opts.vrrp) {
+    const { VrrpSide } = await import('../../daemon/sides.js');
+    const vrrp = new VrrpSide(observer);
+    observer.status.addRefresher(() => vrrp.refreshStatus());
+    subsystems.push(vrrp);
+  }
+  if (opts.check) {
+    const [{ CheckSide, IpvsSide }, { DryRunBackend, KernelBackend }, { IpvsClient }] =
+      await Promise.all([
+        import('../../daemon/sides.js'),
+        import('../../ipvs/backend.js'),
+        import('../../ipvs/client.js'),
+      ]);
+    // Like keepalived's checker, which stops the daemon when IPVS cannot be initialised: without
+    // ip_vs run with -P, or with --ipvs dry-run.
+    const backend =
+      opts.ipvs === 'dry-run' ? new DryRunBackend() : new KernelBackend(await IpvsClient.open());
+    const ipvs = new IpvsSide(observer, backend);
+    // The checker worker writes its own log lines: same destination, level and format.
+    const workerLog = {
+      destination: opts.logFile,
+      level: opts.logDetail ? 'debug' : 'info',
+      format: opts.logFormat,
+    } as const;
+    subsystems.push(new CheckSide(observer, (v) => ipvs.verdict(v), { workerLog }), ipvs);
+  }
+  return subsystems;
+}
+
 /** Runs the daemon; resolves with the process exit status once it has stopped. */
 export async function runDaemon(opts: RunOptions): Promise<number> {
   const log = createLogger({
@@ -59,43 +110,13 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
     ipvsBackend: opts.check ? opts.ipvs : 'none',
   };
   const observer = new Observer(log, metrics, new StatusBoard(header));
-  const vrrp = new VrrpSide(observer);
-  observer.status.addRefresher(() => vrrp.refreshStatus());
 
   let controller: Controller;
   try {
-    const subsystems: Subsystem[] = opts.vrrp ? [vrrp] : [];
-    if (opts.check) {
-      // Like keepalived's checker, which stops the daemon when IPVS cannot be initialised: without
-      // ip_vs run with -P, or with --ipvs dry-run.
-      const backend: IpvsBackend =
-        opts.ipvs === 'dry-run' ? new DryRunBackend() : new KernelBackend(await IpvsClient.open());
-      const ipvs = new IpvsSide(observer, backend);
-      // The checker worker writes its own log lines: same destination, level and format.
-      const workerLog = {
-        destination: opts.logFile,
-        level: opts.logDetail ? 'debug' : 'info',
-        format: opts.logFormat,
-      } as const;
-      subsystems.push(new CheckSide(observer, (v) => ipvs.verdict(v), { workerLog }), ipvs);
-    }
     controller = new Controller({
       configFile: opts.configFile,
-      load: (file) => {
-        const loaded = loadConfig(
-          file,
-          opts.configId !== undefined ? { configId: opts.configId } : {},
-        );
-        // `-t` passes a missing file (as keepalived does); a daemon with nothing to run must not.
-        if (loaded.verdict !== 'missing-file') return loaded;
-        const missing = {
-          severity: 'error',
-          code: 'config-missing',
-          message: `${file}: no configuration file`,
-        } as const;
-        return { diagnostics: [...loaded.diagnostics, missing] };
-      },
-      subsystems,
+      load: (file) => loadForDaemon(file, opts),
+      subsystems: await startableSides(opts, observer),
       observer,
       header,
       sides: { vrrp: opts.vrrp, check: opts.check },
@@ -103,7 +124,9 @@ export async function runDaemon(opts: RunOptions): Promise<number> {
         (p): p is string => !!p,
       ),
       release: { releaseVips: opts.releaseVips, releaseIpvs: opts.releaseIpvs },
-      ...(opts.status !== undefined && { status: parseListenAddress(opts.status) }),
+      ...(opts.status !== undefined && {
+        status: (await import('../../observe/http.js')).parseListenAddress(opts.status),
+      }),
       dumpDir: dumpDirectory(),
     });
   } catch (err) {

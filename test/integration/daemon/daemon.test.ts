@@ -256,9 +256,9 @@ test(
     const rejected = await d1.waitForRecord(isEvent('config.rejected'), 5_000, 'config.rejected');
     assert.equal(rejected.reload, true);
     assert.ok(
-      (rejected.diagnostics as Array<{ severity: string; line: number }>).some(
-        (d) => d.severity === 'error' && d.line === 8,
-      ),
+      (
+        rejected.diagnostics as Array<{ severity: string; file: string; line: number; col: number }>
+      ).some((d) => d.severity === 'error' && d.file === conf1 && d.line === 8 && d.col > 0),
       JSON.stringify(rejected.diagnostics),
     );
     // SIGHUP with the same instances (a comment added): loaded, no change, no transition.

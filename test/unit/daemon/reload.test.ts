@@ -65,6 +65,29 @@ test('a real server added or reweighted changes that server only, not its virtua
   ]);
 });
 
+test('changes deep inside a setting: a checker option, one more VIP, a VIP list reordered', () => {
+  const rs = (timeout: number) =>
+    virtualServerText(80, ['10.0.0.11']).replace('connect_timeout 3', `connect_timeout ${timeout}`);
+  const before = configOf(instanceText('VI_1', 51) + rs(3));
+  const after = configOf(
+    instanceText('VI_1', 51).replace('10.0.0.51', '10.0.0.51\n        10.0.0.61') + rs(4),
+  );
+  const plan = planReload(before, after);
+  assert.deepEqual(plan.instances.changed, [{ name: 'VI_1', fields: ['virtualIpaddresses'] }]);
+  assert.deepEqual(plan.virtualServers.kept, ['tcp 10.0.0.100:80']);
+  assert.deepEqual(plan.realServers['tcp 10.0.0.100:80']!.changed, [
+    { name: '10.0.0.11:80', fields: ['checkers'] },
+  ]);
+  // The same VIPs in another order are another list: keepalived adds them in order.
+  const reordered = configOf(
+    instanceText('VI_1', 51).replace('10.0.0.51', '10.0.0.61\n        10.0.0.51'),
+  );
+  assert.deepEqual(planReload(after, reordered).instances.changed, [
+    { name: 'VI_1', fields: ['virtualIpaddresses'] },
+  ]);
+  assert.deepEqual(planReload(reordered, reordered).instances.kept, ['VI_1']);
+});
+
 test('a scheduler change is a change of the virtual server; a removed one is listed', () => {
   const before = configOf(
     virtualServerText(80, ['10.0.0.11']) + virtualServerText(8080, ['10.0.0.11']),
