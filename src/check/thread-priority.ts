@@ -2,7 +2,7 @@
 // the checker process. keepalived-ts runs both in one process, VRRP on the main thread and the
 // checkers in a worker thread; Linux keeps a nice value per thread (setpriority(PRIO_PROCESS, tid)),
 // so each thread sets its own. Used by the checker worker (worker.ts) and the VRRP side
-// (daemon/sides.ts).
+// (daemon/vrrp-side.ts).
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { KtsError } from '../errors.js';

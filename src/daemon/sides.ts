@@ -1,11 +1,10 @@
-// The daemon's sides as `Subsystem`s: thin adapters from the controller's start / reload / stop
-// to the VRRP runtime (src/vrrp), the checker worker (src/check) and the IPVS table (src/ipvs).
-// They also keep /status and /metrics current: instance states are pulled from the runtime when a
-// snapshot is taken, verdicts are pushed as the checkers report them, and per-check figures (run
-// counts, latencies, last results) are read from the checker side's shared ledger only when
-// /metrics or /status asks: the VRRP thread does no work per check. The check side learns the
-// host's addresses (VIPs included) for ha_suspend. global_defs vrrp_priority and checker_priority
-// set the nice value of the VRRP (main) thread and of the checker worker thread.
+// The LVS sides of the daemon as `Subsystem`s: thin adapters from the controller's start / reload /
+// stop to the checker worker (src/check) and the IPVS table (src/ipvs); the VRRP side is in
+// vrrp-side.ts, so that -P loads none of this. They also keep /status and /metrics current:
+// verdicts are pushed as the checkers report them, and per-check figures (run counts, latencies,
+// last results) are read from the checker side's shared ledger only when /metrics or /status
+// asks: the VRRP thread does no work per check. The check side learns the host's addresses (VIPs
+// included) for ha_suspend; global_defs checker_priority sets the checker worker thread's nice value.
 import { getPriority, networkInterfaces } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -16,7 +15,6 @@ import {
 } from '../check/supervisor.js';
 import type { VirtualServerVerdict } from '../check/engine.js';
 import { virtualServerName } from '../check/from-config.js';
-import { setThreadNice } from '../check/thread-priority.js';
 import type { RealServerState } from '../check/verdict.js';
 import type { KeepalivedConfig } from '../config/model.js';
 import { applyOps, type IpvsBackend } from '../ipvs/backend.js';
@@ -24,9 +22,7 @@ import { desiredEntries, realServerKey } from '../ipvs/desired.js';
 import { Rtnetlink } from '../netlink/rtnetlink.js';
 import { diff, serviceId, type IpvsOp } from '../ipvs/reconcile.js';
 import type { IpvsTable } from '../ipvs/types.js';
-import { emit } from '../observe/events.js';
 import type { Observer } from '../observe/observer.js';
-import { runVrrp, type VrrpRuntime } from '../vrrp/index.js';
 import type { StopOptions, Subsystem } from './controller.js';
 import type { NameDiff, ReloadPlan } from './reload.js';
 
@@ -54,48 +50,6 @@ export async function eachInSlices<T>(
 
 function touched(diff: NameDiff): boolean {
   return diff.added.length + diff.removed.length + diff.changed.length > 0;
-}
-
-export class VrrpSide implements Subsystem {
-  readonly name = 'vrrp';
-  private runtime?: VrrpRuntime;
-  /** vrrp_priority is applied once, at start, as keepalived applies it when its VRRP child starts. */
-  private niceApplied = false;
-
-  constructor(private readonly observer: Observer) {}
-
-  /** Copies the runtime's live instance states onto the status board (called before a snapshot). */
-  refreshStatus(): void {
-    for (const s of this.runtime?.status() ?? []) {
-      this.observer.status.instanceState(s.name, s.state, s.priority);
-    }
-  }
-
-  async apply(config: KeepalivedConfig): Promise<void> {
-    const nice = config.globalDefs.vrrpPriority;
-    if (!this.niceApplied && nice !== undefined) {
-      this.niceApplied = true;
-      // Only this (the main) thread: the checker worker sets checker_priority for itself.
-      const set = setThreadNice(nice);
-      if (set.ok) emit(this.observer.log, 'thread.nice', { thread: 'vrrp', nice, tid: set.tid });
-      else
-        emit(this.observer.log, 'thread.nice.failed', { thread: 'vrrp', nice, error: set.error });
-    }
-    if (!this.runtime) {
-      if (config.vrrpInstances.length > 0)
-        this.runtime = await runVrrp(config, { observer: this.observer });
-      return;
-    }
-    // Always handed over, not only when the plan lists instance changes: sync groups and
-    // global_defs also shape the instances, and the runtime leaves what is unchanged untouched
-    // (surviving instances keep their state and VIPs; only differences are acted on).
-    await this.runtime.reload(config);
-  }
-
-  async stop(opts: StopOptions): Promise<void> {
-    await this.runtime?.stop({ releaseVips: opts.releaseVips });
-    this.runtime = undefined;
-  }
 }
 
 /** Every address configured on this host's interfaces now (the kernel's view, getifaddrs). */

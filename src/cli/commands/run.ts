@@ -63,12 +63,12 @@ async function loadForDaemon(file: string, opts: RunOptions): Promise<LoadResult
 
 /**
  * The sides this run needs, in start order. Each side's modules are imported only when it runs:
- * with -P the checker, IPVS and netlink-genl code stays unloaded (as far as sides.ts allows).
+ * with -P the checker, IPVS and netlink-genl code stays unloaded.
  */
 async function startableSides(opts: RunOptions, observer: Observer): Promise<Subsystem[]> {
   const subsystems: Subsystem[] = [];
   if (opts.vrrp) {
-    const { VrrpSide } = await import('../../daemon/sides.js');
+    const { VrrpSide } = await import('../../daemon/vrrp-side.js');
     const vrrp = new VrrpSide(observer);
     observer.status.addRefresher(() => vrrp.refreshStatus());
     subsystems.push(vrrp);

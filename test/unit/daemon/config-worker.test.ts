@@ -115,12 +115,16 @@ test('the daemon main thread imports no parser; checker and IPVS code only when 
   assert.deepEqual(cli.filter(parser), []);
   // Sanity: the walk does follow imports (the loader and the controller are reached).
   assert.ok(daemon.includes('config/load-worker.js') && daemon.includes('daemon/controller.js'));
-  // Loaded by `import()` when the check side runs (and, until sides.ts is split, for VrrpSide).
+  // Loaded by `import()` when the check side runs; the VRRP side (-P) reaches none of them.
   const sideModules = (f: string) =>
     /^(daemon\/sides|check\/(supervisor|engine|runner|worker)|ipvs\/(backend|client|reconcile|desired|codec))\.js$/.test(
       f,
     );
   assert.deepEqual(daemon.filter(sideModules), []);
+  const vrrpSide = rel(staticClosure(join(SRC, 'daemon/vrrp-side.js')));
+  assert.ok(vrrpSide.includes('vrrp/index.js'));
+  assert.deepEqual(vrrpSide.filter(sideModules), []);
+  assert.deepEqual(vrrpSide.filter(parser), []);
   // The same walk from the loader's own entry does reach the parser: the check above can fail.
   assert.ok(rel(staticClosure(join(SRC, 'config/load.js'))).some(parser));
 });
