@@ -151,7 +151,10 @@ export const EVENTS = {
       file: { type: 'string', doc: 'main configuration file' },
       reload: { type: 'boolean', doc: 'true on SIGHUP, false at start' },
       instances: { type: 'integer', doc: 'vrrp_instances in the new config' },
-      virtualServers: { type: 'integer', doc: 'virtual_servers in the new config' },
+      virtualServers: {
+        type: 'integer',
+        doc: "virtual_servers in the new config (0 with `-P`, which loads none, as keepalived's VRRP process)",
+      },
       changes: {
         type: 'string[]',
         optional: true,
@@ -187,6 +190,25 @@ export const EVENTS = {
       instance,
       from: { type: 'integer', doc: 'previous effective priority' },
       to: { type: 'integer', doc: 'new effective priority' },
+    },
+  },
+  'vrrp.track_file': {
+    level: 'info',
+    doc: 'the number in a track_file changed (instances tracking it take the new priority or FAULT)',
+    fields: {
+      track_file: { type: 'string', doc: 'track_file name' },
+      path: { type: 'string', doc: 'the file, directory resolved' },
+      value: { type: 'integer', doc: 'number now read (0 when the file is missing or unreadable)' },
+      previous: { type: 'integer', doc: 'number read before' },
+    },
+  },
+  'vrrp.track_process': {
+    level: 'info',
+    doc: 'a vrrp_track_process gained or lost its quorum (instances tracking it take the new priority or FAULT)',
+    fields: {
+      track_process: { type: 'string', doc: 'vrrp_track_process name' },
+      up: { type: 'boolean', doc: 'true: quorum..quorum_max matching processes run' },
+      count: { type: 'integer', doc: 'matching processes running now' },
     },
   },
   'vip.add': {

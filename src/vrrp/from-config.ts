@@ -6,10 +6,16 @@ import type {
   IpAddress,
   KeepalivedConfig,
   ScriptCommand,
+  TrackFile,
+  TrackInterface,
+  TrackProcess,
+  TrackRef,
   VrrpInstance,
   VrrpNotify,
   VrrpScript,
+  VrrpSyncGroup,
 } from '../config/model.js';
+import { VRRP_PRIO_OWNER } from './packet.js';
 import { commandSpec } from './command.js';
 import {
   BUILTIN_ROUTE_NAMES,
@@ -22,6 +28,8 @@ import type {
   InstanceSpec,
   NotifySpec,
   ScriptSpec,
+  TrackFileSpec,
+  TrackProcessSpec,
   UnicastPeerSpec,
   VipSpec,
   VrrpSpec,
@@ -67,6 +75,98 @@ function scriptSpec(s: VrrpScript): ScriptSpec {
     fall: s.fall,
     initFail: s.initFail,
   };
+}
+
+function trackFileSpec(f: TrackFile): TrackFileSpec {
+  const spec: TrackFileSpec = { name: f.name, path: f.path };
+  if (f.initFile) spec.initFile = { ...f.initFile };
+  return spec;
+}
+
+/** A tracker (vrrp_script, track_file, ...): a name and the default weight of its references. */
+interface TrackerBlock {
+  name: string;
+  weight: number;
+  weightReverse: boolean;
+}
+
+/** The sync group's references to one kind of tracker, and whether a member is an owner. */
+interface GroupRefs {
+  refs: readonly TrackRef[];
+  hasOwner: boolean;
+}
+
+/**
+ * The trackers of one kind an instance follows: its own references (the weight and reverse
+ * they give, else the block's), then its sync group's, as keepalived 2.2.7 adds them (vrrp.c
+ * vrrp_complete_init, track_file.c add_obj_to_track_file, vrrp.c add_vrrp_to_track_process):
+ * weight 0 when a member is an address owner; for a tracker the instance has too, the group's
+ * weight replaces a non-zero one of the instance (and its reverse with `groupTakesReverse`, as
+ * for files). The weights keepalived ignores on a member's or an owner's own references were
+ * dropped by validateConfig, with its messages.
+ */
+function trackedBy<B extends TrackerBlock, T extends { weight: number; reverse: boolean }>(
+  blocks: readonly B[],
+  own: readonly TrackRef[],
+  group: GroupRefs | undefined,
+  make: (block: B, weight: number, reverse: boolean) => T,
+  groupTakesReverse: boolean,
+): T[] {
+  const byName = new Map(blocks.map((b) => [b.name, b]));
+  const resolve = (refs: readonly TrackRef[]) =>
+    refs.flatMap((ref) => {
+      const b = byName.get(ref.name);
+      if (!b) return []; // reported by the config builder
+      return [{ name: b.name, t: make(b, ref.weight ?? b.weight, ref.reverse ?? b.weightReverse) }];
+    });
+  const out = resolve(own);
+  for (const { name, t } of group ? resolve(group.refs) : []) {
+    if (group?.hasOwner) t.weight = 0;
+    const mine = out.find((o) => o.name === name);
+    if (!mine) out.push({ name, t });
+    else if (mine.t.weight !== 0) {
+      mine.t.weight = t.weight;
+      if (groupTakesReverse) mine.t.reverse = t.reverse;
+    }
+  }
+  return out.map((o) => o.t);
+}
+
+function groupRefs(
+  cfg: KeepalivedConfig,
+  group: VrrpSyncGroup | undefined,
+  kind: 'scripts' | 'interfaces' | 'files' | 'processes',
+): GroupRefs | undefined {
+  if (!group) return undefined;
+  const hasOwner = cfg.vrrpInstances.some(
+    (i) => group.members.includes(i.name) && i.priority === VRRP_PRIO_OWNER,
+  );
+  return { refs: group.tracking[kind], hasOwner };
+}
+
+/**
+ * Interfaces have no block of their own: a reference carries its weight and reverse, and an
+ * unweighted one tracks up/down only (weight 0: FAULT while down).
+ */
+function interfaceBlocks(...refs: ReadonlyArray<readonly TrackInterface[]>): TrackerBlock[] {
+  return refs.flat().map((t) => ({ name: t.name, weight: 0, weightReverse: false }));
+}
+
+function trackProcessSpec(p: TrackProcess): TrackProcessSpec {
+  const spec: TrackProcessSpec = {
+    name: p.name,
+    process: p.process,
+    params: p.params,
+    // keepalived matches the command line whenever parameters are given.
+    fullCommand: p.fullCommand || p.params.length > 0,
+    // quorum_max 0 means "up while none runs" (vrrp_parser.c sets quorum 0 with it).
+    quorum: p.quorumMax === 0 ? 0 : p.quorum,
+    forkDelayMs: ms(p.forkDelay ?? p.delay ?? 0),
+    terminateDelayMs: ms(p.terminateDelay ?? p.delay ?? 0),
+  };
+  if (p.paramMatch !== undefined) spec.paramMatch = p.paramMatch;
+  if (p.quorumMax !== undefined) spec.quorumMax = p.quorumMax;
+  return spec;
 }
 
 /** Advertisement interval in centiseconds: v2 carries whole seconds (at least 1). */
@@ -122,16 +222,37 @@ function instanceSpec(cfg: KeepalivedConfig, inst: VrrpInstance, names: RouteNam
     virtualRoutes: inst.virtualRoutes.map((r) => virtualRouteOf(r, names)),
     virtualRules: inst.virtualRules.map((r) => virtualRuleOf(r, names)),
     notify: notifySpec(inst.notify),
-    trackScripts: inst.tracking.scripts.flatMap((ref) => {
-      const s = scripts.get(ref.name);
-      if (!s) return [];
-      const weight = ref.weight ?? s.weight;
-      if (!keepWeight(weight)) return [];
-      return [{ script: scriptSpec(s), weight, reverse: ref.reverse ?? s.weightReverse }];
-    }),
-    trackInterfaces: inst.tracking.interfaces
-      .filter((t) => keepWeight(t.weight ?? 0))
-      .map((t) => ({ name: t.name, weight: t.weight ?? 0, reverse: t.reverse })),
+    trackScripts: trackedBy(
+      cfg.vrrpScripts,
+      inst.tracking.scripts.filter((ref) =>
+        keepWeight(ref.weight ?? scripts.get(ref.name)?.weight ?? 0),
+      ),
+      groupRefs(cfg, group, 'scripts'),
+      (s, weight, reverse) => ({ script: scriptSpec(s), weight, reverse }),
+      true,
+    ),
+    trackInterfaces: trackedBy(
+      interfaceBlocks(inst.tracking.interfaces, group?.tracking.interfaces ?? []),
+      inst.tracking.interfaces.filter((t) => keepWeight(t.weight ?? 0)),
+      groupRefs(cfg, group, 'interfaces'),
+      (i, weight, reverse) => ({ name: i.name, weight, reverse }),
+      true,
+    ),
+    trackFiles: trackedBy(
+      cfg.trackFiles,
+      inst.tracking.files,
+      groupRefs(cfg, group, 'files'),
+      (f, weight, reverse) => ({ file: trackFileSpec(f), weight, reverse }),
+      true,
+    ),
+    // keepalived 2.2.7 keeps the weights of processes also on sync group members and owners.
+    trackProcesses: trackedBy(
+      cfg.trackProcesses,
+      inst.tracking.processes,
+      groupRefs(cfg, group, 'processes'),
+      (p, weight, reverse) => ({ process: trackProcessSpec(p), weight, reverse }),
+      false,
+    ),
     trackPrimary: !inst.dontTrackPrimary,
   };
   const source = inst.unicastSrcIp ?? inst.mcastSrcIp;
@@ -154,8 +275,7 @@ export function vrrpSpecFromConfig(
       members: g.members,
       notify: notifySpec(g.notify),
     })),
-    // The config model records dynamic_interfaces without a field of its own.
-    dynamicInterfaces: cfg.globalDefs.unmodelled.some((u) => u.keyword === 'dynamic_interfaces'),
+    dynamicInterfaces: cfg.globalDefs.dynamicInterfaces,
     // Static addresses without `dev` go on default_interface (keepalived's default_ifp).
     statics: {
       addresses: cfg.staticAddresses.map((a) => vipSpec(a, cfg.globalDefs.defaultInterface)),

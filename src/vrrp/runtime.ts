@@ -4,6 +4,7 @@
 // VIPs that changed); `stop()` shuts every instance down (masters send priority 0, VIPs removed,
 // STOP notified).
 import { networkInterfaces } from 'node:os';
+import { emit } from '../observe/events.js';
 import type { Observer } from '../observe/observer.js';
 import { KtsError } from '../errors.js';
 import { ifNameToIndex } from '../net/native.js';
@@ -12,6 +13,8 @@ import { monotonicClock, type Clock } from './deadlines.js';
 import { VrrpInstance, type AddressManager, type VipAnnouncer } from './instance.js';
 import { Notifier } from './notify.js';
 import { ScriptRunner } from './script-runner.js';
+import { FileTracker } from './file-tracker.js';
+import { ProcessMonitor } from './process-tracker.js';
 import { SocketSlot } from './socket-slot.js';
 import { changesBetween } from './changes.js';
 import {
@@ -22,9 +25,16 @@ import {
   type Owned,
   type OwnedSet,
 } from './owned.js';
-import type { InstanceSpec, ScriptSpec, SyncGroupSpec, VrrpSpec } from './spec.js';
+import type {
+  InstanceSpec,
+  ScriptSpec,
+  SyncGroupSpec,
+  TrackFileSpec,
+  TrackProcessSpec,
+  VrrpSpec,
+} from './spec.js';
 import { syncFaults, syncTransitions } from './sync-group.js';
-import { trackedPriority, type TrackerStatus } from './track.js';
+import { trackedPriority, type FileTrackerStatus, type TrackerStatus } from './track.js';
 import type { RouteManager } from './virtual-routes.js';
 
 /** Interface link state (carrier and admin up), for the primary interface and track_interface. */
@@ -104,6 +114,10 @@ function interfaceExists(ifname: string): boolean {
   }
 }
 
+/** Fault sources raised by trackers (retrack owns them; the others belong to presence()). */
+const TRACKER_FAULT_PREFIXES = ['script:', 'interface:', 'file:', 'process:'];
+const isTrackerFault = (source: string) => TRACKER_FAULT_PREFIXES.some((p) => source.startsWith(p));
+
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const socketKey = (s: InstanceSpec) => `${s.interface}/${s.family}`;
 /** Settings an instance cannot change in place: it is stopped and started again. */
@@ -119,6 +133,12 @@ class Runtime implements VrrpSpecRuntime {
   private readonly groupNotify = new Map<string, { notifier: Notifier; state?: NotifyState }>();
   /** vrrp_scripts run once each, however many instances track them. */
   private readonly runners = new Map<string, ScriptRunner>();
+  /** track_files followed once each, however many instances track them. */
+  private readonly fileTrackers = new Map<string, FileTracker>();
+  /** vrrp_track_processes, followed once each however many instances track them. */
+  private readonly processes: ProcessMonitor;
+  /** False until the first configuration is applied (init_file overwrite happens only then). */
+  private loaded = false;
   /** Link state of every interface an instance follows (its own, track_interface). */
   private readonly linkUp = new Map<string, boolean>();
   private readonly linkWatch: { close(): void };
@@ -130,6 +150,20 @@ class Runtime implements VrrpSpecRuntime {
   constructor(private readonly opts: VrrpRuntimeOptions) {
     this.observer = opts.observer;
     this.clock = opts.clock ?? monotonicClock;
+    this.processes = new ProcessMonitor(this.clock, {
+      onChange: (name, { up, count }) => {
+        emit(
+          this.observer.log,
+          'vrrp.track_process',
+          { track_process: name, up, count },
+          `track_process ${name}: quorum ${up ? 'gained' : 'lost'} (${count} running)`,
+        );
+        for (const inst of this.instances.values()) {
+          if (inst.spec.trackProcesses.some((t) => t.process.name === name)) this.retrack(inst);
+        }
+      },
+      onSource: (source, why) => this.observer.log.info({ track_process_source: source }, why),
+    });
     this.linkWatch = opts.links.watch(
       (ifname, running, exists) => this.onLink(ifname, running, exists),
       () => this.onAddress(),
@@ -183,6 +217,12 @@ class Runtime implements VrrpSpecRuntime {
     await Promise.all(removed.map((i) => i.stop()));
     await this.refreshLinks(spec.instances);
     this.refreshRunners(spec.instances);
+    this.refreshFileTrackers(spec.instances);
+    const processes = new Map<string, TrackProcessSpec>();
+    for (const s of spec.instances)
+      for (const t of s.trackProcesses) processes.set(t.process.name, t.process);
+    this.processes.configure([...processes.values()]);
+    this.loaded = true;
     const started: VrrpInstance[] = [];
     for (const s of spec.instances) {
       const inst = this.instances.get(s.name);
@@ -235,6 +275,8 @@ class Runtime implements VrrpSpecRuntime {
   stop(opts = { releaseVips: true }): Promise<void> {
     this.stopping ??= (async () => {
       for (const r of this.runners.values()) r.stop();
+      for (const f of this.fileTrackers.values()) f.stop();
+      this.processes.stop();
       this.linkWatch.close();
       await Promise.all([...this.instances.values()].map((i) => i.stop(opts)));
       // Static entries go even with -V (keepalived: vrrp_terminate_phase1).
@@ -429,11 +471,68 @@ class Runtime implements VrrpSpecRuntime {
     }
   }
 
+  /**
+   * Keeps trackers whose track_file is unchanged (and their values); replaces the others. A file
+   * whose directory does not exist is dropped with an error, as keepalived removes it.
+   */
+  private refreshFileTrackers(specs: InstanceSpec[]): void {
+    const wanted = new Map<string, TrackFileSpec>();
+    for (const s of specs) for (const t of s.trackFiles) wanted.set(t.file.name, t.file);
+    for (const [name, tracker] of this.fileTrackers) {
+      if (same(wanted.get(name), tracker.spec)) continue;
+      tracker.stop();
+      this.fileTrackers.delete(name);
+    }
+    for (const [name, file] of wanted) {
+      if (this.fileTrackers.has(name)) continue;
+      let tracker: FileTracker;
+      try {
+        tracker = new FileTracker(file, !this.loaded, {
+          change: (value, previous) => {
+            emit(
+              this.observer.log,
+              'vrrp.track_file',
+              { track_file: name, path: tracker.resolvedPath, value, previous },
+              `track_file ${name} now holds ${value}`,
+            );
+            for (const inst of this.instances.values()) {
+              if (inst.spec.trackFiles.some((t) => t.file.name === name)) this.retrack(inst);
+            }
+          },
+          problem: (message) =>
+            this.observer.log.warn({ track_file: name }, `track_file ${name}: ${message}`),
+        });
+      } catch (err) {
+        this.observer.log.error({ track_file: name, err }, `track_file ${name} removed`);
+        continue;
+      }
+      this.fileTrackers.set(name, tracker);
+      tracker.start();
+    }
+  }
+
+  /** The track_files of an instance that are followed (a removed one counts for nothing). */
+  private filesOf(inst: VrrpInstance): FileTrackerStatus[] {
+    return inst.spec.trackFiles.flatMap((t) => {
+      const tracker = this.fileTrackers.get(t.file.name);
+      if (!tracker) return [];
+      return [
+        { name: `file:${t.file.name}`, value: tracker.value, weight: t.weight, reverse: t.reverse },
+      ];
+    });
+  }
+
   private trackersOf(inst: VrrpInstance): TrackerStatus[] {
     return [
       ...inst.spec.trackScripts.map((t) => ({
         name: `script:${t.script.name}`,
         up: this.runners.get(t.script.name)?.up ?? !t.script.initFail,
+        weight: t.weight,
+        reverse: t.reverse,
+      })),
+      ...inst.spec.trackProcesses.map((t) => ({
+        name: `process:${t.process.name}`,
+        up: this.processes.verdict(t.process.name)?.up ?? false,
         weight: t.weight,
         reverse: t.reverse,
       })),
@@ -449,13 +548,17 @@ class Runtime implements VrrpSpecRuntime {
   /** Effective priority and tracker faults from the trackers' current verdicts. */
   private retrack(inst: VrrpInstance): void {
     const trackers = this.trackersOf(inst);
-    const { priority, faults } = trackedPriority(inst.spec.fsm.priority, trackers);
+    const { priority, faults } = trackedPriority(
+      inst.spec.fsm.priority,
+      trackers,
+      this.filesOf(inst),
+    );
     if (priority !== inst.state.effectivePriority)
       this.dispatch(inst, { type: 'priority', priority });
     // Fault sources of trackers: current ones, and those of trackers a reload removed.
     for (const f of inst.state.faults) {
-      const tracker = f.startsWith('script:') || f.startsWith('interface:');
-      if (tracker && !faults.includes(f)) this.dispatch(inst, { type: 'unfault', source: f });
+      if (isTrackerFault(f) && !faults.includes(f))
+        this.dispatch(inst, { type: 'unfault', source: f });
     }
     for (const f of faults) {
       if (!inst.state.faults.includes(f)) this.dispatch(inst, { type: 'fault', source: f });

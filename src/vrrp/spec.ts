@@ -3,6 +3,7 @@
 import type { FsmConfig } from './fsm.js';
 import type { Family, VrrpVersion } from './packet.js';
 import type { OwnedSet } from './owned.js';
+import type { ProcessMatchSpec } from './process-track.js';
 import type { VirtualRouteSpec, VirtualRuleSpec } from './virtual-routes.js';
 
 /** A virtual address as it is installed (`ip addr add ADDR/LEN dev DEV [brd] [scope] [label]`). */
@@ -57,6 +58,38 @@ export interface TrackedInterfaceSpec {
   reverse: boolean;
 }
 
+/** A track_file block: the file holds a number (track.ts parseTrackFileValue). */
+export interface TrackFileSpec {
+  name: string;
+  path: string;
+  /** `init_file [VAL] [overwrite]`: create the file with VAL, or rewrite it at start. */
+  initFile?: { value: number; overwrite: boolean };
+}
+
+export interface TrackedFileSpec {
+  file: TrackFileSpec;
+  /** The instance's (or its sync group's) weight for the file; 0 = FAULT while non-zero. */
+  weight: number;
+  reverse: boolean;
+}
+
+/** A vrrp_track_process block (process-track.ts). */
+export interface TrackProcessSpec extends ProcessMatchSpec {
+  name: string;
+  quorum: number;
+  /** Absent: no upper bound. */
+  quorumMax?: number;
+  forkDelayMs: number;
+  terminateDelayMs: number;
+}
+
+export interface TrackedProcessSpec {
+  process: TrackProcessSpec;
+  /** -254..254; 0 = FAULT while the quorum is not met (met, with `reverse`). */
+  weight: number;
+  reverse: boolean;
+}
+
 export interface UnicastPeerSpec {
   address: string;
   /** Accept adverts from this peer only with a TTL in min..max (unset: any TTL). */
@@ -93,6 +126,10 @@ export interface InstanceSpec {
   notify: NotifySpec;
   trackScripts: TrackedScriptSpec[];
   trackInterfaces: TrackedInterfaceSpec[];
+  /** track_file of the instance and of its sync group (the group's weight wins, keepalived). */
+  trackFiles: TrackedFileSpec[];
+  /** track_process of the instance and of its sync group (the group's weight wins, keepalived). */
+  trackProcesses: TrackedProcessSpec[];
   /** Follow the instance's own interface link state (off with dont_track_primary). */
   trackPrimary: boolean;
   syncGroup?: string;

@@ -27,9 +27,13 @@ test('positive weights add while up, negative weights while down', () => {
   });
 });
 
-test('reverse flips the tracker: a positive weight adds while it is down', () => {
-  assert.equal(trackedPriority(100, [t('a', false, 10, true)]).priority, 110);
-  assert.equal(trackedPriority(100, [t('a', true, -20, true)]).priority, 80);
+test('reverse negates the weight (keepalived weight_multiplier -1), applied at the same times', () => {
+  // weight 10 reverse: -10 while up, nothing while down.
+  assert.equal(trackedPriority(100, [t('a', true, 10, true)]).priority, 90);
+  assert.equal(trackedPriority(100, [t('a', false, 10, true)]).priority, 100);
+  // weight -20 reverse: +20 while down, nothing while up.
+  assert.equal(trackedPriority(100, [t('a', false, -20, true)]).priority, 120);
+  assert.equal(trackedPriority(100, [t('a', true, -20, true)]).priority, 100);
 });
 
 test('the effective priority is clamped to 1..254 and 255 never moves', () => {
