@@ -19,9 +19,12 @@
 // give keepalived_checks_total's rate (when the daemon counts it) and show what a scrape, which
 // runs on the VRRP thread, costs the adverts; they stay out of the window's figures.
 // Run as root:
-//   node dist/bench/advert-jitter.js [--quick] [--soak SECONDS] [--scenario NAME]... [--json]
+//   node dist/bench/advert-jitter.js [--quick] [--soak SECONDS] [--scenario NAME]...
+//                                    [--vrrp-priority NICE] [--json]
 // --quick: 10 s windows; default 20 s; --soak N: the load window lasts N s (600: the 10-minute
-// soak of issue 5), the other scenarios keep the default window.
+// soak of issue 5), the other scenarios keep the default window; --vrrp-priority N: global_defs
+// vrrp_priority N in every daemon's configuration (the nice value of keepalived's VRRP process,
+// of keepalived-ts's VRRP thread).
 import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -58,12 +61,22 @@ const SCENARIOS: Scenario[] = ['keepalived', 'idle', 'load'];
 
 const shared = benchArgs();
 const { values } = parseArgs({
-  options: { soak: { type: 'string' }, scenario: { type: 'string', multiple: true } },
+  options: {
+    soak: { type: 'string' },
+    scenario: { type: 'string', multiple: true },
+    'vrrp-priority': { type: 'string' },
+  },
   strict: false,
 });
 const soakSeconds = values.soak === undefined ? undefined : Number(values.soak);
 if (soakSeconds !== undefined && !(Number.isInteger(soakSeconds) && soakSeconds > 0))
   throw new RangeError(`--soak takes a positive number of seconds, not '${String(values.soak)}'`);
+const vrrpPriority =
+  values['vrrp-priority'] === undefined ? undefined : Number(values['vrrp-priority']);
+if (vrrpPriority !== undefined && !(Number.isInteger(vrrpPriority) && Math.abs(vrrpPriority) <= 20))
+  throw new RangeError(
+    `--vrrp-priority takes a nice value -20..19, not '${String(values['vrrp-priority'])}'`,
+  );
 const selected = (values.scenario as string[] | undefined) ?? SCENARIOS;
 for (const s of selected)
   if (!SCENARIOS.includes(s as Scenario))
@@ -89,7 +102,7 @@ const CHECKERS_SCRIPT = fileURLToPath(new URL('./checkers.js', import.meta.url))
 
 function vrrpConfig(role: 'MASTER' | 'BACKUP'): string {
   return (
-    'global_defs {\n    vrrp_version 3\n}\n' +
+    `global_defs {\n    vrrp_version 3\n${vrrpPriority === undefined ? '' : `    vrrp_priority ${vrrpPriority}\n`}}\n` +
     `vrrp_instance VI_1 {\n    state ${role}\n    interface eth0\n    virtual_router_id ${VRID}\n` +
     `    priority ${role === 'MASTER' ? 100 : 90}\n    advert_int ${ADVERT_INT_MS / 1000}\n` +
     `    virtual_ipaddress {\n        ${VIP}\n    }\n}\n`
@@ -429,6 +442,8 @@ const MS3 = { ...MS, decimals: 3 };
 
 async function main(): Promise<void> {
   console.log(machineLine());
+  if (vrrpPriority !== undefined)
+    console.log(`vrrp_priority ${vrrpPriority} in every daemon's global_defs`);
   const results: Result[] = [];
   for (const scenario of SCENARIOS.filter((s) => selected.includes(s))) {
     const seconds = scenario === 'load' && soakSeconds !== undefined ? soakSeconds : windowSeconds;
