@@ -3,19 +3,18 @@
 // figures of testbeds.md §C.2 against our own implementation: SIGTERM hands over within the skew
 // time, SIGKILL within the master-down interval, a restarted d1 preempts, and at every steady
 // point exactly one node holds the VIP; a link going down puts the master in FAULT.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
-import { createTestbed, type Testbed } from '../../helpers/netns.js';
 import {
   holdsFor,
   holdsVip,
-  scratchDir,
   seedConfig,
   startOurs,
   waitUntil,
   type RunningNode,
 } from '../../helpers/vrrp-nodes.js';
+import { D1, D2, testbedForFile } from '../../helpers/vrrp-testbed.js';
 
 const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
 const VIP = '192.168.0.38/32';
@@ -26,38 +25,20 @@ const D1_MASTER_DOWN_MS = 3609.375;
 /** Scheduling, process start and `ip` polling; measured spread is far below this. */
 const SLACK_MS = 600;
 
-let bed: Testbed;
-let files: ReturnType<typeof scratchDir>;
-const nodes: RunningNode[] = [];
-
-before(() => {
-  if (skip) return;
-  bed = createTestbed('vrrp', [
-    { name: 'd1', ipv4: '192.168.0.48/24' },
-    { name: 'd2', ipv4: '192.168.0.58/24' },
-  ]);
-  files = scratchDir('vrrp');
-});
-
-after(async () => {
-  if (skip) return;
-  await Promise.all(nodes.map((n) => n.stop()));
-  bed.teardown();
-  files.cleanup();
-});
+const testbed = testbedForFile('vrrp', [D1, D2], skip);
 
 function start(node: 'd1' | 'd2'): RunningNode {
   const conf =
     node === 'd1'
       ? seedConfig({ state: 'MASTER', priority: 100 })
       : seedConfig({ state: 'BACKUP', priority: 90 });
-  const n = startOurs(bed, node, files.write(`${node}.conf`, conf));
-  nodes.push(n);
+  const n = startOurs(testbed.bed, node, testbed.files.write(`${node}.conf`, conf));
+  testbed.nodes.push(n);
   return n;
 }
 
 const only = (node: 'd1' | 'd2') => () =>
-  holdsVip(bed, node, VIP) && !holdsVip(bed, node === 'd1' ? 'd2' : 'd1', VIP);
+  holdsVip(testbed.bed, node, VIP) && !holdsVip(testbed.bed, node === 'd1' ? 'd2' : 'd1', VIP);
 
 test(
   'seed setup: start, SIGTERM, preemption, SIGKILL, restart after a crash, link down and up',
@@ -66,7 +47,7 @@ test(
     let finished = false;
     t.after(() => {
       if (finished) return;
-      for (const n of nodes) t.diagnostic(`--- ${n.label}\n${n.dump()}`);
+      for (const n of testbed.nodes) t.diagnostic(`--- ${n.label}\n${n.dump()}`);
     });
     // Start: d1 goes BACKUP, then MASTER when its master-down timer expires; d2, started once
     // d1 runs (so that its own timer cannot expire first), stays BACKUP.
@@ -99,12 +80,12 @@ test(
     const restart = performance.now();
     d1 = start('d1');
     const back = await waitUntil(
-      () => holdsVip(bed, 'd1', VIP),
+      () => holdsVip(testbed.bed, 'd1', VIP),
       D1_MASTER_DOWN_MS + 2000,
       'd1 to preempt',
     );
     const released = await waitUntil(
-      () => !holdsVip(bed, 'd2', VIP),
+      () => !holdsVip(testbed.bed, 'd2', VIP),
       1000,
       'd2 to release the VIP',
     );
@@ -119,7 +100,7 @@ test(
     const kill = performance.now();
     d1.signal('SIGKILL');
     const crash = await waitUntil(
-      () => holdsVip(bed, 'd2', VIP),
+      () => holdsVip(testbed.bed, 'd2', VIP),
       D2_MASTER_DOWN_MS + SLACK_MS,
       'd2 to take over',
     );
@@ -130,13 +111,13 @@ test(
       crash - kill >= D2_MASTER_DOWN_MS - 1000 - 100,
       'not before master-down less one interval',
     );
-    assert.ok(holdsVip(bed, 'd1', VIP), 'a crashed node keeps its VIP, as keepalived does');
+    assert.ok(holdsVip(testbed.bed, 'd1', VIP), 'a crashed node keeps its VIP, as keepalived does');
 
     // Restart after the crash: d1 removes the stale VIP at once (BACKUP at init), then preempts.
     const again = performance.now();
     d1 = start('d1');
     const cleaned = await waitUntil(
-      () => !holdsVip(bed, 'd1', VIP),
+      () => !holdsVip(testbed.bed, 'd1', VIP),
       2000,
       'd1 to remove its stale VIP',
     );
@@ -148,12 +129,12 @@ test(
     // Link down on d1: FAULT, VIP removed; d2 hears nothing more and takes over after its
     // master-down interval. Link up: d1 goes BACKUP and preempts again.
     const down = performance.now();
-    bed.exec('d1', 'ip', ['link', 'set', 'eth0', 'down']);
+    testbed.bed.exec('d1', 'ip', ['link', 'set', 'eth0', 'down']);
     await d1.waitForLine(/"to":"FAULT","reason":"fault: interface"/, 1000);
-    await waitUntil(() => !holdsVip(bed, 'd1', VIP), 1000, 'd1 to drop its VIP in FAULT');
+    await waitUntil(() => !holdsVip(testbed.bed, 'd1', VIP), 1000, 'd1 to drop its VIP in FAULT');
     const failover = await waitUntil(only('d2'), D2_MASTER_DOWN_MS + SLACK_MS, 'd2 to take over');
     t.diagnostic(`link down: VIP on d2 after ${(failover - down).toFixed(0)} ms`);
-    bed.exec('d1', 'ip', ['link', 'set', 'eth0', 'up']);
+    testbed.bed.exec('d1', 'ip', ['link', 'set', 'eth0', 'up']);
     await d1.waitForLine(/"from":"FAULT","to":"BACKUP"/, 2000);
     await waitUntil(only('d1'), D1_MASTER_DOWN_MS + 2000, 'd1 to preempt after its link came back');
     finished = true;

@@ -5,11 +5,12 @@
 //   instances run on; created again, it gets a fresh VRRP socket and the instance recovers
 //   (BACKUP, then MASTER), with or without dynamic_interfaces ("Netlink reports X down" /
 //   "Entering FAULT STATE", then "Interface X added" / "Entering BACKUP STATE").
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canCreateNetns, isRoot, skipUnless } from '../../helpers/privileged.js';
-import { createTestbed, ip, type Testbed } from '../../helpers/netns.js';
-import { scratchDir, startOurs, waitUntil, type RunningNode } from '../../helpers/vrrp-nodes.js';
+import { ip } from '../../helpers/netns.js';
+import { startOurs, waitUntil, type RunningNode } from '../../helpers/vrrp-nodes.js';
+import { D1, testbedForFile } from '../../helpers/vrrp-testbed.js';
 import { buildText } from '../../helpers/config-text.js';
 import { captureLog } from '../../fixtures/check/log-capture.js';
 import { Metrics } from '../../../src/observe/metrics.js';
@@ -19,26 +20,13 @@ import { runVrrp } from '../../../src/vrrp/index.js';
 
 const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
 
-let bed: Testbed;
-let files: ReturnType<typeof scratchDir>;
 let node: RunningNode | undefined;
 
-before(() => {
-  if (skip) return;
-  bed = createTestbed('vrrpif', [{ name: 'd1', ipv4: '192.168.0.48/24' }]);
-  files = scratchDir('vrrpif');
-});
-
-after(async () => {
-  if (skip) return;
-  await node?.stop();
-  bed.teardown();
-  files.cleanup();
-});
+const testbed = testbedForFile('vrrpif', [D1], skip);
 
 /** A veth pair ext0 / ext0p inside the node's namespace, ext0 with 10.9.1.1/24, both up. */
 function createExt0(): void {
-  const ns = bed.nodes.d1.ns;
+  const ns = testbed.bed.nodes.d1.ns;
   ip(['-n', ns, 'link', 'add', 'ext0', 'type', 'veth', 'peer', 'name', 'ext0p']);
   ip(['-n', ns, 'addr', 'add', '10.9.1.1/24', 'dev', 'ext0']);
   ip(['-n', ns, 'link', 'set', 'ext0p', 'up']);
@@ -70,7 +58,7 @@ const stateOf = (name: string, to: string) => (r: Record<string, unknown>) =>
   r.event === 'vrrp.state' && r.instance === name && r.to === to;
 
 const holdsExtVip = () =>
-  ip(['-n', bed.nodes.d1.ns, '-o', 'addr', 'show']).includes('10.9.1.38/32');
+  ip(['-n', testbed.bed.nodes.d1.ns, '-o', 'addr', 'show']).includes('10.9.1.38/32');
 
 test(
   'an interface deleted under a MASTER faults its instance only; re-created, it recovers',
@@ -82,12 +70,13 @@ test(
       t.diagnostic(node.dump());
     });
     createExt0();
-    node = startOurs(bed, 'd1', files.write('d1.conf', config));
+    node = startOurs(testbed.bed, 'd1', testbed.files.write('d1.conf', config));
+    testbed.nodes.push(node);
     await node.waitForRecord(stateOf('VI_LAN', 'MASTER'), 6000, 'VI_LAN MASTER');
     await node.waitForRecord(stateOf('VI_EXT', 'MASTER'), 6000, 'VI_EXT MASTER');
 
     const mark = node.lines.length;
-    ip(['-n', bed.nodes.d1.ns, 'link', 'del', 'ext0']);
+    ip(['-n', testbed.bed.nodes.d1.ns, 'link', 'del', 'ext0']);
     const fault = await node.waitForRecord(stateOf('VI_EXT', 'FAULT'), 3000, 'VI_EXT FAULT', mark);
     // The link goes down before it goes: keepalived too reports "Netlink reports ext0 down".
     assert.deepEqual([fault.from, fault.reason], ['MASTER', 'fault: interface']);

@@ -3,44 +3,19 @@
 // writing 0 back (by replacing the file) moves it back. A non-zero number in the weight-0 file
 // puts d1 in FAULT; deleting the file (value 0) brings it back. init_file ... overwrite resets
 // the weighted file at start, not on a reload.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
-import { createTestbed, type Testbed } from '../../helpers/netns.js';
-import {
-  holdsFor,
-  holdsVip,
-  scratchDir,
-  startOurs,
-  waitUntil,
-  type RunningNode,
-} from '../../helpers/vrrp-nodes.js';
+import { holdsFor, holdsVip, startOurs, waitUntil } from '../../helpers/vrrp-nodes.js';
+import { D1, D2, testbedForFile } from '../../helpers/vrrp-testbed.js';
 
 const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
 const VIP = '192.168.0.38/32';
 /** Master-down interval at advert_int 0.2 is about 0.65 s; process start and polling on top. */
 const MOVE_MS = 3000;
 
-let bed: Testbed;
-let files: ReturnType<typeof scratchDir>;
-const nodes: RunningNode[] = [];
-
-before(() => {
-  if (skip) return;
-  bed = createTestbed('vrrptf', [
-    { name: 'd1', ipv4: '192.168.0.48/24' },
-    { name: 'd2', ipv4: '192.168.0.58/24' },
-  ]);
-  files = scratchDir('vrrptf');
-});
-
-after(async () => {
-  if (skip) return;
-  await Promise.all(nodes.map((n) => n.stop()));
-  bed.teardown();
-  files.cleanup();
-});
+const testbed = testbedForFile('vrrptf', [D1, D2], skip);
 
 const config = (priority: number, tracking: string) => `
 global_defs {
@@ -72,21 +47,25 @@ track_file tf_down {
 `;
 
 const only = (node: 'd1' | 'd2') => () =>
-  holdsVip(bed, node, VIP) && !holdsVip(bed, node === 'd1' ? 'd2' : 'd1', VIP);
+  holdsVip(testbed.bed, node, VIP) && !holdsVip(testbed.bed, node === 'd1' ? 'd2' : 'd1', VIP);
 
 test('writing a track_file moves the VIP to the peer and back', { skip }, async (t) => {
   let finished = false;
   t.after(() => {
     if (finished) return;
-    for (const n of nodes) t.diagnostic(`--- ${n.label}\n${n.dump()}`);
+    for (const n of testbed.nodes) t.diagnostic(`--- ${n.label}\n${n.dump()}`);
   });
-  const load = `${files.dir}/load`;
-  const down = `${files.dir}/down`;
+  const load = `${testbed.files.dir}/load`;
+  const down = `${testbed.files.dir}/down`;
   writeFileSync(load, '7\n'); // reset to 0 by init_file ... overwrite
-  const d1 = startOurs(bed, 'd1', files.write('d1.conf', config(100, trackers(load, down))));
-  nodes.push(d1);
-  const d2 = startOurs(bed, 'd2', files.write('d2.conf', config(90, '')));
-  nodes.push(d2);
+  const d1 = startOurs(
+    testbed.bed,
+    'd1',
+    testbed.files.write('d1.conf', config(100, trackers(load, down))),
+  );
+  testbed.nodes.push(d1);
+  const d2 = startOurs(testbed.bed, 'd2', testbed.files.write('d2.conf', config(90, '')));
+  testbed.nodes.push(d2);
   await waitUntil(only('d1'), MOVE_MS, 'd1 to hold the VIP');
   assert.equal(readFileSync(load, 'utf8'), '0\n');
 

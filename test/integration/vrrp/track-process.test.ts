@@ -4,43 +4,23 @@
 // drops d1 to 100 and the VIP moves to d2; starting it again brings the VIP back. A second,
 // weight-0 tracker with quorum_max 0 on another argument puts d1 in FAULT while such a process
 // runs. fork_delay / terminate_delay are covered by the unit tests (process-track.test.ts).
-import { after, before, test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
-import { createTestbed, type Testbed } from '../../helpers/netns.js';
-import {
-  holdsVip,
-  scratchDir,
-  startOurs,
-  waitUntil,
-  type RunningNode,
-} from '../../helpers/vrrp-nodes.js';
+import { holdsVip, startOurs, waitUntil } from '../../helpers/vrrp-nodes.js';
+import { D1, D2, testbedForFile } from '../../helpers/vrrp-testbed.js';
 
 const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
 const VIP = '192.168.0.38/32';
 const MOVE_MS = 3000;
 
-let bed: Testbed;
-let files: ReturnType<typeof scratchDir>;
-const nodes: RunningNode[] = [];
 const sleepers: ChildProcess[] = [];
 
-before(() => {
-  if (skip) return;
-  bed = createTestbed('vrrptp', [
-    { name: 'd1', ipv4: '192.168.0.48/24' },
-    { name: 'd2', ipv4: '192.168.0.58/24' },
-  ]);
-  files = scratchDir('vrrptp');
-});
+const testbed = testbedForFile('vrrptp', [D1, D2], skip);
 
-after(async () => {
-  if (skip) return;
+after(() => {
   for (const s of sleepers) s.kill('SIGKILL');
-  await Promise.all(nodes.map((n) => n.stop()));
-  bed.teardown();
-  files.cleanup();
 });
 
 /** Arguments no other sleep on the host has. */
@@ -76,10 +56,10 @@ vrrp_track_process tp_forbidden {
 `;
 
 const only = (node: 'd1' | 'd2') => () =>
-  holdsVip(bed, node, VIP) && !holdsVip(bed, node === 'd1' ? 'd2' : 'd1', VIP);
+  holdsVip(testbed.bed, node, VIP) && !holdsVip(testbed.bed, node === 'd1' ? 'd2' : 'd1', VIP);
 
 function sleepIn(node: string, arg: string): ChildProcess {
-  const child = bed.spawn(node, 'sleep', [arg], { stdio: 'ignore' });
+  const child = testbed.bed.spawn(node, 'sleep', [arg], { stdio: 'ignore' });
   sleepers.push(child);
   return child;
 }
@@ -88,13 +68,13 @@ test('a tracked process started and killed in the namespace moves the VIP', { sk
   let finished = false;
   t.after(() => {
     if (finished) return;
-    for (const n of nodes) t.diagnostic(`--- ${n.label}\n${n.dump()}`);
+    for (const n of testbed.nodes) t.diagnostic(`--- ${n.label}\n${n.dump()}`);
   });
   let sleeper = sleepIn('d1', WANTED);
-  const d1 = startOurs(bed, 'd1', files.write('d1.conf', config(100, TRACKERS)));
-  nodes.push(d1);
-  const d2 = startOurs(bed, 'd2', files.write('d2.conf', config(110, '')));
-  nodes.push(d2);
+  const d1 = startOurs(testbed.bed, 'd1', testbed.files.write('d1.conf', config(100, TRACKERS)));
+  testbed.nodes.push(d1);
+  const d2 = startOurs(testbed.bed, 'd2', testbed.files.write('d2.conf', config(110, '')));
+  testbed.nodes.push(d2);
   await waitUntil(only('d1'), MOVE_MS, 'd1 (120 with the process) to hold the VIP');
   // The proc connector refuses subscriptions from outside the initial network namespace.
   const source = await d1.waitForRecord((r) => 'track_process_source' in r, 1000, 'the source');

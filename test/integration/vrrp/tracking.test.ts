@@ -5,37 +5,18 @@
 //  - VI_3 tracks a weight-20 script: its effective priority follows the script.
 // The group's generic notify script reports the group's transitions. Then a reload (SIGHUP)
 // that changes one instance, removes one and adds one.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
-import { createTestbed, type Testbed } from '../../helpers/netns.js';
-import {
-  holdsVip,
-  scratchDir,
-  startOurs,
-  waitUntil,
-  type RunningNode,
-} from '../../helpers/vrrp-nodes.js';
+import { holdsVip, startOurs, waitUntil, type RunningNode } from '../../helpers/vrrp-nodes.js';
+import { D1, testbedForFile } from '../../helpers/vrrp-testbed.js';
 
 const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
 
-let bed: Testbed;
-let files: ReturnType<typeof scratchDir>;
 let node: RunningNode | undefined;
 
-before(() => {
-  if (skip) return;
-  bed = createTestbed('vrrptr', [{ name: 'd1', ipv4: '192.168.0.48/24' }]);
-  files = scratchDir('vrrptr');
-});
-
-after(async () => {
-  if (skip) return;
-  await node?.stop();
-  bed.teardown();
-  files.cleanup();
-});
+const testbed = testbedForFile('vrrptr', [D1], skip);
 
 const config = (healthy: string, boost: string, notify: string) => `
 global_defs {
@@ -91,20 +72,25 @@ vrrp_instance VI_3 {
 }
 `;
 
-const has = (vip: string) => holdsVip(bed, 'd1', `${vip}/32`);
+const has = (vip: string) => holdsVip(testbed.bed, 'd1', `${vip}/32`);
 
 test(
   'a weight-0 script faults its sync group; a weighted script moves the priority',
   { skip },
   async (t) => {
-    const healthy = `${files.dir}/healthy`;
-    const boost = `${files.dir}/boost`;
-    const notifyLog = `${files.dir}/notify.log`;
-    const notify = files.write('notify.sh', `#!/bin/sh\necho "$*" >> ${notifyLog}\n`);
+    const healthy = `${testbed.files.dir}/healthy`;
+    const boost = `${testbed.files.dir}/boost`;
+    const notifyLog = `${testbed.files.dir}/notify.log`;
+    const notify = testbed.files.write('notify.sh', `#!/bin/sh\necho "$*" >> ${notifyLog}\n`);
     chmodSync(notify, 0o755);
     writeFileSync(healthy, '');
-    const n = startOurs(bed, 'd1', files.write('d1.conf', config(healthy, boost, notify)));
+    const n = startOurs(
+      testbed.bed,
+      'd1',
+      testbed.files.write('d1.conf', config(healthy, boost, notify)),
+    );
     node = n;
+    testbed.nodes.push(n);
     try {
       await waitUntil(
         () => has('192.168.0.38') && has('192.168.0.39') && has('192.168.0.40'),
@@ -187,15 +173,16 @@ ${vips.map((v) => `        ${v}\n`).join('')}    }
 
 test('reload (SIGHUP) keeps surviving instances, moves only changed VIPs', { skip }, async (t) => {
   await node?.stop();
-  const conf = files.write(
+  const conf = testbed.files.write(
     'reload.conf',
     instance('VI_1', 51, 100, ['192.168.0.38']) + instance('VI_2', 53, 100, ['192.168.0.39']),
   );
-  const n = startOurs(bed, 'd1', conf);
+  const n = startOurs(testbed.bed, 'd1', conf);
   node = n;
+  testbed.nodes.push(n);
   try {
     await waitUntil(() => has('192.168.0.38') && has('192.168.0.39'), 6000, 'both MASTER');
-    files.write(
+    testbed.files.write(
       'reload.conf',
       instance('VI_1', 51, 150, ['192.168.0.38', '192.168.0.41']) +
         instance('VI_4', 55, 100, ['192.168.0.42']),

@@ -1,29 +1,17 @@
 // A VIP operation that fails (here: its interface is missing when the instance becomes MASTER) is
 // logged and retried with back-off while the instance still wants it, so the VIP arrives as soon
 // as the interface does — the daemon neither exits nor gives up on a transient netlink error.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
-import { createTestbed, ip, type Testbed } from '../../helpers/netns.js';
-import { scratchDir, startOurs, type RunningNode } from '../../helpers/vrrp-nodes.js';
+import { ip } from '../../helpers/netns.js';
+import { startOurs, type RunningNode } from '../../helpers/vrrp-nodes.js';
+import { D1, testbedForFile } from '../../helpers/vrrp-testbed.js';
 
 const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
 
-let bed: Testbed;
-let files: ReturnType<typeof scratchDir>;
 let node: RunningNode | undefined;
 
-before(() => {
-  if (skip) return;
-  bed = createTestbed('vrrpre', [{ name: 'd1', ipv4: '192.168.0.48/24' }]);
-  files = scratchDir('vrrpre');
-});
-
-after(async () => {
-  if (skip) return;
-  await node?.stop();
-  bed.teardown();
-  files.cleanup();
-});
+const testbed = testbedForFile('vrrpre', [D1], skip);
 
 const config = `
 vrrp_instance VI_1 {
@@ -39,13 +27,14 @@ vrrp_instance VI_1 {
 `;
 
 test('a failed VIP add is logged and retried until it succeeds', { skip }, async () => {
-  const ns = bed.nodes.d1.ns;
+  const ns = testbed.bed.nodes.d1.ns;
   const addEth1 = () => {
     ip(['-n', ns, 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p']);
     ip(['-n', ns, 'link', 'set', 'eth1', 'up']);
   };
   addEth1(); // present when the config is checked, gone when the VIP is added
-  node = startOurs(bed, 'd1', files.write('d1.conf', config));
+  node = startOurs(testbed.bed, 'd1', testbed.files.write('d1.conf', config));
+  testbed.nodes.push(node);
   await node.waitForLine(
     /"event":"vrrp.state","instance":"VI_1","from":"INIT","to":"BACKUP"/,
     5000,

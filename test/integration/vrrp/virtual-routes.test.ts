@@ -3,39 +3,16 @@
 // a reload in place moves only what changed; static_* entries stay while the node runs. Two
 // keepalived-ts nodes on a bridge; the routes and rules are read back with `ip route` / `ip rule`
 // in each node's namespace, and compared with what the real keepalived installs.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { canCreateNetns, hasCommand, skipUnless } from '../../helpers/privileged.js';
-import { createTestbed, ip, type Testbed } from '../../helpers/netns.js';
-import {
-  scratchDir,
-  startKeepalived,
-  startOurs,
-  waitUntil,
-  type RunningNode,
-} from '../../helpers/vrrp-nodes.js';
+import { ip } from '../../helpers/netns.js';
+import { startKeepalived, startOurs, waitUntil } from '../../helpers/vrrp-nodes.js';
+import { D1, D2, testbedForFile } from '../../helpers/vrrp-testbed.js';
 
 const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
 
-let bed: Testbed;
-let files: ReturnType<typeof scratchDir>;
-const nodes: RunningNode[] = [];
-
-before(() => {
-  if (skip) return;
-  bed = createTestbed('vroute', [
-    { name: 'd1', ipv4: '192.168.0.48/24' },
-    { name: 'd2', ipv4: '192.168.0.58/24' },
-  ]);
-  files = scratchDir('vroute');
-});
-
-after(async () => {
-  if (skip) return;
-  await Promise.all(nodes.map((n) => n.stop()));
-  bed.teardown();
-  files.cleanup();
-});
+const testbed = testbedForFile('vroute', [D1, D2], skip);
 
 /** VI_1 with a route via the LAN in table 100, a route from the VIP, and a rule for the VIP. */
 function config(priority: number, sourcedRoute: string): string {
@@ -62,7 +39,7 @@ vrrp_instance VI_1 {
 
 /** The node's routes (every table) and rules that keepalived-ts installed. */
 function installed(node: string): string[] {
-  const ns = bed.nodes[node].ns;
+  const ns = testbed.bed.nodes[node].ns;
   const lines = [
     ...ip(['-n', ns, 'route', 'show', 'table', 'all']).split('\n'),
     ...ip(['-n', ns, 'rule', 'show']).split('\n'),
@@ -86,14 +63,18 @@ test(
     let finished = false;
     t.after(() => {
       if (finished) return;
-      for (const n of nodes) t.diagnostic(`--- ${n.label}\n${n.dump()}`);
+      for (const n of testbed.nodes) t.diagnostic(`--- ${n.label}\n${n.dump()}`);
     });
-    const d1Conf = files.write('d1.conf', config(100, '10.78.0.0/16'));
-    const d1 = startOurs(bed, 'd1', d1Conf);
-    nodes.push(d1);
+    const d1Conf = testbed.files.write('d1.conf', config(100, '10.78.0.0/16'));
+    const d1 = startOurs(testbed.bed, 'd1', d1Conf);
+    testbed.nodes.push(d1);
     await d1.waitForLine(/"to":"BACKUP"/, 5000);
-    const d2 = startOurs(bed, 'd2', files.write('d2.conf', config(90, '10.78.0.0/16')));
-    nodes.push(d2);
+    const d2 = startOurs(
+      testbed.bed,
+      'd2',
+      testbed.files.write('d2.conf', config(90, '10.78.0.0/16')),
+    );
+    testbed.nodes.push(d2);
     await d2.waitForLine(/"to":"BACKUP"/, 5000);
 
     await waitUntil(holds('d1', routesAndRule('10.78.0.0/16')), 6000, 'routes and rule on d1');
@@ -114,7 +95,7 @@ test(
 
     // Reload in place: the changed route is replaced, the others stay untouched.
     const mark = d1.lines.length;
-    files.write('d1.conf', config(100, '10.79.0.0/16'));
+    testbed.files.write('d1.conf', config(100, '10.79.0.0/16'));
     d1.signal('SIGHUP');
     await waitUntil(holds('d1', routesAndRule('10.79.0.0/16')), 3000, 'the reloaded route');
     await d1.waitForRecord((r) => r.event === 'vroute.add', 1000, 'vroute.add', mark);
@@ -143,9 +124,9 @@ test(
   { skip },
   async (t) => {
     const d3 = startOurs(
-      bed,
+      testbed.bed,
       'd1',
-      files.write(
+      testbed.files.write(
         'd3.conf',
         `
 vrrp_instance VI_3 {
@@ -163,7 +144,7 @@ vrrp_instance VI_3 {
 `,
       ),
     );
-    nodes.push(d3);
+    testbed.nodes.push(d3);
     t.after(() => d3.stop());
     // 10.99.0.1 is not on any connected network yet: RTM_NEWROUTE fails with ENETUNREACH.
     const failure = await d3.waitForRecord(
@@ -184,13 +165,15 @@ vrrp_instance VI_3 {
     );
     assert.equal(typeof err.errno, 'number');
     // Once the gateway's network exists the retry (1 s, then 2 s...) installs the route.
-    ip(['-n', bed.nodes.d1.ns, 'addr', 'add', '10.99.0.2/24', 'dev', 'eth0']);
+    ip(['-n', testbed.bed.nodes.d1.ns, 'addr', 'add', '10.99.0.2/24', 'dev', 'eth0']);
     await d3.waitForRecord(
       (r) => r.event === 'vroute.add' && r.route === '10.80.0.0/16 via 10.99.0.1 dev eth0',
       5000,
       'the retried route',
     );
-    assert.ok(ip(['-n', bed.nodes.d1.ns, 'route', 'show']).includes('10.80.0.0/16 via 10.99.0.1'));
+    assert.ok(
+      ip(['-n', testbed.bed.nodes.d1.ns, 'route', 'show']).includes('10.80.0.0/16 via 10.99.0.1'),
+    );
     assert.equal(d3.proc.exitCode, null, 'the node keeps running');
   },
 );
@@ -221,11 +204,11 @@ vrrp_instance VI_4 {
 `;
     const both =
       '    10.88.0.0/16 via 192.168.0.1 table 200\n    10.89.0.0/16 src 192.168.0.70 dev eth0';
-    const conf = files.write('d4.conf', statics(both));
-    const d4 = startOurs(bed, 'd1', conf);
-    nodes.push(d4);
+    const conf = testbed.files.write('d4.conf', statics(both));
+    const d4 = startOurs(testbed.bed, 'd1', conf);
+    testbed.nodes.push(d4);
     t.after(() => d4.stop());
-    const ns = bed.nodes.d1.ns;
+    const ns = testbed.bed.nodes.d1.ns;
     const hasStaticAddress = () => ip(['-n', ns, '-o', 'addr']).includes('192.168.0.70/24');
     const expected = [
       '10.88.0.0/16 via 192.168.0.1 dev eth0 table 200 proto keepalived',
@@ -251,7 +234,7 @@ vrrp_instance VI_4 {
 
     // Reload without the second route: only it goes.
     const mark = d4.lines.length;
-    files.write('d4.conf', statics('    10.88.0.0/16 via 192.168.0.1 table 200'));
+    testbed.files.write('d4.conf', statics('    10.88.0.0/16 via 192.168.0.1 table 200'));
     d4.signal('SIGHUP');
     await d4.waitForLine(/"msg":"reloaded"/, 3000);
     assert.deepEqual(installed('d1'), [expected[0], expected[2]]);
@@ -274,13 +257,15 @@ test(
   'keepalived 2.2.7 installs the same routes and rules, in the same form',
   { skip: skip ?? skipUnless([[hasCommand('keepalived'), 'keepalived']]) },
   async () => {
-    const conf = files.write('same.conf', config(100, '10.78.0.0/16'));
+    const conf = testbed.files.write('same.conf', config(100, '10.78.0.0/16'));
     const expected = routesAndRule('10.78.0.0/16');
     const seen: Record<string, string[]> = {};
     for (const impl of ['keepalived', 'ours'] as const) {
       const n =
-        impl === 'ours' ? startOurs(bed, 'd1', conf) : startKeepalived(bed, 'd1', conf, files.dir);
-      nodes.push(n);
+        impl === 'ours'
+          ? startOurs(testbed.bed, 'd1', conf)
+          : startKeepalived(testbed.bed, 'd1', conf, testbed.files.dir);
+      testbed.nodes.push(n);
       try {
         const all = () => installed('d1').length === expected.length;
         await waitUntil(all, 6000, `${impl}: routes and rule on d1`);
