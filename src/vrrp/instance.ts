@@ -68,6 +68,12 @@ export interface InstanceIo {
   clock: Clock;
 }
 
+/**
+ * The timers whose lateness is takeover time (the VIP is on no router until they fire): delivered
+ * to the sub-millisecond, where the others may be 1-2 ms late (deadlines.ts).
+ */
+const TAKEOVER_TIMERS: ReadonlySet<TimerName> = new Set(['masterDown']);
+
 /** What an instance installs while MASTER: its VIPs, virtual routes and rules. */
 const ownedBy = (spec: InstanceSpec): Owned[] =>
   ownedItems({
@@ -108,7 +114,11 @@ export class VrrpInstance {
     this.config = { ...current.fsm, primaryAddress };
     this.fsm = initialState(this.config);
     this.notifier = new Notifier('INSTANCE', current.name, io.observer, current.notify);
-    this.timers = new Deadlines(io.clock, (timer) => this.route(this, { type: 'timer', timer }));
+    this.timers = new Deadlines(
+      io.clock,
+      (timer) => this.route(this, { type: 'timer', timer }),
+      TAKEOVER_TIMERS,
+    );
   }
 
   get state(): FsmState {
