@@ -25,7 +25,7 @@
 // soak of issue 5), the other scenarios keep the default window; --vrrp-priority N: global_defs
 // vrrp_priority N in every daemon's configuration (the nice value of keepalived's VRRP process,
 // of keepalived-ts's VRRP thread).
-import { execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -145,19 +145,9 @@ const bed = createTestbed('jit', [
 ]);
 const files = scratchDir('bench-jit');
 const running = new Set<RunningNode>();
-const children = new Set<ChildProcess>();
-
-function killGroup(proc: ChildProcess, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-(proc.pid as number), sig);
-  } catch {
-    // already gone
-  }
-}
 
 function teardown(): void {
   for (const n of running) n.signal('SIGKILL');
-  for (const c of children) killGroup(c, 'SIGKILL');
   bed.teardown();
   files.cleanup();
 }
@@ -170,7 +160,7 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
 }
 
 /** bench/checkers.ts's loopback servers (its --serve mode), in d1's namespace. */
-async function startRealServers(): Promise<ChildProcess[]> {
+async function startRealServers(): Promise<RunningNode[]> {
   const ports = Array.from({ length: SERVER_PORTS }, (_, i) => BASE_PORT + i);
   return Promise.all(
     Array.from({ length: SERVER_PROCESSES }, async (_, k) => {
@@ -183,12 +173,13 @@ async function startRealServers(): Promise<ChildProcess[]> {
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         },
       );
-      children.add(child);
+      const server = new RunningNode(`real servers ${k}`, child);
+      running.add(server);
       await new Promise<void>((resolve, reject) => {
         child.once('message', () => resolve());
         child.once('exit', (code) => reject(new Error(`real-server process exited ${code}`)));
       });
-      return child;
+      return server;
     }),
   );
 }
@@ -225,21 +216,11 @@ function stateChanges(node: RunningNode): StateChange[] {
   return node.lines.flatMap((l) => stateChange(l.text) ?? []);
 }
 
-/** A tcpdump of d1's adverts on its bridge port, stopped with the other children on teardown. */
-async function startCapture(file: string): Promise<ChildProcess> {
-  const proc = await captureAdverts(bed, 'd1', D1_ADDRESS, file);
-  children.add(proc);
-  return proc;
-}
-
-async function stopProcess(proc: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => proc.once('exit', r));
-  if (proc.exitCode === null && proc.signalCode === null) {
-    killGroup(proc, 'SIGTERM');
-    if (await Promise.race([exited.then(() => false), sleep(5000).then(() => true)]))
-      killGroup(proc, 'SIGKILL');
-  }
-  children.delete(proc);
+/** A tcpdump of d1's adverts on its bridge port, stopped with the daemons on teardown. */
+async function startCapture(file: string): Promise<RunningNode> {
+  const capture = await captureAdverts(bed, 'd1', file, D1_ADDRESS);
+  running.add(capture);
+  return capture;
 }
 
 /** TCP connections opened in d1's namespace so far (every TCP_CHECK opens one). */
@@ -339,7 +320,8 @@ async function scrapePhase(d1: RunningNode, d2: RunningNode, pcap: string): Prom
   const opens = activeOpens(d1.proc.pid!) - opens0;
   const elapsedMs = performance.now() - t0;
   await sleep(500); // the adverts right after the second scrape
-  await stopProcess(capture);
+  await capture.stop();
+  running.delete(capture);
   return {
     scrapeMs: [first.scrapeMs, second.scrapeMs],
     timing: advertTiming(advertTimesUs(readPcap(pcap), D1_ADDRESS, VRID), ADVERT_INT_MS),
@@ -355,7 +337,7 @@ async function scrapePhase(d1: RunningNode, d2: RunningNode, pcap: string): Prom
 
 async function measure(scenario: Scenario, seconds: number): Promise<Result> {
   const servers = scenario === 'load' ? await startRealServers() : [];
-  const serverPids = new Set(servers.map((s) => s.pid));
+  const serverPids = new Set(servers.map((s) => s.proc.pid));
   const nodes: RunningNode[] = [];
   try {
     const d1 = startNode(scenario, 'd1');
@@ -378,7 +360,8 @@ async function measure(scenario: Scenario, seconds: number): Promise<Result> {
     const elapsedMs = performance.now() - t0;
     const cpu = cpuNs() - cpu0;
     const opens = loaded ? activeOpens(d1.proc.pid!) - opens0 : 0;
-    await stopProcess(capture);
+    await capture.stop();
+    running.delete(capture);
     const spurious = {
       d1: changesAfterSettling(stateChanges(d1), 'MASTER'),
       d2: changesAfterSettling(stateChanges(d2), 'BACKUP'),
@@ -405,7 +388,10 @@ async function measure(scenario: Scenario, seconds: number): Promise<Result> {
       await n.stop();
       running.delete(n);
     }
-    for (const s of servers) await stopProcess(s);
+    for (const s of servers) {
+      await s.stop();
+      running.delete(s);
+    }
   }
 }
 

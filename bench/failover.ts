@@ -15,7 +15,7 @@
 // Run as root:
 //   node dist/bench/failover.js [--quick] [--trials N] [--impl ours|keepalived] [--json]
 import { parseArgs } from 'node:util';
-import { createTestbed, spawnIn } from '../test/helpers/netns.js';
+import { createTestbed } from '../test/helpers/netns.js';
 import { readPcap } from '../test/helpers/pcap.js';
 import {
   RunningNode,
@@ -29,6 +29,7 @@ import {
 import { skewTimeMs } from '../src/vrrp/fsm.js';
 import { vrrpAdverts } from './lib/advert-timing.js';
 import { benchArgs } from './lib/args.js';
+import { captureAdverts } from './lib/capture.js';
 import { wireFailover } from './lib/failover-wire.js';
 import { MS, formatSummary, ratioLine } from './lib/format.js';
 import { machineLine } from './lib/machine.js';
@@ -81,11 +82,6 @@ function startDirector(impl: Impl, node: 'd1' | 'd2'): RunningNode {
   );
 }
 
-/** A process in namespace `ns` whose output lines are timestamped as they arrive. */
-function watch(label: string, ns: string, cmd: string, argv: string[]): RunningNode {
-  return track(new RunningNode(label, spawnIn(ns, cmd, argv, { stdio: 'pipe' })));
-}
-
 const holdsOnly = (node: 'd1' | 'd2') => () =>
   holdsVip(bed, node, VIP) && !holdsVip(bed, node === 'd1' ? 'd2' : 'd1', VIP);
 
@@ -117,17 +113,14 @@ async function idleCost(node: 'd1' | 'd2', ms: number): Promise<{ cpuMs: number;
 async function measure(impl: Impl): Promise<ImplResult> {
   const pcap = `${files.dir}/${impl}.pcap`;
   // d2's bridge port sees d1's adverts on their way to d2 and d2's own as they leave it.
-  const capture = watch(`tcpdump ${impl}`, bed.sw, 'tcpdump', [
-    '-i',
-    'v-d2',
-    '-U',
-    '-n',
-    '-w',
-    pcap,
-    'ip proto 112',
-  ]);
-  await capture.waitForLine(/listening on/, 5000);
-  const addresses = watch(`addresses ${impl}`, bed.nodes.d2.ns, 'ip', ['-o', 'monitor', 'address']);
+  const capture = track(await captureAdverts(bed, 'd2', pcap));
+  // The kernel's own notification of d2's address changes, each line timestamped as it arrives.
+  const addresses = track(
+    new RunningNode(
+      `addresses ${impl}`,
+      bed.spawn('d2', 'ip', ['-o', 'monitor', 'address'], { stdio: 'pipe' }),
+    ),
+  );
 
   let d1 = startDirector(impl, 'd1');
   await d1.waitForLine(/Entering BACKUP STATE|"to":"BACKUP"/, 5000);

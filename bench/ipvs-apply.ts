@@ -1,5 +1,5 @@
 // IPVS apply benchmark, run inside the kernel VM:
-//   scripts/vm-run node dist/bench/ipvs-apply.js [--quick] [--rounds N] [--json]
+//   scripts/vm-run node dist/bench/ipvs-apply.js [--quick] [--trials N] [--json]
 // Programs 100 services × 100 destinations (10 × 100 with --quick) into an empty table through the
 // reconciler and KernelBackend (one netlink request per entry, as keepalived does, packed many to
 // a datagram by the socket), reads the table back, then flushes and has `ipvsadm -R` restore the
@@ -14,12 +14,12 @@ import { IpvsClient } from '../src/ipvs/client.js';
 import { diff } from '../src/ipvs/reconcile.js';
 import type { IpvsTable } from '../src/ipvs/types.js';
 import { createLogger } from '../src/observe/log.js';
+import { benchArgs } from './lib/args.js';
+import { summarize } from './lib/stats.js';
 
-const quick = process.argv.includes('--quick');
-const json = process.argv.includes('--json');
-const roundsArg = process.argv.indexOf('--rounds');
-const ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 1 : 3;
-if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error('--rounds takes a positive integer');
+const { quick, json, trials } = benchArgs();
+/** Rounds (--trials): each programs, reads back and restores the whole table once. */
+const ROUNDS = trials ?? (quick ? 1 : 3);
 const SERVICES = quick ? 10 : 100;
 const DESTS = 100;
 
@@ -64,11 +64,7 @@ async function timed<T>(run: () => Promise<T> | T): Promise<[T, number]> {
   return [value, performance.now() - start];
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
+const median = (values: number[]) => summarize(values).median;
 
 interface Round {
   diffMs: number;

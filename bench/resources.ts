@@ -25,7 +25,7 @@ import { parseArgs } from 'node:util';
 import { createTestbed } from '../test/helpers/netns.js';
 import { readFileSync } from 'node:fs';
 import { readPcap } from '../test/helpers/pcap.js';
-import { holdsVip, scratchDir } from '../test/helpers/vrrp-nodes.js';
+import { holdsVip, RunningNode, scratchDir } from '../test/helpers/vrrp-nodes.js';
 import { advertTimesUs, advertTiming } from './lib/advert-timing.js';
 import { benchArgs } from './lib/args.js';
 import { captureAdverts } from './lib/capture.js';
@@ -98,10 +98,10 @@ function configFor(scenario: Scenario): string {
 const D1_ADDRESS = '192.168.0.48';
 const bed = createTestbed('res', [{ name: 'd1', ipv4: `${D1_ADDRESS}/24` }]);
 const files = scratchDir('bench-res');
-let current: ChildProcess | undefined;
+let current: RunningNode | undefined;
 
 function teardown(): void {
-  if (current?.pid !== undefined) signalGroup(current, 'SIGKILL');
+  current?.signal('SIGKILL');
   bed.teardown();
   files.cleanup();
 }
@@ -113,19 +113,11 @@ for (const sig of ['SIGTERM', 'SIGINT'] as const) {
   });
 }
 
-function signalGroup(proc: ChildProcess, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-(proc.pid as number), sig);
-  } catch {
-    // already gone
-  }
-}
-
 const pidFile = (n: string) => `${files.dir}/${n}.pid`;
 /** keepalived-ts's log in the reload scenario, where config.loaded lines say a reload is done. */
 const reloadLog = () => `${files.dir}/ours-reload.log`;
 
-function launch(impl: Impl, scenario: Scenario, config: string): ChildProcess {
+function launch(impl: Impl, scenario: Scenario, config: string): RunningNode {
   const pid = pidFile;
   const logTo = scenario === 'reload' ? ['--log-file', reloadLog()] : [];
   const [cmd, args] =
@@ -137,18 +129,12 @@ function launch(impl: Impl, scenario: Scenario, config: string): ChildProcess {
       : impl === 'ours'
         ? keepalivedTsCommand(['-P', '-n', '-l', '-f', config, ...logTo], nodeFlags)
         : [process.execPath, ['-e', 'setInterval(() => {}, 1000)']];
-  return bed.spawn('d1', cmd, args, { stdio: 'ignore' });
+  return new RunningNode(impl, bed.spawn('d1', cmd, args, { stdio: 'ignore' }));
 }
 
-async function stop(proc: ChildProcess, ns: string): Promise<void> {
-  const exited = new Promise((r) => proc.once('exit', r));
-  if (proc.exitCode === null && proc.signalCode === null) {
-    signalGroup(proc, 'SIGTERM');
-    const late = await Promise.race([exited.then(() => false), sleep(5000).then(() => true)]);
-    if (late) signalGroup(proc, 'SIGKILL');
-  }
+async function stop(node: RunningNode, ns: string): Promise<void> {
+  await node.stop();
   // Anything else the daemon started in the namespace (scripts, keepalived's child).
-  if (ns === bed.sw) return;
   for (const pid of namespacePids(ns)) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -242,25 +228,25 @@ interface TrialFigures {
 }
 
 async function measureOnce(impl: Impl, scenario: Scenario, config: string): Promise<TrialFigures> {
-  const proc = launch(impl, scenario, config);
-  current = proc;
+  const node = launch(impl, scenario, config);
+  current = node;
   try {
     if (impl === 'node') await sleep(1000);
-    else await waitForVips(proc, SCENARIOS[scenario].instances);
+    else await waitForVips(node.proc, SCENARIOS[scenario].instances);
     await sleep(settleSeconds * 1000);
     const reloads: ReloadFigures[] = [];
     let reloadAdvertErrorMaxMs: number | undefined;
     if (SCENARIOS[scenario].reloads > 0) {
       const pcap = `${files.dir}/${impl}-reloads.pcap`;
-      const capture = await captureAdverts(bed, 'd1', D1_ADDRESS, pcap);
+      const capture = await captureAdverts(bed, 'd1', pcap, D1_ADDRESS);
       for (let r = 0; r < SCENARIOS[scenario].reloads; r++)
-        reloads.push(await reloadOnce(impl, proc.pid as number));
-      await stop(capture, bed.sw);
+        reloads.push(await reloadOnce(impl, node.proc.pid as number));
+      await capture.stop();
       reloadAdvertErrorMaxMs = worstAdvertErrorMs(pcap, scenario, (e) => e.max);
     }
     const pids = namespacePids(bed.nodes.d1.ns);
     const pcap = `${files.dir}/${impl}-${scenario}.pcap`;
-    const capture = impl === 'node' ? undefined : await captureAdverts(bed, 'd1', D1_ADDRESS, pcap);
+    const capture = impl === 'node' ? undefined : await captureAdverts(bed, 'd1', pcap, D1_ADDRESS);
     const first = sampleGroup(pids);
     const samples = [first];
     const t0 = performance.now();
@@ -269,7 +255,7 @@ async function measureOnce(impl: Impl, scenario: Scenario, config: string): Prom
       samples.push(sampleGroup(pids));
     }
     const seconds = (performance.now() - t0) / 1000;
-    if (capture) await stop(capture, bed.sw);
+    await capture?.stop();
     const last = samples[samples.length - 1];
     const mid = (pick: (m: (typeof first)['memory']) => number) =>
       median(samples.map((s) => pick(s.memory)).sort((a, b) => a - b)) / 1024;
@@ -284,7 +270,7 @@ async function measureOnce(impl: Impl, scenario: Scenario, config: string): Prom
       cpuPercent: ((last.cpuNs - first.cpuNs) / 1e9 / seconds) * 100,
     };
   } finally {
-    await stop(proc, bed.nodes.d1.ns);
+    await stop(node, bed.nodes.d1.ns);
     current = undefined;
   }
 }

@@ -77,6 +77,7 @@ if (build) {
 }
 
 const { machineLine } = await import(join(root, 'dist/bench/lib/machine.js'));
+const { deleteNetns } = await import(join(root, 'dist/test/helpers/netns.js'));
 const machine = machineLine();
 console.log(machine);
 
@@ -134,15 +135,7 @@ function removeNamespacesOf(pid) {
   const ours = new RegExp(`^kts-[\\w-]+-${pid}-\\d+(-\\w+)?$`);
   for (const ns of list.stdout.split('\n').map((l) => l.split(' ')[0])) {
     if (!ours.test(ns)) continue;
-    const pids = spawnSync('ip', ['netns', 'pids', ns], { encoding: 'utf8' }).stdout ?? '';
-    for (const p of pids.split('\n').filter(Boolean)) {
-      try {
-        process.kill(Number(p), 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-    spawnSync('ip', ['netns', 'del', ns]);
+    deleteNetns(ns);
     console.log(`bench: removed namespace ${ns} left by the killed benchmark`);
   }
 }

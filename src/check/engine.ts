@@ -60,6 +60,8 @@ export type CheckAction =
       realServer: string;
       alive: boolean;
       weight: number;
+      /** inhibit_on_failure: down means weight 0 in the table, not out of it. */
+      inhibitOnFailure: boolean;
     }
   | {
       type: 'weight';
@@ -247,6 +249,7 @@ export class CheckEngine {
         realServer: rs.name,
         alive: after.alive,
         weight: after.weight,
+        inhibitOnFailure: rs.inhibitOnFailure,
       });
       const script = after.alive ? rs.notifyUp : rs.notifyDown;
       if (script) actions.push(notify(vs, rs, after.alive ? 'notify_up' : 'notify_down', script));

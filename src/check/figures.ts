@@ -3,15 +3,10 @@
 import type { CheckSeries, CheckRunCounts, CheckLatencyHistogram } from '../observe/metrics.js';
 import type { CheckResultStatus } from '../observe/status.js';
 import { CHECK_DURATION_BUCKETS, CheckLedger, createLedgerMemory } from './ledger.js';
-import { checkerIdsByKey, type CheckPlan } from './plan.js';
+import { checkerIdsByKey, locateCheckers, type CheckPlan } from './plan.js';
 
 /** Checker types by id, as the ledger sizes its records and histograms. */
-function checkerTypes(plan: CheckPlan): string[] {
-  const types: string[] = [];
-  for (const vs of plan.virtualServers)
-    for (const rs of vs.realServers) for (const c of rs.checkers) types[c.id] = c.probe.type;
-  return types;
-}
+const checkerTypes = (plan: CheckPlan): string[] => locateCheckers(plan).map((p) => p.checkerType);
 
 export class CheckFigures implements CheckSeries {
   /** Checker ids by "virtual server\0real server\0checker name", built at the first lookup. */
@@ -78,11 +73,12 @@ export class CheckFigures implements CheckSeries {
     checker: string,
   ): CheckResultStatus | undefined {
     if (!this.idsByName) {
-      this.idsByName = new Map();
-      for (const vs of this.plan.virtualServers)
-        for (const rs of vs.realServers)
-          for (const c of rs.checkers)
-            this.idsByName.set(`${vs.name}\0${rs.name}\0${c.name}`, c.id);
+      this.idsByName = new Map(
+        locateCheckers(this.plan).map((p, id) => [
+          `${p.virtualServer}\0${p.realServer}\0${p.checker}`,
+          id,
+        ]),
+      );
     }
     const id = this.idsByName.get(`${virtualServer}\0${realServer}\0${checker}`);
     const last = id === undefined ? undefined : this.ledger.checker(id).last;

@@ -216,6 +216,34 @@ export function checkerKey(
 }
 
 /** Checker ids of a plan by checkerKey. */
+/** Where a checker sits: names as status and metrics show them. */
+export interface CheckerPlace {
+  virtualServer: string;
+  realServer: string;
+  /** As status shows it: "TCP_CHECK", "HTTP_GET#2". */
+  checker: string;
+  /** The probe type, as metrics label it: "HTTP_GET". */
+  checkerType: ProbeSpec['type'];
+}
+
+/** Every checker's place, indexed by checker id. */
+export function locateCheckers(plan: CheckPlan): CheckerPlace[] {
+  const out: CheckerPlace[] = [];
+  for (const vs of plan.virtualServers) {
+    for (const rs of vs.realServers) {
+      for (const c of rs.checkers) {
+        out[c.id] = {
+          virtualServer: vs.name,
+          realServer: rs.name,
+          checker: c.name,
+          checkerType: c.probe.type,
+        };
+      }
+    }
+  }
+  return out;
+}
+
 export function checkerIdsByKey(plan: CheckPlan): Map<string, number> {
   const ids = new Map<string, number>();
   for (const vs of plan.virtualServers) {

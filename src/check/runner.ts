@@ -44,7 +44,7 @@ function readLimits(): string | undefined {
 }
 
 /** How long verdict changes gather before they are reported. */
-export const VERDICT_COALESCE_MS = 20;
+const VERDICT_COALESCE_MS = 20;
 
 export interface RunnerOptions {
   log: Logger;
@@ -285,8 +285,7 @@ export class CheckRunner {
         case 'realServer': {
           changed.add(a.virtualServer);
           const where = { virtualServer: a.virtualServer, realServer: a.realServer };
-          const inhibited =
-            this.findRealServer(a.virtualServer, a.realServer)?.inhibitOnFailure ?? false;
+          const inhibited = a.inhibitOnFailure;
           if (a.alive) emit(log, 'rs.up', { ...where, weight: a.weight });
           else emit(log, 'rs.down', { ...where, inhibited });
           // With inhibit_on_failure the server stays in the table: its IPVS weight drops to 0
@@ -334,12 +333,6 @@ export class CheckRunner {
       const i = this.engine.plan.virtualServers.findIndex((v) => v.name === name);
       this.opts.onVerdict?.(this.engine.verdict(i));
     }
-  }
-
-  private findRealServer(vsName: string, rsName: string) {
-    return this.engine.plan.virtualServers
-      .find((v) => v.name === vsName)
-      ?.realServers.find((r) => r.name === rsName);
   }
 
   /** Notify scripts run detached and unwaited, like keepalived's notify_exec. */

@@ -14,7 +14,7 @@ import type { Logger } from '../observe/log.js';
 import type { CheckerStates, VirtualServerVerdict } from './engine.js';
 import { CheckFigures } from './figures.js';
 import { planFromConfig } from './from-config.js';
-import { checkerIdsByKey, type CheckPlan, type ProbeSpec } from './plan.js';
+import { checkerIdsByKey, locateCheckers, type CheckerPlace, type CheckPlan } from './plan.js';
 import type { CheckerState } from './verdict.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 
@@ -47,21 +47,12 @@ export interface StartCheckersOptions {
 }
 
 /** One completed probe run, as metrics count it. */
-export interface CheckSample {
-  virtualServer: string;
-  realServer: string;
-  /** As status shows it: "TCP_CHECK", "HTTP_GET#2". */
-  checker: string;
-  /** The probe type, as metrics label it: "HTTP_GET". */
-  checkerType: ProbeSpec['type'];
+export interface CheckSample extends CheckerPlace {
   ok: boolean;
   /** What the probe found, e.g. "connected", "ECONNREFUSED". */
   reason: string;
   latencyMs: number;
 }
-
-/** Where a checker sits, by id. */
-type CheckerPlace = Pick<CheckSample, 'virtualServer' | 'realServer' | 'checker' | 'checkerType'>;
 
 export interface CheckersEvents {
   /** Probe runs, in batches (about one per second while checks run); only with reportChecks. */
@@ -302,21 +293,4 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
     this.latest.set(v.virtualServer, v);
     this.emit('verdict', v);
   }
-}
-
-function locateCheckers(plan: CheckPlan): CheckerPlace[] {
-  const out: CheckerPlace[] = [];
-  for (const vs of plan.virtualServers) {
-    for (const rs of vs.realServers) {
-      for (const c of rs.checkers) {
-        out[c.id] = {
-          virtualServer: vs.name,
-          realServer: rs.name,
-          checker: c.name,
-          checkerType: c.probe.type,
-        };
-      }
-    }
-  }
-  return out;
 }

@@ -6,6 +6,8 @@
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { KtsError } from '../errors.js';
+import { emit } from '../observe/events.js';
+import type { Logger } from '../observe/log.js';
 
 /** The calling thread's kernel task id: /proc/thread-self links to "PID/task/TID". */
 export function currentThreadId(): number {
@@ -31,4 +33,11 @@ export function setThreadNice(nice: number): ThreadNiceResult {
     const e = err as { code?: string; info?: { code?: string } };
     return { ok: false, error: e.info?.code ?? e.code ?? String(err) };
   }
+}
+
+/** setThreadNice, logged: `thread.nice`, or `thread.nice.failed` with the errno (never thrown). */
+export function applyThreadNice(log: Logger, thread: 'vrrp' | 'checker', nice: number): void {
+  const set = setThreadNice(nice);
+  if (set.ok) emit(log, 'thread.nice', { thread, nice, tid: set.tid });
+  else emit(log, 'thread.nice.failed', { thread, nice, error: set.error });
 }

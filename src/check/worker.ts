@@ -6,7 +6,6 @@
 
 import { isMainThread, parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { Registry } from 'prom-client';
-import { emit } from '../observe/events.js';
 import { createLogger, type LogOptions } from '../observe/log.js';
 import { registerCheckSeries, renderCheckSeries } from '../observe/metrics.js';
 import type { CheckerStates, VirtualServerVerdict } from './engine.js';
@@ -14,7 +13,7 @@ import { CheckFigures } from './figures.js';
 import { CheckLedger, type LedgerMemory } from './ledger.js';
 import type { CheckPlan } from './plan.js';
 import { CheckRunner } from './runner.js';
-import { setThreadNice } from './thread-priority.js';
+import { applyThreadNice } from './thread-priority.js';
 import type { CheckerState } from './verdict.js';
 
 export interface WorkerInit {
@@ -67,7 +66,7 @@ export type FromWorker =
 const SCRAPE_SAMPLES_PER_TURN = 5000;
 
 /** With reportChecks, probe runs are reported in batches this often: one message, not one per check. */
-export const CHECK_BATCH_MS = 1000;
+const CHECK_BATCH_MS = 1000;
 
 /** Collects probe runs and posts them as one transferable batch. */
 class CheckBatch {
@@ -123,11 +122,7 @@ export function serveCheckers(port: MessagePort, init: WorkerInit): void {
   const log = createLogger(init.log).child({
     component: 'check',
   });
-  if (init.nice !== undefined) {
-    const set = setThreadNice(init.nice);
-    if (set.ok) emit(log, 'thread.nice', { thread: 'checker', nice: init.nice, tid: set.tid });
-    else emit(log, 'thread.nice.failed', { thread: 'checker', nice: init.nice, error: set.error });
-  }
+  if (init.nice !== undefined) applyThreadNice(log, 'checker', init.nice);
   let local = new Set(init.localAddresses);
   const ledger = new CheckLedger(init.ledger);
   const batch = init.reportChecks ? new CheckBatch() : undefined;

@@ -193,9 +193,7 @@ export function decommentPlain(
 /** Index of the first `{` or `}` outside double quotes, as keepalived finds it, or -1. */
 export function findBrace(s: string): number {
   // Most lines have no brace at all: two native scans instead of a loop over every character.
-  const first = s.indexOf('{');
-  const close = s.indexOf('}');
-  if (first < 0 && close < 0) return -1;
+  if (s.indexOf('{') < 0 && s.indexOf('}') < 0) return -1;
   let i = 0;
   while (i < s.length) {
     const c = s[i];

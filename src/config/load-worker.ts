@@ -18,14 +18,6 @@ import type { LoadResult } from './load.js';
 /** The argument that makes this module, run as a program, the loader child. */
 const CHILD_FLAG = '--kts-config-load';
 
-/** What the child is asked to load: only plain, cloneable options. */
-interface ConfigLoadRequest {
-  file: string;
-  configId?: string;
-  /** Leave out virtual servers and their groups (see loadConfigInWorker). */
-  vrrpOnly?: boolean;
-}
-
 export interface WorkerLoadOptions {
   configId?: string;
   /**
@@ -36,6 +28,9 @@ export interface WorkerLoadOptions {
    */
   vrrpOnly?: boolean;
 }
+
+/** What the child is asked to load: only plain, cloneable options. */
+type ConfigLoadRequest = WorkerLoadOptions & { file: string };
 
 /**
  * loadConfig(file, { configId }) in a new child process; resolves with its LoadResult. Rejects

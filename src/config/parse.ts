@@ -173,6 +173,15 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
     run = l.outerRun;
     leaf = undefined;
   };
+  /** The `}` of a real block: a leaf block folds into its statement, others close in the stream. */
+  const closeBlock = (pos: SourcePos | undefined): void => {
+    if (leaf) closeLeaf(leaf, pos);
+    else {
+      flush(run);
+      run = [];
+      tokens.push(pos ? { type: 'close', value: '}', pos } : { type: 'close', value: '}' });
+    }
+  };
   for (let line = pre.next(); line; line = pre.next()) {
     if (line.text === '{') {
       const open = posAt(line, 0);
@@ -205,14 +214,7 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
           message: "Extra '}' found",
           pos,
         });
-      else if (block.real) {
-        if (leaf) closeLeaf(leaf, pos);
-        else {
-          flush(run);
-          run = [];
-          tokens.push({ type: 'close', value: '}', pos });
-        }
-      }
+      else if (block.real) closeBlock(pos);
       continue;
     }
     const statement = toStatement(line, diagnostics);
@@ -232,13 +234,7 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
       message: `Missing '}' for the '{' of ${block.keyword ?? 'a block'} at end of configuration`,
       pos: block.open,
     });
-    if (!block.real) continue;
-    if (leaf) closeLeaf(leaf, undefined);
-    else {
-      flush(run);
-      run = [];
-      tokens.push({ type: 'close', value: '}' });
-    }
+    if (block.real) closeBlock(undefined);
   }
   flush(run);
   return tokens;

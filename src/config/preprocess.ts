@@ -29,6 +29,12 @@ import {
 } from './lexer.js';
 import { SEQ_PARAMS_MAX, parseLst, parseSeq, type Sequence } from './sequence.js';
 
+/**
+ * Whether a line of `chars` UTF-16 units surely fits keepalived's fgets buffer with its newline,
+ * without encoding it: no UTF-16 unit takes more than 3 UTF-8 bytes.
+ */
+const surelyFits = (chars: number): boolean => chars * 3 + 1 < MAXBUF - 1;
+
 // keepalived's include_t: which include problems are errors.
 export const INCLUDE_R = 0x01; // unreadable, a directory, not a regular file
 export const INCLUDE_M = 0x02; // nothing matched a pattern without wildcards
@@ -492,7 +498,7 @@ export class Preprocessor {
         f.offset = nl < 0 ? end : nl + 1;
         // The usual line fits keepalived's buffer (see overlongTail) and is plain: decommented
         // straight from the file's text, without a copy of the raw line first.
-        if (end > start && (end - start) * 3 + 1 < MAXBUF - 1) {
+        if (end > start && surelyFits(end - start)) {
           const plain = decommentPlain(f.text, start, end, f.path, lineNo);
           if (plain) {
             if (plain.text !== '') return plain;
@@ -530,8 +536,8 @@ export class Preprocessor {
    * the next line. Returns that remainder (possibly empty), or undefined when the line fits.
    */
   private overlongTail(raw: SourceLine, hasNewline: boolean): SourceLine | undefined {
+    if (surelyFits(raw.text.length)) return undefined;
     const room = MAXBUF - 1;
-    if (raw.text.length * 3 + 1 < room) return undefined;
     const bytes = Buffer.from(raw.text, 'utf8');
     const nl = hasNewline ? 1 : 0;
     if (bytes.length + nl < room || (bytes.length + nl === room && hasNewline)) return undefined;

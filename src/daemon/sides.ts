@@ -27,7 +27,7 @@ import type { StopOptions, Subsystem } from './controller.js';
 import type { NameDiff, ReloadPlan } from './reload.js';
 
 /** Longest stretch of checker or IPVS bookkeeping the main thread does before letting VRRP run. */
-export const MAIN_THREAD_SLICE_MS = 2;
+const MAIN_THREAD_SLICE_MS = 2;
 
 /**
  * Calls `each` for every item, yielding to the event loop (setImmediate) whenever a stretch has
@@ -53,7 +53,7 @@ function touched(diff: NameDiff): boolean {
 }
 
 /** Every address configured on this host's interfaces now (the kernel's view, getifaddrs). */
-export function hostAddresses(): string[] {
+function hostAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => list?.map((a) => a.address) ?? []);
 }
 
@@ -61,7 +61,7 @@ export function hostAddresses(): string[] {
  * Calls `onChange` whenever an address is added to or removed from any interface (rtnetlink
  * address events, as keepalived's checker process follows them for ha_suspend).
  */
-export function watchHostAddresses(onChange: () => void): { close(): void } {
+function watchHostAddresses(onChange: () => void): { close(): void } {
   const rt = Rtnetlink.open();
   try {
     // After an overrun events were lost: re-reading the addresses is all a change needs anyway.

@@ -2,9 +2,8 @@
 // reload / stop to the VRRP runtime (src/vrrp). Instance states are pulled from the runtime when
 // a status snapshot is taken. global_defs vrrp_priority sets the nice value of this (the main)
 // thread. Kept apart from sides.ts so that `-P` imports no checker or IPVS code.
-import { setThreadNice } from '../check/thread-priority.js';
+import { applyThreadNice } from '../check/thread-priority.js';
 import type { KeepalivedConfig } from '../config/model.js';
-import { emit } from '../observe/events.js';
 import type { Observer } from '../observe/observer.js';
 import { runVrrp, type VrrpRuntime } from '../vrrp/index.js';
 import type { StopOptions, Subsystem } from './controller.js';
@@ -29,10 +28,7 @@ export class VrrpSide implements Subsystem {
     if (!this.niceApplied && nice !== undefined) {
       this.niceApplied = true;
       // Only this (the main) thread: the checker worker sets checker_priority for itself.
-      const set = setThreadNice(nice);
-      if (set.ok) emit(this.observer.log, 'thread.nice', { thread: 'vrrp', nice, tid: set.tid });
-      else
-        emit(this.observer.log, 'thread.nice.failed', { thread: 'vrrp', nice, error: set.error });
+      applyThreadNice(this.observer.log, 'vrrp', nice);
     }
     if (!this.runtime) {
       if (config.vrrpInstances.length > 0)

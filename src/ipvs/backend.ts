@@ -8,7 +8,7 @@
 import { constants } from 'node:os';
 import type { Logger } from '../observe/log.js';
 import { NetlinkError, isExist, isNotExist } from '../netlink/errors.js';
-import { IpvsClient } from './client.js';
+import { IPVS_MAX_IN_FLIGHT, IpvsClient } from './client.js';
 import { describeOp, findService, opServiceKey, serviceId, type IpvsOp } from './reconcile.js';
 import { destinationName, serviceName, type IpvsTable } from './types.js';
 
@@ -150,7 +150,7 @@ function logFields(op: IpvsOp) {
  * packs the window's changes into one datagram with one ACK (NetlinkSocket.command). The window
  * matches the client's requests in flight, which its socket's receive buffer bounds (ipvs/client).
  */
-export const APPLY_WINDOW = 256;
+const APPLY_WINDOW = IPVS_MAX_IN_FLIGHT;
 
 /**
  * Applies operations in order with keepalived's adoption semantics, logging each. A failure is

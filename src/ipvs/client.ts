@@ -65,7 +65,7 @@ const openGenericSocket = (opts: NetlinkSocketOptions) => NetlinkSocket.open(NET
  * come back as an error (about 1 KiB of receive buffer each): 256 fit the 1 MiB buffer we force,
  * which IPVS's CAP_NET_ADMIN always allows (NativeNetlinkTransport, SO_RCVBUFFORCE).
  */
-const IPVS_MAX_IN_FLIGHT = 256;
+export const IPVS_MAX_IN_FLIGHT = 256;
 
 interface Connection {
   nl: NetlinkSocket;

@@ -218,11 +218,15 @@ export const RTN_UNREACHABLE = 7;
 export const RTN_PROHIBIT = 8;
 export const RTN_THROW = 9;
 
+/** Routes the kernel installed itself. */
+export const RTPROT_KERNEL = 2;
 export const RTPROT_BOOT = 3;
 export const RTPROT_STATIC = 4;
 /** Routes installed by keepalived (and by us, in its place). */
 export const RTPROT_KEEPALIVED = 18;
 
+/** The "default" routing table. */
+export const RT_TABLE_DEFAULT = 253;
 export const RT_TABLE_MAIN = 254;
 export const RT_TABLE_LOCAL = 255;
 
@@ -243,6 +247,8 @@ export const FRA_FLOW = 11;
 export const FRA_TABLE = 15;
 export const FRA_FWMASK = 16;
 export const FRA_OIFNAME = 17;
+/** Who installed a rule (RTPROT_*), shown by `ip rule` as "proto X" (Linux 4.17). */
+export const FRA_PROTOCOL = 21;
 
 export const FR_ACT_TO_TBL = 1;
 export const FR_ACT_GOTO = 2;

@@ -20,6 +20,7 @@ import {
   FRA_IIFNAME,
   FRA_OIFNAME,
   FRA_PRIORITY,
+  FRA_PROTOCOL,
   FRA_SRC,
   FRA_TABLE,
   FR_ACT_TO_TBL,
@@ -40,12 +41,6 @@ import {
   RT_TABLE_MAIN,
 } from './constants.js';
 import { NetlinkDecodeError } from './errors.js';
-
-/** rtnetlink.h: the "default" routing table and routes the kernel installed itself. */
-export const RT_TABLE_DEFAULT = 253;
-export const RTPROT_KERNEL = 2;
-/** fib_rules.h: who installed a rule (RTPROT_*), shown by `ip rule` as "proto X" (Linux 4.17). */
-export const FRA_PROTOCOL = 21;
 
 export interface NextHop {
   gateway?: string;

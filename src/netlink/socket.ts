@@ -175,7 +175,6 @@ interface Queued {
   data: Buffer;
   /** A command: success needs no ACK of its own when a later message of its datagram has one. */
   command: boolean;
-  timeoutMs: number;
   pending: Pending;
 }
 
@@ -344,7 +343,7 @@ export class NetlinkSocket {
         datagram: undefined,
         vouchesFor: undefined,
       };
-      this.queued.push({ type, flags, data, command, timeoutMs, pending });
+      this.queued.push({ type, flags, data, command, pending });
       this.scheduleFlush();
       this.updateKeepAlive();
     });
@@ -393,7 +392,7 @@ export class NetlinkSocket {
       p.seq = this.nextSeq();
       p.datagram = datagram;
       this.pending.set(p.seq, p);
-      longest = Math.max(longest, q.timeoutMs);
+      longest = Math.max(longest, p.timeoutMs);
       const acked = !q.command || i === members.length - 1;
       if (acked) {
         if (unvouched.length > 0) p.vouchesFor = unvouched;

@@ -93,6 +93,27 @@ const ipvsApplied = {
   },
 } as const;
 
+const thread = {
+  type: ['vrrp', 'checker'],
+  doc: 'the VRRP (main) thread or the checker worker',
+} as const;
+
+/** vroute.* / vrule.*: `field` ("route" or "rule") in ip's own form; static ones have no instance. */
+function routingEvent(doc: string, field: 'route' | 'rule', fieldDoc: string): EventSpec {
+  return {
+    level: 'info',
+    doc,
+    fields: {
+      instance: {
+        type: 'string',
+        optional: true,
+        doc: `vrrp_instance name; absent for static_${field}s`,
+      },
+      [field]: { type: 'string', doc: fieldDoc },
+    },
+  };
+}
+
 function ipvsServiceEvent(verb: string): EventSpec {
   return {
     level: 'info',
@@ -229,60 +250,26 @@ export const EVENTS = {
       dev: { type: 'string', optional: true, doc: 'interface' },
     },
   },
-  'vroute.add': {
-    level: 'info',
-    doc: 'a virtual_routes (or static_routes) route was installed',
-    fields: {
-      instance: {
-        type: 'string',
-        optional: true,
-        doc: 'vrrp_instance name; absent for static_routes',
-      },
-      route: {
-        type: 'string',
-        doc: 'the route in `ip route` form, e.g. "10.20.0.0/16 via 192.168.0.1 dev eth0 table 100"',
-      },
-    },
-  },
-  'vroute.del': {
-    level: 'info',
-    doc: 'a virtual_routes (or static_routes) route was removed',
-    fields: {
-      instance: {
-        type: 'string',
-        optional: true,
-        doc: 'vrrp_instance name; absent for static_routes',
-      },
-      route: { type: 'string', doc: 'the route in `ip route` form' },
-    },
-  },
-  'vrule.add': {
-    level: 'info',
-    doc: 'a virtual_rules (or static_rules) policy-routing rule was installed',
-    fields: {
-      instance: {
-        type: 'string',
-        optional: true,
-        doc: 'vrrp_instance name; absent for static_rules',
-      },
-      rule: {
-        type: 'string',
-        doc: 'the rule in `ip rule` form, e.g. "priority 100 from 192.168.0.38/32 lookup 100"',
-      },
-    },
-  },
-  'vrule.del': {
-    level: 'info',
-    doc: 'a virtual_rules (or static_rules) policy-routing rule was removed',
-    fields: {
-      instance: {
-        type: 'string',
-        optional: true,
-        doc: 'vrrp_instance name; absent for static_rules',
-      },
-      rule: { type: 'string', doc: 'the rule in `ip rule` form' },
-    },
-  },
+  'vroute.add': routingEvent(
+    'a virtual_routes (or static_routes) route was installed',
+    'route',
+    'the route in `ip route` form, e.g. "10.20.0.0/16 via 192.168.0.1 dev eth0 table 100"',
+  ),
+  'vroute.del': routingEvent(
+    'a virtual_routes (or static_routes) route was removed',
+    'route',
+    'the route in `ip route` form',
+  ),
+  'vrule.add': routingEvent(
+    'a virtual_rules (or static_rules) policy-routing rule was installed',
+    'rule',
+    'the rule in `ip rule` form, e.g. "priority 100 from 192.168.0.38/32 lookup 100"',
+  ),
+  'vrule.del': routingEvent(
+    'a virtual_rules (or static_rules) policy-routing rule was removed',
+    'rule',
+    'the rule in `ip rule` form',
+  ),
   'garp.sent': {
     level: 'info',
     doc: 'a burst of gratuitous ARPs / unsolicited neighbour advertisements was sent',
@@ -388,7 +375,7 @@ export const EVENTS = {
     level: 'info',
     doc: 'a thread set its nice value from global_defs vrrp_priority or checker_priority',
     fields: {
-      thread: { type: ['vrrp', 'checker'], doc: 'the VRRP (main) thread or the checker worker' },
+      thread,
       nice: { type: 'integer', doc: 'the nice value set, -20..19' },
       tid: { type: 'integer', doc: 'kernel thread id (as in /proc/PID/task/TID)' },
     },
@@ -397,7 +384,7 @@ export const EVENTS = {
     level: 'warn',
     doc: 'a thread could not set its nice value (lowering it needs CAP_SYS_NICE); it runs on at the one it has',
     fields: {
-      thread: { type: ['vrrp', 'checker'], doc: 'the VRRP (main) thread or the checker worker' },
+      thread,
       nice: { type: 'integer', doc: 'the nice value asked for' },
       error: errorCode,
     },

@@ -58,10 +58,7 @@ export interface CheckSeries {
 }
 
 /** The per-check families, in registry order (checks_total's text is followed by the histogram's). */
-export const CHECK_SERIES_METRICS = [
-  `${PREFIX}checks_total`,
-  `${PREFIX}check_duration_seconds`,
-] as const;
+const CHECK_SERIES_METRICS = [`${PREFIX}checks_total`, `${PREFIX}check_duration_seconds`] as const;
 
 function checkRunValues(series: CheckSeries | undefined): Array<MetricValue<string>> {
   const values: Array<MetricValue<string>> = [];

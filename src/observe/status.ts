@@ -80,7 +80,7 @@ export interface StatusHeader {
 export class StatusBoard {
   private readonly instances = new Map<string, InstanceStatus>();
   private readonly virtualServers = new Map<string, VirtualServerStatus>();
-  /** The real servers of each virtual server by name: every check result looks one up. */
+  /** The real servers of each virtual server by name: every verdict and checker change looks one up. */
   private readonly realServersByName = new Map<string, Map<string, RealServerStatus>>();
   private readonly startedAt: string;
   private configLoadedAt: string;

@@ -35,7 +35,8 @@ import type {
   VrrpSpec,
 } from './spec.js';
 
-const ms = (seconds: number) => Math.round(seconds * 1000);
+/** Seconds (as the config writes them) in whole milliseconds. */
+export const ms = (seconds: number) => Math.round(seconds * 1000);
 
 function command(c: ScriptCommand): CommandSpec {
   return commandSpec(c.command, c.argv);

@@ -5,7 +5,7 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { Announcer } from '../net/announce.js';
 import { Rtnetlink } from '../netlink/rtnetlink.js';
 import type { Observer } from '../observe/observer.js';
-import { vrrpSpecFromConfig } from './from-config.js';
+import { ms, vrrpSpecFromConfig } from './from-config.js';
 import { LinkAnnouncer, type AnnouncePacing } from './link-announcer.js';
 import {
   startVrrp,
@@ -41,8 +41,8 @@ export interface RunVrrpOptions {
 /** vrrp_garp_interval / vrrp_gna_interval (seconds in the config) as the announcer's pacing. */
 function pacingOf(config: KeepalivedConfig): AnnouncePacing {
   return {
-    garpIntervalMs: Math.round(config.globalDefs.vrrpGarpInterval * 1000),
-    gnaIntervalMs: Math.round(config.globalDefs.vrrpGnaInterval * 1000),
+    garpIntervalMs: ms(config.globalDefs.vrrpGarpInterval),
+    gnaIntervalMs: ms(config.globalDefs.vrrpGnaInterval),
   };
 }
 

@@ -8,6 +8,7 @@ import { KtsError } from '../errors.js';
 import { VrrpSocket, type ReceivedAdvert, type SocketDropReason } from '../net/vrrp-socket.js';
 import type { AdvertChannel } from './instance.js';
 import type { Family, VrrpAdvert } from './packet.js';
+import { noDevice } from './vip-addresses.js';
 
 export class SocketSlot implements AdvertChannel {
   private sock: VrrpSocket | undefined;
@@ -38,7 +39,7 @@ export class SocketSlot implements AdvertChannel {
         onDrop: (reason, source) => this.onDrop(reason, source),
       });
     } catch (err) {
-      if ((err as { code?: unknown }).code === 'ENODEV') return false;
+      if (noDevice(err)) return false;
       throw err;
     }
     try {

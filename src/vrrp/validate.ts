@@ -30,18 +30,17 @@ export function advertDropReason(
       return 'auth';
   }
   if (spec.unicastPeers.length > 0) {
-    const peer = spec.unicastPeers.find((p) => canonical(p.address) === canonical(source));
+    const from = canonical(source);
+    const peer = spec.unicastPeers.find((p) => canonical(p.address) === from);
     if (!peer) return 'peer';
     if (ttl < (peer.minTtl ?? 0) || ttl > (peer.maxTtl ?? 255)) return 'ttl';
   }
   // keepalived drops adverts whose address list differs from ours (unless skip_check_adv_addr).
-  const ours = new Set(spec.vips.map((v) => canonical(v.address)));
-  if (
-    spec.checkAdvertAddresses &&
-    advert.priority !== 0 &&
-    (advert.addresses.length !== ours.size || !advert.addresses.every((a) => ours.has(a)))
-  ) {
-    return 'addresses';
+  if (spec.checkAdvertAddresses && advert.priority !== 0) {
+    const ours = new Set(spec.vips.map((v) => canonical(v.address)));
+    if (advert.addresses.length !== ours.size || !advert.addresses.every((a) => ours.has(a))) {
+      return 'addresses';
+    }
   }
   return undefined;
 }

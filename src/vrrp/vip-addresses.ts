@@ -44,31 +44,41 @@ export function addressSpecOf(vip: VipSpec, ifindex: number): AddressSpec {
   return spec;
 }
 
-const hasCode = (err: unknown, code: string) => err instanceof NetlinkError && err.code === code;
-
 /** The interface does not exist (if_nametoindex or the kernel said ENODEV). */
 export const noDevice = (err: unknown) => (err as { code?: unknown }).code === 'ENODEV';
+
+/**
+ * Runs `op`; `alreadySo` (the errno meaning there is nothing to do) resolves false instead of
+ * throwing. When `deleting`, the interface being gone counts as "already removed": the kernel
+ * dropped the address or route with it.
+ */
+export async function changed(
+  op: () => Promise<void>,
+  alreadySo: string,
+  deleting = false,
+): Promise<boolean> {
+  try {
+    await op();
+    return true;
+  } catch (err) {
+    if (err instanceof NetlinkError && err.code === alreadySo) return false;
+    if (deleting && noDevice(err)) return false;
+    throw err;
+  }
+}
 
 export class NetlinkAddressManager implements AddressManager {
   constructor(private readonly rt: Rtnetlink) {}
 
-  async add(vip: VipSpec): Promise<boolean> {
-    try {
-      await this.rt.addAddress(addressSpecOf(vip, ifNameToIndex(vip.dev)));
-      return true;
-    } catch (err) {
-      if (hasCode(err, 'EEXIST')) return false;
-      throw err;
-    }
+  add(vip: VipSpec): Promise<boolean> {
+    return changed(() => this.rt.addAddress(addressSpecOf(vip, ifNameToIndex(vip.dev))), 'EEXIST');
   }
 
-  async del(vip: VipSpec): Promise<boolean> {
-    try {
-      await this.rt.deleteAddress(addressSpecOf(vip, ifNameToIndex(vip.dev)));
-      return true;
-    } catch (err) {
-      if (hasCode(err, 'EADDRNOTAVAIL') || noDevice(err)) return false;
-      throw err;
-    }
+  del(vip: VipSpec): Promise<boolean> {
+    return changed(
+      () => this.rt.deleteAddress(addressSpecOf(vip, ifNameToIndex(vip.dev))),
+      'EADDRNOTAVAIL',
+      true,
+    );
   }
 }

@@ -28,18 +28,14 @@ import {
   RT_SCOPE_NOWHERE,
   RT_SCOPE_SITE,
   RT_SCOPE_UNIVERSE,
+  RT_TABLE_DEFAULT,
   RT_TABLE_LOCAL,
   RT_TABLE_MAIN,
-} from '../netlink/constants.js';
-import { NetlinkError } from '../netlink/errors.js';
-import {
-  RT_TABLE_DEFAULT,
   RTPROT_KERNEL,
-  type RouteSpec,
-  type RuleSpec,
-} from '../netlink/route.js';
+} from '../netlink/constants.js';
+import type { RouteSpec, RuleSpec } from '../netlink/route.js';
 import type { Rtnetlink } from '../netlink/rtnetlink.js';
-import { noDevice } from './vip-addresses.js';
+import { changed } from './vip-addresses.js';
 
 /** A route as the runtime holds it: interfaces by name, resolved to indexes when installed. */
 export interface VirtualRouteSpec {
@@ -289,26 +285,6 @@ export function routeSpecOf(v: VirtualRouteSpec, ifindexOf: (dev: string) => num
     });
   }
   return spec;
-}
-
-/**
- * Runs `op`; `alreadySo` (the errno meaning there is nothing to do) resolves false instead of
- * throwing. A route's interface being gone counts as "already removed": the kernel dropped the
- * route with it.
- */
-async function changed(
-  op: () => Promise<void>,
-  alreadySo: string,
-  deleting = false,
-): Promise<boolean> {
-  try {
-    await op();
-    return true;
-  } catch (err) {
-    if (err instanceof NetlinkError && err.code === alreadySo) return false;
-    if (deleting && noDevice(err)) return false;
-    throw err;
-  }
 }
 
 export class NetlinkRouteManager implements RouteManager {

@@ -86,23 +86,26 @@ async function startableSides(opts: RunOptions, observer: Observer): Promise<Sub
       opts.ipvs === 'dry-run' ? new DryRunBackend() : new KernelBackend(await IpvsClient.open());
     const ipvs = new IpvsSide(observer, backend);
     // The checker worker writes its own log lines: same destination, level and format.
-    const workerLog = {
-      destination: opts.logFile,
-      level: opts.logDetail ? 'debug' : 'info',
-      format: opts.logFormat,
-    } as const;
-    subsystems.push(new CheckSide(observer, (v) => ipvs.verdict(v), { workerLog }), ipvs);
+    subsystems.push(
+      new CheckSide(observer, (v) => ipvs.verdict(v), { workerLog: logOptions(opts) }),
+      ipvs,
+    );
   }
   return subsystems;
 }
 
-/** Runs the daemon; resolves with the process exit status once it has stopped. */
-export async function runDaemon(opts: RunOptions): Promise<number> {
-  const log = createLogger({
+/** Where and how the daemon's lines go: the main thread's and the checker worker's alike. */
+function logOptions(opts: RunOptions) {
+  return {
     destination: opts.logFile,
     level: opts.logDetail ? 'debug' : 'info',
     format: opts.logFormat,
-  });
+  } as const;
+}
+
+/** Runs the daemon; resolves with the process exit status once it has stopped. */
+export async function runDaemon(opts: RunOptions): Promise<number> {
+  const log = createLogger(logOptions(opts));
   const metrics = new Metrics({ processMetrics: true });
   const header: StatusHeader = {
     version: opts.version,

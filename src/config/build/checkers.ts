@@ -313,18 +313,9 @@ const HTTP_TABLE: KeywordTable<HttpTarget> = new Map<string, KeywordSpec<HttpTar
       t.virtualhost = stringArg(ctx, s);
     }),
   ],
-  ...(['fast_recovery', 'enable_sni', 'tls_compliant'] as const).map(
-    (k): [string, KeywordSpec<HttpTarget>] => [
-      k,
-      line<HttpTarget>((s, t, ctx) => {
-        const v = flagArg(ctx, s);
-        if (v === undefined) return;
-        if (k === 'fast_recovery') t.fastRecovery = v;
-        else if (k === 'enable_sni') t.enableSni = v;
-        else t.tlsCompliant = v;
-      }),
-    ],
-  ),
+  ['fast_recovery', field<HttpTarget, 'fastRecovery'>('fastRecovery', flagArg)],
+  ['enable_sni', field<HttpTarget, 'enableSni'>('enableSni', flagArg)],
+  ['tls_compliant', field<HttpTarget, 'tlsCompliant'>('tlsCompliant', flagArg)],
   ['sni_name', line<HttpTarget>(() => undefined)],
 ]);
 HTTP_TABLE.set('nb_get_retry', deprecated('retry', HTTP_TABLE.get('retry')!));
