@@ -46,6 +46,7 @@ export interface IpAddress {
   noTrack: boolean;
   /** `preferred_lft N|forever`: seconds, or 'forever'. */
   preferredLft?: number | 'forever';
+  /** static_ipaddress only: a track_group defined above it (follows `dev`, else the default). */
   trackGroup?: string;
   pos: SourcePos;
 }
@@ -77,8 +78,12 @@ export interface Route {
   nexthops: Array<{ via?: string; dev?: string; weight?: number; onlink: boolean }>;
   /** Further `ip route` attributes (mtu, advmss, realms, ...) as written, keyword → value. */
   options: Record<string, string>;
-  /** virtual_routes only: removal by someone else does not fault the instance. */
+  /**
+   * Removal by someone else does not fault the instance: `no_track`, or no `dev` (keepalived
+   * cannot watch the route then, and says so).
+   */
   noTrack: boolean;
+  /** static_routes only: a track_group defined above it; needs `dev`. */
   trackGroup?: string;
   pos: SourcePos;
 }
@@ -106,6 +111,7 @@ export interface Rule {
   /** Further `ip rule` attributes (realms, uidrange, sport, ...) as written. */
   options: Record<string, string>;
   noTrack: boolean;
+  /** static_rules only: a track_group defined above it; needs `iif` (or `dev`). */
   trackGroup?: string;
   pos: SourcePos;
 }
@@ -262,8 +268,11 @@ export interface TrackProcess {
   /** Minimum / maximum number of matching processes for "up" (default 1 / unlimited). */
   quorum: number;
   quorumMax?: number;
-  /** Seconds to wait before acting on a process going away / appearing. */
-  delay?: number;
+  /**
+   * Seconds to wait before acting on a process going away / appearing (0.000001..3600). `delay`
+   * sets both, `terminate_delay` / `fork_delay` one each, applied in order: the last one wins, as
+   * vrrp_parser.c vrrp_tprocess_delay_general does. Absent = act at once.
+   */
   terminateDelay?: number;
   forkDelay?: number;
   fullCommand: boolean;
@@ -365,12 +374,26 @@ export interface VrrpAuthentication {
   pos: SourcePos;
 }
 
+/** `use_vmac [NAME] [MAC]` (keepalived 2.2.7 reads two words, in either order). */
 export interface UseVmac {
   /** macvlan interface name; default `vrrp.<VRID>` (IPv4) / `vrrp6.<VRID>`. */
   name?: string;
-  /** Base interface when different from the instance interface. */
-  interface?: string;
+  /**
+   * MAC of the macvlan, lower case; default the VRRP virtual MAC 00:00:5e:00:01|02:<VRID>. Five
+   * octets (`02:00:00:00:10`) mean "these, then the VRID".
+   */
   mac?: string;
+  pos: SourcePos;
+}
+
+/** `use_ipvlan [NAME] [ADDR[/LEN]] [bridge|private|vepa]`: an ipvlan (L2) interface for the VIPs. */
+export interface UseIpvlan {
+  /** ipvlan interface name; default `vrrp.<VRID>` (IPv4) / `vrrp6.<VRID>`. */
+  name?: string;
+  /** Address put on the ipvlan; also the advert source unless unicast_src_ip / mcast_src_ip. */
+  address?: { address: string; prefixLength: number; family: Family };
+  /** IPVLAN_F_* mode flag; default bridge. */
+  mode: 'bridge' | 'private' | 'vepa';
   pos: SourcePos;
 }
 
@@ -386,7 +409,11 @@ export interface GarpSettings {
   /** After receiving a lower-priority advert as MASTER; absent = same as master values. */
   lowerPrioDelay?: number;
   lowerPrioRepeat?: number;
-  /** Pacing per interface (from the globals). */
+  /**
+   * Pacing on the instance's interface (seconds, 0 = none): the `garp_group` naming that interface
+   * when there is one (an interval it does not set is 0 there), else `vrrp_garp_interval` /
+   * `vrrp_gna_interval` (vrrp_if.c set_default_garp_delay).
+   */
   interval: number;
   gnaInterval: number;
   /** Only one GARP, no second burst (`vrrp_min_garp`). */
@@ -448,6 +475,7 @@ export interface VrrpInstance {
   higherPrioSendAdvert: boolean;
   ownerIgnoreAdverts: boolean;
   useVmac?: UseVmac;
+  useIpvlan?: UseIpvlan;
   /** Send adverts from the base interface rather than the VMAC. */
   vmacXmitBase: boolean;
   /** strict RFC mode, from `strict_mode` or global `vrrp_strict`. */
@@ -459,8 +487,70 @@ export interface VrrpInstance {
   vrf?: string;
   /** The sync group this instance belongs to, if any (set by validateConfig, not the builder). */
   syncGroup?: string;
-  /** Niche keywords (auth_hmac, use_ipvlan, ...) accepted and recorded but not acted on. */
+  /** Niche keywords (auth_hmac, garp_extra_if, ...) accepted and recorded but not acted on. */
   unmodelled: UnmodelledSetting[];
+  pos: SourcePos;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Root blocks about interfaces and static entries (vrrp_parser.c)
+
+/** `garp_group { ... }`: GARP / NA pacing for the interfaces it names, instead of the globals. */
+export interface GarpGroup {
+  /**
+   * keepalived's aggregation group number, which its messages name: 1, 2, ... in order for groups
+   * with a non-empty `interfaces` block, 0 for the others.
+   */
+  number: number;
+  /** Seconds between GARPs on one interface (0..2147.483647); absent = not paced. */
+  garpInterval?: number;
+  /** Seconds between unsolicited NAs on one interface; absent = not paced. */
+  gnaInterval?: number;
+  /** From `interface IF` lines and `interfaces { ... }` blocks; an interface is in one group only. */
+  interfaces: Array<{ name: string; pos: SourcePos }>;
+  pos: SourcePos;
+}
+
+/**
+ * GARP / NA pacing on interface `ifname`, in seconds: its garp_group's (an interval the group does
+ * not set is 0 there), else the globals (vrrp_if.c set_default_garp_delay).
+ */
+export function interfaceGarpPacing(
+  garpGroups: readonly GarpGroup[],
+  globals: Pick<GlobalDefs, 'vrrpGarpInterval' | 'vrrpGnaInterval'>,
+  ifname: string,
+): { garpInterval: number; gnaInterval: number } {
+  const group = garpGroups.find((g) => g.interfaces.some((i) => i.name === ifname));
+  if (group) return { garpInterval: group.garpInterval ?? 0, gnaInterval: group.gnaInterval ?? 0 };
+  return { garpInterval: globals.vrrpGarpInterval, gnaInterval: globals.vrrpGnaInterval };
+}
+
+/**
+ * `track_group NAME { group { VI ... } }`: the VRRP instances that go to FAULT while the interface
+ * of a static address, route or rule naming this group (`track_group NAME`) is down.
+ */
+export interface TrackGroup {
+  name: string;
+  /** Instance names, in order (unknown ones are dropped by validateConfig, with a warning). */
+  members: string[];
+  pos: SourcePos;
+}
+
+/** One line of `linkbeat_interfaces { IF [MII|ETHTOOL|IOCTL] }`: poll the link state. */
+export interface LinkbeatInterface {
+  name: string;
+  /** How to poll; absent = keepalived tries MII, then ETHTOOL, then IOCTL. */
+  method?: 'MII' | 'ETHTOOL' | 'IOCTL';
+  pos: SourcePos;
+}
+
+/** One line of `interface_up_down_delays { IF DOWN [UP] }`: debounce link changes. */
+export interface InterfaceUpDownDelay {
+  name: string;
+  /** Seconds a link must stay down before it counts as down (0..255). */
+  downDelay: number;
+  /** Seconds a link must stay up before it counts as up (0..255, default 0). */
+  upDelay: number;
   pos: SourcePos;
 }
 
@@ -740,6 +830,12 @@ export interface KeepalivedConfig {
   staticAddresses: IpAddress[];
   staticRoutes: Route[];
   staticRules: Rule[];
+  garpGroups: GarpGroup[];
+  trackGroups: TrackGroup[];
+  /** At most one entry per interface: a later line for the same interface replaces it. */
+  linkbeatInterfaces: LinkbeatInterface[];
+  /** At most one entry per interface: a later line for the same interface replaces it. */
+  interfaceUpDownDelays: InterfaceUpDownDelay[];
   virtualServerGroups: VirtualServerGroup[];
   virtualServers: VirtualServer[];
   ssl?: SslContext;

@@ -218,8 +218,11 @@ export function validateConfig(input: KeepalivedConfig, env: ValidationEnv): Val
   });
 
   checkDuplicateVrids(f, config);
+  checkVirtualInterfaceNames(f, config, env);
   checkLvsReferences(f, config);
+  resolveTrackGroups(f, config);
   checkInterfaces(f, config, env);
+  reportNotActedOn(f, config);
 
   // Script security (vrrp.c check_vrrp_script_security, check_data.c check_check_script_security).
   if (!g.enableScriptSecurity) {
@@ -347,6 +350,129 @@ function dropIgnoredWeights(
   return { interfaces, scripts, files, processes: t.processes, bfds };
 }
 
+/** The kind of interface use_vmac / use_ipvlan create, as keepalived names it when refusing. */
+const VIRTUAL_INTERFACE_KIND = { useVmac: 'a private macvlan', useIpvlan: 'an l2 ipvlan' } as const;
+
+/**
+ * A use_vmac / use_ipvlan interface name belongs to one instance and must not name an interface
+ * the host already has (keepalived accepts an existing one of its own kind, which -t on a host
+ * without keepalived running does not meet). A refused name leaves the default, vrrp.VRID.
+ */
+function checkVirtualInterfaceNames(
+  f: BuildContext,
+  config: KeepalivedConfig,
+  env: ValidationEnv,
+): void {
+  const owner = new Map<string, string>();
+  const present = new Set(env.listInterfaces() ?? []);
+  config.vrrpInstances = config.vrrpInstances.map((inst) => {
+    let out = inst;
+    for (const key of ['useVmac', 'useIpvlan'] as const) {
+      const v = out[key];
+      if (v?.name === undefined) continue;
+      const other = owner.get(v.name);
+      if (other !== undefined)
+        f.error(
+          v.pos,
+          'duplicate-name',
+          `(${inst.name}) VRRP instance ${other} is already using ${v.name} - ignoring name`,
+        );
+      else if (present.has(v.name))
+        f.error(
+          v.pos,
+          'interface-exists',
+          `(${inst.name}) interface ${v.name} already exists and is not ${VIRTUAL_INTERFACE_KIND[key]}; ignoring ${key === 'useVmac' ? 'vmac' : 'ipvlan'} if_name`,
+        );
+      else {
+        owner.set(v.name, inst.name);
+        continue;
+      }
+      const { name: _refused, ...unnamed } = v;
+      out = { ...out, [key]: unnamed };
+    }
+    return out;
+  });
+}
+
+/**
+ * track_group members must be instances; a group left with none is removed, and the static
+ * entries naming it are not tracked. keepalived says this as its VRRP process starts
+ * (vrrp_static_track.c static_track_group_init), not under -t: warnings here.
+ */
+function resolveTrackGroups(f: BuildContext, config: KeepalivedConfig): void {
+  const instances = new Set(config.vrrpInstances.map((i) => i.name));
+  const kept = new Set<string>();
+  config.trackGroups = config.trackGroups.flatMap((tg) => {
+    if (tg.members.length === 0) {
+      f.warn(tg.pos, 'empty-group', `Static track group ${tg.name} has no virtual router(s)`);
+    } else {
+      const members = tg.members.filter((m) => {
+        if (instances.has(m)) return true;
+        f.warn(
+          tg.pos,
+          'unknown-reference',
+          `vrrp instance ${m} specified in track group ${tg.name} doesn't exist - ignoring`,
+          didYouMean(m, instances),
+        );
+        return false;
+      });
+      if (members.length > 0) {
+        kept.add(tg.name);
+        return [{ ...tg, members }];
+      }
+      f.warn(tg.pos, 'empty-group', `Static track group ${tg.name} has no VRRP instance(s)`);
+    }
+    f.warn(tg.pos, 'empty-group', `Static track group ${tg.name} init fails - removing`);
+    return [];
+  });
+  const tracked = <T extends { trackGroup?: string; noTrack: boolean; pos: SourcePos }>(
+    entries: T[],
+    what: string,
+  ): T[] =>
+    entries.map((e) => {
+      if (e.trackGroup === undefined) return e;
+      if (e.noTrack)
+        f.warn(
+          e.pos,
+          'track-group-no-track',
+          `Static ${what} has both track_group and no_track set - not tracking`,
+        );
+      else if (kept.has(e.trackGroup)) return e;
+      const { trackGroup: _untracked, ...rest } = e;
+      return rest as T;
+    });
+  config.staticAddresses = tracked(config.staticAddresses, 'address');
+  config.staticRoutes = tracked(config.staticRoutes, 'route');
+  config.staticRules = tracked(config.staticRules, 'rule');
+}
+
+/**
+ * What keepalived-ts reads into the model but does not act on: one warning per feature, so the
+ * daemon's config.loaded event says it at start, and `-t` shows it.
+ */
+function reportNotActedOn(f: BuildContext, config: KeepalivedConfig): void {
+  const say = (pos: SourcePos | undefined, what: string, consequence: string) =>
+    f.warn(pos, 'not-acted-on', `${what} is not acted on by keepalived-ts: ${consequence}`);
+  const [linkbeat] = config.linkbeatInterfaces;
+  if (linkbeat)
+    say(linkbeat.pos, 'linkbeat_interfaces', 'link state comes from rtnetlink events only');
+  const [delay] = config.interfaceUpDownDelays;
+  if (delay) say(delay.pos, 'interface_up_down_delays', 'link changes take effect at once');
+  const tracked = [...config.staticAddresses, ...config.staticRoutes, ...config.staticRules].find(
+    (e) => e.trackGroup !== undefined,
+  );
+  if (tracked)
+    say(tracked.pos, 'track_group', 'static addresses, routes and rules do not fault instances');
+  for (const [key, keyword, consequence] of [
+    ['useVmac', 'use_vmac', 'VIPs go on the interface itself and adverts carry its MAC'],
+    ['useIpvlan', 'use_ipvlan', 'VIPs go on the interface itself'],
+  ] as const) {
+    const users = config.vrrpInstances.filter((i) => i[key] !== undefined);
+    if (users.length > 0)
+      say(users[0][key]?.pos, `${keyword} (${users.map((i) => i.name).join(', ')})`, consequence);
+  }
+}
+
 /** Two multicast instances may not share a VRID on one interface and family (vrrp.c). */
 function checkDuplicateVrids(f: BuildContext, config: KeepalivedConfig): void {
   const seen = new Map<string, VrrpInstance>();
@@ -442,7 +568,11 @@ function checkLvsReferences(f: BuildContext, config: KeepalivedConfig): void {
   }
 }
 
-/** keepalived refuses (exit 5) a config naming interfaces the host does not have. */
+/**
+ * keepalived refuses (exit 5) a config naming interfaces the host does not have. Entries of
+ * garp_group, linkbeat_interfaces and interface_up_down_delays for a missing interface are
+ * dropped, as keepalived skips them.
+ */
 function checkInterfaces(f: BuildContext, config: KeepalivedConfig, env: ValidationEnv): void {
   // With dynamic_interfaces keepalived accepts any interface name ("will use if created").
   if (config.globalDefs.dynamicInterfaces) return;
@@ -450,11 +580,29 @@ function checkInterfaces(f: BuildContext, config: KeepalivedConfig, env: Validat
   if (!listed) return;
   const present = new Set(listed);
   let missing = false;
-  const require = (name: string | undefined, pos: SourcePos, message: string) => {
-    if (name === undefined || present.has(name)) return;
-    missing = true;
+  const exists = (name: string, pos: SourcePos, message: string): boolean => {
+    if (present.has(name)) return true;
     f.error(pos, 'interface-missing', message, didYouMean(name, present));
+    return false;
   };
+  const require = (name: string | undefined, pos: SourcePos, message: string) => {
+    if (name === undefined || exists(name, pos, message)) return;
+    missing = true;
+  };
+  config.garpGroups = config.garpGroups.map((g) => {
+    const interfaces = g.interfaces.filter((i) =>
+      exists(i.name, i.pos, `WARNING - interface ${i.name} specified for garp_group doesn't exist`),
+    );
+    if (interfaces.length === g.interfaces.length) return g;
+    missing = true;
+    return { ...g, interfaces };
+  });
+  config.linkbeatInterfaces = config.linkbeatInterfaces.filter((l) =>
+    exists(l.name, l.pos, `unknown interface ${l.name} specified for linkbeat interface`),
+  );
+  config.interfaceUpDownDelays = config.interfaceUpDownDelays.filter((d) =>
+    exists(d.name, d.pos, `unknown interface ${d.name} specified for up/down delay`),
+  );
   for (const inst of config.vrrpInstances) {
     require(inst.interface, inst.pos, `WARNING - interface ${inst.interface} for vrrp_instance ${inst.name} doesn't exist`);
     for (const t of inst.tracking.interfaces) {

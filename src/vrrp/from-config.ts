@@ -1,20 +1,22 @@
 // Maps the typed configuration model (src/config/model.ts) to the VRRP runtime's own narrow spec
 // (spec.ts), applying the keepalived rules that matter at run time: v2 whole-second intervals,
 // lower-priority GARP defaults, weighted trackers of sync-group members ignored unless
-// sync_group_tracking_weight, vrrp_min_garp.
-import type {
-  IpAddress,
-  KeepalivedConfig,
-  ScriptCommand,
-  TrackFile,
-  TrackInterface,
-  TrackProcess,
-  TrackRef,
-  VrrpInstance,
-  VrrpNotify,
-  VrrpScript,
-  VrrpSyncGroup,
+// sync_group_tracking_weight, vrrp_min_garp, garp_group pacing per interface.
+import {
+  type IpAddress,
+  type KeepalivedConfig,
+  type ScriptCommand,
+  type TrackFile,
+  type TrackInterface,
+  type TrackProcess,
+  type TrackRef,
+  type VrrpInstance,
+  type VrrpNotify,
+  type VrrpScript,
+  type VrrpSyncGroup,
+  interfaceGarpPacing,
 } from '../config/model.js';
+import type { AnnouncePacing } from './link-announcer.js';
 import { VRRP_PRIO_OWNER } from './packet.js';
 import { commandSpec } from './command.js';
 import {
@@ -162,12 +164,24 @@ function trackProcessSpec(p: TrackProcess): TrackProcessSpec {
     fullCommand: p.fullCommand || p.params.length > 0,
     // quorum_max 0 means "up while none runs" (vrrp_parser.c sets quorum 0 with it).
     quorum: p.quorumMax === 0 ? 0 : p.quorum,
-    forkDelayMs: ms(p.forkDelay ?? p.delay ?? 0),
-    terminateDelayMs: ms(p.terminateDelay ?? p.delay ?? 0),
+    forkDelayMs: ms(p.forkDelay ?? 0),
+    terminateDelayMs: ms(p.terminateDelay ?? 0),
   };
   if (p.paramMatch !== undefined) spec.paramMatch = p.paramMatch;
   if (p.quorumMax !== undefined) spec.quorumMax = p.quorumMax;
   return spec;
+}
+
+/**
+ * GARP / NA pacing of each interface, for the link announcer: the interface's garp_group, else
+ * vrrp_garp_interval / vrrp_gna_interval. keepalived paces per interface (vrrp_arp.c keeps the next
+ * send time on the interface), so the VIPs of several instances on one link share it.
+ */
+export function garpPacingOf(cfg: KeepalivedConfig): (dev: string) => AnnouncePacing {
+  return (dev) => {
+    const p = interfaceGarpPacing(cfg.garpGroups, cfg.globalDefs, dev);
+    return { garpIntervalMs: ms(p.garpInterval), gnaIntervalMs: ms(p.gnaInterval) };
+  };
 }
 
 /** Advertisement interval in centiseconds: v2 carries whole seconds (at least 1). */

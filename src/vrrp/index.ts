@@ -5,8 +5,8 @@ import type { KeepalivedConfig } from '../config/model.js';
 import { Announcer } from '../net/announce.js';
 import { Rtnetlink } from '../netlink/rtnetlink.js';
 import type { Observer } from '../observe/observer.js';
-import { ms, vrrpSpecFromConfig } from './from-config.js';
-import { LinkAnnouncer, type AnnouncePacing } from './link-announcer.js';
+import { garpPacingOf, vrrpSpecFromConfig } from './from-config.js';
+import { LinkAnnouncer } from './link-announcer.js';
 import {
   startVrrp,
   type InstanceStatus,
@@ -26,8 +26,8 @@ export interface VrrpRuntime {
   /**
    * Apply a reloaded configuration in place (SIGHUP): surviving instances keep their state, a
    * MASTER re-advertises and moves only the VIPs that changed; removed instances stop, new ones
-   * start. An instance whose VRID, interface, family or version changed is restarted. A new
-   * vrrp_garp_interval / vrrp_gna_interval paces the next GARP / NA burst.
+   * start. An instance whose VRID, interface, family or version changed is restarted. New
+   * garp_group / vrrp_garp_interval / vrrp_gna_interval pacing applies to the next GARP / NA burst.
    */
   reload(config: KeepalivedConfig): Promise<void>;
   /** Masters send priority 0; VIPs removed unless `releaseVips` is false (-V); STOP notified. */
@@ -36,14 +36,6 @@ export interface VrrpRuntime {
 
 export interface RunVrrpOptions {
   observer: Observer;
-}
-
-/** vrrp_garp_interval / vrrp_gna_interval (seconds in the config) as the announcer's pacing. */
-function pacingOf(config: KeepalivedConfig): AnnouncePacing {
-  return {
-    garpIntervalMs: ms(config.globalDefs.vrrpGarpInterval),
-    gnaIntervalMs: ms(config.globalDefs.vrrpGnaInterval),
-  };
 }
 
 /** Link state over rtnetlink: RTM_NEWLINK / RTM_DELLINK events and a lookup at start. */
@@ -73,7 +65,7 @@ export async function runVrrp(
 ): Promise<VrrpRuntime> {
   const rt = Rtnetlink.open();
   const frames = Announcer.open();
-  const announcer = new LinkAnnouncer(frames, rt, pacingOf(config));
+  const announcer = new LinkAnnouncer(frames, rt, garpPacingOf(config));
   let runtime: VrrpSpecRuntime;
   try {
     runtime = await startVrrp(vrrpSpecFromConfig(config, systemRouteNames()), {
@@ -92,7 +84,7 @@ export async function runVrrp(
     status: () => runtime.status(),
     reload: (next) => {
       const spec = vrrpSpecFromConfig(next, systemRouteNames());
-      announcer.setPacing(pacingOf(next));
+      announcer.setPacing(garpPacingOf(next));
       return runtime.reload(spec);
     },
     stop: async (stopOpts) => {

@@ -1,7 +1,8 @@
 // Gratuitous ARP / unsolicited NA bursts for VIPs, from the MAC of the interface each VIP lives
 // on (looked up at send time: an interface can be re-created with another MAC while we run).
-// keepalived's vrrp_garp_interval / vrrp_gna_interval pace the frames on one interface (switches
-// that rate-limit ARP drop back-to-back bursts); at 0 (the default) a burst goes out at once.
+// keepalived's garp_group, else vrrp_garp_interval / vrrp_gna_interval, pace the frames on one
+// interface (switches that rate-limit ARP drop back-to-back bursts); at 0 (the default) a burst
+// goes out at once.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Announcer } from '../net/announce.js';
 import type { Rtnetlink } from '../netlink/rtnetlink.js';
@@ -15,16 +16,19 @@ export interface AnnouncePacing {
   gnaIntervalMs: number;
 }
 
+/** The pacing of each interface, by name. */
+export type PacingOf = (dev: string) => AnnouncePacing;
+
 export class LinkAnnouncer implements VipAnnouncer {
   constructor(
     private readonly frames: Announcer,
     private readonly rt: Rtnetlink,
-    private pacing: AnnouncePacing,
+    private pacingOf: PacingOf,
   ) {}
 
   /** Pacing from a reloaded configuration; a burst under way finishes at the old one. */
-  setPacing(pacing: AnnouncePacing): void {
-    this.pacing = pacing;
+  setPacing(pacingOf: PacingOf): void {
+    this.pacingOf = pacingOf;
   }
 
   async announce(vips: readonly VipSpec[], count: number): Promise<void> {
@@ -35,7 +39,7 @@ export class LinkAnnouncer implements VipAnnouncer {
 
   private async burst(dev: string, vips: VipSpec[], count: number): Promise<void> {
     const link = await this.rt.getLink(dev);
-    const { garpIntervalMs, gnaIntervalMs } = this.pacing;
+    const { garpIntervalMs, gnaIntervalMs } = this.pacingOf(dev);
     if (garpIntervalMs === 0 && gnaIntervalMs === 0) {
       const addresses = vips.map((v) => v.address);
       for (let i = 0; i < count; i++) this.frames.announce(link.ifindex, link.mac, addresses);

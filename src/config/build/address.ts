@@ -43,6 +43,33 @@ function parseDestination(text: string, family: Family | undefined): Prefix | un
 const IPV6_SCOPES = new Set(['site', 'link', 'host', 'nowhere', 'global']);
 
 /**
+ * The track groups a static_* line may name: those defined above it, as keepalived looks the name
+ * up while it reads the line. Absent for VIPs and virtual routes / rules, where keepalived does not
+ * know the `track_group` word.
+ */
+export type TrackGroupNames = ReadonlySet<string>;
+
+/**
+ * `track_group NAME` on a static line: the group when it is defined (above), else an error. A
+ * second `track_group` after one that resolved is reported and ignored.
+ */
+function readTrackGroup(
+  ctx: BuildContext,
+  w: Word | undefined,
+  current: string | undefined,
+  groups: TrackGroupNames,
+): string | undefined {
+  if (!w) return current;
+  if (current !== undefined) {
+    ctx.error(w.pos, 'duplicate-keyword', `track_group ${w.text} is a duplicate`);
+    return current;
+  }
+  if (groups.has(w.text)) return w.text;
+  ctx.error(w.pos, 'unknown-reference', `track_group ${w.text} not found`);
+  return undefined;
+}
+
+/**
  * One address line: `ADDR[/len] [dev IF] [brd X] [scope S] [label L] [peer P] [home] [-nodad] ...`
  * Returns undefined (after an error) when the address itself is bad, as keepalived skips it.
  */
@@ -50,6 +77,7 @@ export function buildIpAddress(
   ctx: BuildContext,
   s: Statement,
   what: string,
+  trackGroups?: TrackGroupNames,
 ): IpAddress | undefined {
   const words = [s.keyword, ...s.args];
   const prefix = parsePrefix(words[0].text);
@@ -77,7 +105,12 @@ export function buildIpAddress(
     const w = words[i];
     const value = (): Word | undefined => {
       const v = words[i + 1];
-      if (!v) ctx.error(w.pos, 'missing-parameter', `${what}: '${w.text}' needs a value`);
+      if (!v)
+        ctx.error(
+          w.pos,
+          'missing-parameter',
+          `${what}: No ${w.text} parameter specified for ${words[0].text}`,
+        );
       i++;
       return v;
     };
@@ -130,8 +163,12 @@ export function buildIpAddress(
         break;
       }
       case 'track_group': {
-        const v = value();
-        if (v) addr.trackGroup = v.text;
+        if (!trackGroups) {
+          unknownAddressOption(ctx, w, what);
+          break;
+        }
+        const group = readTrackGroup(ctx, value(), addr.trackGroup, trackGroups);
+        if (group !== undefined) addr.trackGroup = group;
         break;
       }
       case 'home':
@@ -153,10 +190,14 @@ export function buildIpAddress(
         addr.noTrack = true;
         break;
       default:
-        ctx.error(w.pos, 'unknown-option', `${what}: unknown option '${w.text}' - ignoring`);
+        unknownAddressOption(ctx, w, what);
     }
   }
   return addr;
+}
+
+function unknownAddressOption(ctx: BuildContext, w: Word, what: string): void {
+  ctx.error(w.pos, 'unknown-option', `${what}: unknown option '${w.text}' - ignoring`);
 }
 
 /** Route words that take one value and are kept as written in `options`. */
@@ -189,11 +230,18 @@ const ROUTE_FLAG_OPTIONS = new Set(['lock', 'append', 'prepend']);
 const ROUTE_TYPES = new Set(['unicast', 'blackhole', 'unreachable', 'prohibit', 'throw']);
 
 /** One `ip route`-style line. */
-export function buildRoute(ctx: BuildContext, s: Statement, what: string): Route | undefined {
+export function buildRoute(
+  ctx: BuildContext,
+  s: Statement,
+  what: string,
+  trackGroups?: TrackGroupNames,
+): Route | undefined {
   const words = [s.keyword, ...s.args];
   let family: Family | undefined;
   let type: Route['type'] = 'unicast';
   let to: Prefix | undefined;
+  /** The destination as written, which keepalived's messages quote. */
+  let toText = '';
   const route: Omit<Route, 'to' | 'family' | 'type'> = {
     onlink: false,
     nexthops: [],
@@ -230,6 +278,7 @@ export function buildRoute(ctx: BuildContext, s: Statement, what: string): Route
         const v = next();
         if (!v) break;
         to = parseDestination(v.text, family);
+        toText = v.text;
         if (!to) bad(v, `invalid destination '${v.text}'`);
         break;
       }
@@ -277,9 +326,15 @@ export function buildRoute(ctx: BuildContext, s: Statement, what: string): Route
       case 'no_track':
         route.noTrack = true;
         break;
-      case 'track_group':
-        route.trackGroup = next()?.text;
+      case 'track_group': {
+        if (!trackGroups) {
+          bad(w, `unknown route option '${w.text}'`);
+          break;
+        }
+        const group = readTrackGroup(ctx, next(), route.trackGroup, trackGroups);
+        if (group !== undefined) route.trackGroup = group;
         break;
+      }
       case 'or': {
         // Old multipath form `via A or B`: both gateways become nexthops.
         ctx.warn(
@@ -318,6 +373,7 @@ export function buildRoute(ctx: BuildContext, s: Statement, what: string): Route
         else if (!to) {
           // A leading destination without `to`, as in `ip route add 10.0.0.0/8 via ...`.
           to = parseDestination(w.text, family);
+          toText = w.text;
           if (!to) bad(w, `invalid destination '${w.text}'`);
         } else bad(w, `unknown route option '${w.text}'`);
     }
@@ -326,7 +382,37 @@ export function buildRoute(ctx: BuildContext, s: Statement, what: string): Route
     ctx.error(s.pos, 'invalid-route', `${what}: no destination specified - skipping`);
     return undefined;
   }
+  untrackedWithoutInterface(ctx, s, route, toText);
+  if (route.trackGroup !== undefined && route.dev === undefined) {
+    ctx.error(
+      s.pos,
+      'track-group-without-interface',
+      'Static route cannot have track group if no oif specified',
+    );
+    delete route.trackGroup;
+  }
   return { type, to, family: family ?? to.family, ...route };
+}
+
+/**
+ * keepalived watches a route it has not been told `no_track` for, to fault the instance when
+ * someone removes it; without its interface it cannot, and stops tracking it (vrrp_iproute.c).
+ * keepalived counts that as a config error (`-t` exits 5) yet runs; here it is a warning, as an
+ * error would stop the daemon from starting on a config keepalived runs.
+ */
+function untrackedWithoutInterface(
+  ctx: BuildContext,
+  s: Statement,
+  route: Pick<Route, 'dev' | 'noTrack'>,
+  toText: string,
+): void {
+  if (route.noTrack || route.dev !== undefined) return;
+  ctx.warn(
+    s.pos,
+    'route-untracked',
+    `Warning - cannot track route ${toText} with no interface specified, not tracking`,
+  );
+  route.noTrack = true;
 }
 
 const RULE_VALUE_OPTIONS = new Set([
@@ -355,6 +441,7 @@ export function buildRule(
   s: Statement,
   what: string,
   nextPreference: () => number,
+  trackGroups?: TrackGroupNames,
 ): Rule | undefined {
   const words = [s.keyword, ...s.args];
   const rule: Omit<Rule, 'preference' | 'preferenceAssigned' | 'family'> = {
@@ -365,6 +452,10 @@ export function buildRule(
   let family: Family | undefined;
   let preference: number | undefined;
   let valid = true;
+  const unknownRuleOption = (w: Word) => {
+    ctx.error(w.pos, 'invalid-rule', `${what}: unknown rule option '${w.text}'`);
+    valid = false;
+  };
   const invalidAddress = (w: Word, direction: 'from' | 'to') => {
     ctx.error(w.pos, 'invalid-address', `VRRP parsed invalid IP ${w.text}. skipping IP...`);
     ctx.error(w.pos, 'invalid-rule', `Invalid rule ${direction} address ${w.text}`);
@@ -408,6 +499,7 @@ export function buildRule(
         preference = readInt(ctx, next(), 0, 0xffffffff);
         break;
       case 'iif':
+      case 'dev':
         rule.iif = next()?.text;
         break;
       case 'oif':
@@ -439,20 +531,31 @@ export function buildRule(
       case 'no_track':
         rule.noTrack = true;
         break;
-      case 'track_group':
-        rule.trackGroup = next()?.text;
+      case 'track_group': {
+        if (!trackGroups) {
+          unknownRuleOption(w);
+          break;
+        }
+        const group = readTrackGroup(ctx, next(), rule.trackGroup, trackGroups);
+        if (group !== undefined) rule.trackGroup = group;
         break;
+      }
       default:
         if (RULE_VALUE_OPTIONS.has(w.text)) {
           const v = next();
           if (v) rule.options[w.text] = v.text;
-        } else {
-          ctx.error(w.pos, 'invalid-rule', `${what}: unknown rule option '${w.text}'`);
-          valid = false;
-        }
+        } else unknownRuleOption(w);
     }
   }
   if (!valid) return undefined;
+  if (rule.trackGroup !== undefined && rule.iif === undefined) {
+    ctx.error(
+      s.pos,
+      'track-group-without-interface',
+      'Static rule cannot have track_group if dev/iif not specified',
+    );
+    delete rule.trackGroup;
+  }
   if (preference === undefined) {
     const assigned = nextPreference();
     ctx.warn(

@@ -3,7 +3,7 @@
 // are checked by validate.ts.
 import type { ConfigTree, Statement } from '../ast.js';
 import type { Diagnostic } from '../diagnostic.js';
-import type { KeepalivedConfig, VirtualServerGroup } from '../model.js';
+import { type KeepalivedConfig, type VirtualServerGroup, interfaceGarpPacing } from '../model.js';
 import { FIRST_ASSIGNED_RULE_PREFERENCE } from './address.js';
 import {
   BuildContext,
@@ -21,14 +21,19 @@ import { buildBfdInstance } from './bfd.js';
 import { buildGlobalDefs, defaultGlobalDefs } from './global.js';
 import { buildSsl, buildVirtualServer, buildVirtualServerGroup } from './virtual-server.js';
 import {
+  buildGarpGroup,
+  buildInterfaceUpDownDelays,
+  buildLinkbeatInterfaces,
   buildStaticAddresses,
   buildStaticRoutes,
   buildStaticRules,
   buildSyncGroup,
   buildTrackFile,
+  buildTrackGroup,
   buildTrackProcess,
   buildVrrpInstance,
   buildVrrpScript,
+  valueBlock,
 } from './vrrp.js';
 
 export interface BuildResult {
@@ -53,6 +58,22 @@ function claimName(r: RootState, what: string, name: string): boolean {
   if (taken.has(name)) return false;
   taken.add(name);
   return true;
+}
+
+const TRACK_GROUP = 'track_group';
+
+/** The track_group names defined so far: static lines may name only these. */
+function trackGroupNames(r: RootState): ReadonlySet<string> {
+  return r.names.get(TRACK_GROUP) ?? new Set();
+}
+
+/** Adds per-interface entries; a later entry for the same interface replaces the earlier one. */
+function replaceByName<T extends { name: string }>(list: T[], entries: T[]): void {
+  for (const e of entries) {
+    const i = list.findIndex((x) => x.name === e.name);
+    if (i >= 0) list.splice(i, 1);
+    list.push(e);
+  }
 }
 
 function named<T extends { name: string }>(
@@ -104,19 +125,58 @@ const ROOT_KEYWORDS: KeywordTable<RootState> = new Map<string, KeywordSpec<RootS
   ],
   [
     'static_ipaddress',
-    block<RootState>(
-      (s, r, ctx) => void r.config.staticAddresses.push(...buildStaticAddresses(ctx, s)),
+    valueBlock<RootState>(
+      (s, r, ctx) =>
+        void r.config.staticAddresses.push(...buildStaticAddresses(ctx, s, trackGroupNames(r))),
     ),
   ],
   [
     'static_routes',
-    block<RootState>((s, r, ctx) => void r.config.staticRoutes.push(...buildStaticRoutes(ctx, s))),
+    valueBlock<RootState>(
+      (s, r, ctx) =>
+        void r.config.staticRoutes.push(...buildStaticRoutes(ctx, s, trackGroupNames(r))),
+    ),
   ],
   [
     'static_rules',
-    block<RootState>(
+    valueBlock<RootState>(
       (s, r, ctx) =>
-        void r.config.staticRules.push(...buildStaticRules(ctx, s, r.nextRulePreference)),
+        void r.config.staticRules.push(
+          ...buildStaticRules(ctx, s, r.nextRulePreference, trackGroupNames(r)),
+        ),
+    ),
+  ],
+  [
+    TRACK_GROUP,
+    block<RootState>((s, r, ctx) => {
+      const group = buildTrackGroup(ctx, s);
+      if (!group) return;
+      if (!claimName(r, TRACK_GROUP, group.name)) {
+        ctx.error(s.args[0].pos, 'duplicate-name', `track_group ${group.name} already defined`);
+        return;
+      }
+      r.config.trackGroups.push(group);
+    }),
+  ],
+  [
+    'garp_group',
+    block<RootState>((s, r, ctx) => {
+      const group = buildGarpGroup(ctx, s, r.config.garpGroups);
+      if (group) r.config.garpGroups.push(group);
+    }),
+  ],
+  [
+    'linkbeat_interfaces',
+    valueBlock<RootState>(
+      (s, r, ctx) =>
+        void replaceByName(r.config.linkbeatInterfaces, buildLinkbeatInterfaces(ctx, s)),
+    ),
+  ],
+  [
+    'interface_up_down_delays',
+    valueBlock<RootState>(
+      (s, r, ctx) =>
+        void replaceByName(r.config.interfaceUpDownDelays, buildInterfaceUpDownDelays(ctx, s)),
     ),
   ],
   [
@@ -147,10 +207,6 @@ const ROOT_KEYWORDS: KeywordTable<RootState> = new Map<string, KeywordSpec<RootS
     }),
   ],
   ...[
-    'garp_group',
-    'linkbeat_interfaces',
-    'track_group',
-    'interface_up_down_delays',
     'net_namespace_ipvs',
     'namespace_with_ipsets',
     'use_pid_dir',
@@ -187,6 +243,10 @@ export function buildConfig(tree: ConfigTree, opts: BuildOptions): BuildResult {
       staticAddresses: [],
       staticRoutes: [],
       staticRules: [],
+      garpGroups: [],
+      trackGroups: [],
+      linkbeatInterfaces: [],
+      interfaceUpDownDelays: [],
       virtualServerGroups: [],
       virtualServers: [],
       unmodelled: [],
@@ -202,6 +262,13 @@ export function buildConfig(tree: ConfigTree, opts: BuildOptions): BuildResult {
   }
   applyBlock(ctx, tree.statements, ROOT_KEYWORDS, state);
   const { config } = state;
+  // garp_group pacing belongs to an interface wherever the group is written.
+  for (const inst of config.vrrpInstances) {
+    if (inst.interface === undefined) continue;
+    const pacing = interfaceGarpPacing(config.garpGroups, config.globalDefs, inst.interface);
+    inst.garp.interval = pacing.garpInterval;
+    inst.garp.gnaInterval = pacing.gnaInterval;
+  }
   const groups = new Map<string, VirtualServerGroup>(
     config.virtualServerGroups.map((g) => [g.name, g]),
   );

@@ -4,24 +4,38 @@
 // accepts the referenced block anywhere in the file.
 import type { SourcePos, Statement, Word } from '../ast.js';
 import type {
+  GarpGroup,
   GlobalDefs,
+  InterfaceUpDownDelay,
   IpAddress,
+  LinkbeatInterface,
   Route,
   Rule,
   TrackFile,
+  TrackGroup,
   TrackInterface,
   TrackProcess,
   TrackRef,
   Tracking,
   UnicastPeer,
+  UseIpvlan,
+  UseVmac,
   VrrpInstance,
   VrrpNotify,
   VrrpScript,
   VrrpSyncGroup,
 } from '../model.js';
-import { buildIpAddress, buildRoute, buildRule, parseIp } from './address.js';
+import {
+  type TrackGroupNames,
+  buildIpAddress,
+  buildRoute,
+  buildRule,
+  parseIp,
+  parsePrefix,
+} from './address.js';
 import {
   type BuildContext,
+  type Handler,
   type KeywordSpec,
   type KeywordTable,
   MAX_TIMER_SECONDS,
@@ -29,6 +43,7 @@ import {
   arg,
   block,
   blockWords,
+  children,
   choiceArg,
   deprecated,
   field,
@@ -37,12 +52,30 @@ import {
   intArg,
   line,
   readInt,
+  readSeconds,
   recorded,
   registerBlock,
   secondsArg,
   stringArg,
 } from './context.js';
 import { buildScript } from './script.js';
+
+/**
+ * A block of value lines (keepalived's alloc_value_block): nothing may follow the keyword but the
+ * `{`; keepalived reports the first other word and reads the block anyway.
+ */
+export function valueBlock<T>(handle: Handler<T>): KeywordSpec<T> {
+  return block<T>((s, t, ctx) => {
+    const [extra] = s.args;
+    if (extra)
+      ctx.error(
+        extra.pos,
+        'extra-parameters',
+        `Block ${s.keyword.text} has extra parameters ${extra.text} ...`,
+      );
+    handle(s, t, ctx);
+  });
+}
 
 /** Largest tracker weight; ±254 is accepted by keepalived but clamped with an error. */
 const MAX_TRACK_WEIGHT = 253;
@@ -131,18 +164,21 @@ function trackingKeywords<T extends HasTracking>(): Array<[string, KeywordSpec<T
   return [
     [
       'track_interface',
-      block<T>((s, t, ctx) => t.tracking.interfaces.push(...trackInterfaces(ctx, s, t.name))),
+      valueBlock<T>((s, t, ctx) => t.tracking.interfaces.push(...trackInterfaces(ctx, s, t.name))),
     ],
     [
       'track_script',
-      block<T>((s, t, ctx) => t.tracking.scripts.push(...trackRefs(ctx, s, t.name))),
+      valueBlock<T>((s, t, ctx) => t.tracking.scripts.push(...trackRefs(ctx, s, t.name))),
     ],
-    ['track_file', block<T>((s, t, ctx) => t.tracking.files.push(...trackRefs(ctx, s, t.name)))],
+    [
+      'track_file',
+      valueBlock<T>((s, t, ctx) => t.tracking.files.push(...trackRefs(ctx, s, t.name))),
+    ],
     [
       'track_process',
-      block<T>((s, t, ctx) => t.tracking.processes.push(...trackRefs(ctx, s, t.name))),
+      valueBlock<T>((s, t, ctx) => t.tracking.processes.push(...trackRefs(ctx, s, t.name))),
     ],
-    ['track_bfd', block<T>((s, t, ctx) => t.tracking.bfds.push(...trackRefs(ctx, s, t.name)))],
+    ['track_bfd', valueBlock<T>((s, t, ctx) => t.tracking.bfds.push(...trackRefs(ctx, s, t.name)))],
   ];
 }
 
@@ -320,10 +356,29 @@ export function buildTrackFile(ctx: BuildContext, s: Statement): TrackFile | und
 
 type ProcessDraft = Omit<TrackProcess, 'process'> & { process?: string };
 
-function processDelay(field: 'delay' | 'terminateDelay' | 'forkDelay'): KeywordSpec<ProcessDraft> {
+/** The longest process delay keepalived accepts (vrrp_parser.c: 3600 * TIMER_HZ). */
+const MAX_PROCESS_DELAY = 3600;
+
+/**
+ * `delay` sets both delays, `terminate_delay` / `fork_delay` one each; each line overwrites what
+ * earlier ones set, so the last one wins.
+ */
+function processDelay(
+  sets: ReadonlyArray<'terminateDelay' | 'forkDelay'>,
+): KeywordSpec<ProcessDraft> {
   return line<ProcessDraft>((s, d, ctx) => {
-    const v = secondsArg(ctx, s, 0.000001, MAX_TIMER_SECONDS);
-    if (v !== undefined) d[field] = v;
+    const v = secondsArg(ctx, s, 0.000001, MAX_PROCESS_DELAY);
+    if (v === undefined) {
+      const w = s.args[0];
+      if (w)
+        ctx.error(
+          w.pos,
+          'invalid-value',
+          `${s.keyword.text} (${w.text}) for vrrp_track_process ${d.name} must be between [0.000001..${MAX_PROCESS_DELAY}] inclusive. Ignoring...`,
+        );
+      return;
+    }
+    for (const field of sets) d[field] = v;
   });
 }
 
@@ -354,9 +409,9 @@ const TRACK_PROCESS_KEYWORDS: KeywordTable<ProcessDraft> = new Map([
   ],
   ['quorum', field('quorum', (ctx, s) => intArg(ctx, s, 1, 0xffffffff))],
   ['quorum_max', field('quorumMax', (ctx, s) => intArg(ctx, s, 0, 0xffffffff))],
-  ['delay', processDelay('delay')],
-  ['terminate_delay', processDelay('terminateDelay')],
-  ['fork_delay', processDelay('forkDelay')],
+  ['delay', processDelay(['terminateDelay', 'forkDelay'])],
+  ['terminate_delay', processDelay(['terminateDelay'])],
+  ['fork_delay', processDelay(['forkDelay'])],
   [
     'full_command',
     line<ProcessDraft>((_s, d) => {
@@ -515,7 +570,7 @@ function garpValue(field: keyof VrrpInstance['garp'], min: number, max: number):
 }
 
 function addressList(field: 'virtualIpaddresses' | 'virtualIpaddressesExcluded'): KeywordSpec<I> {
-  return block<I>((s, d, ctx) => {
+  return valueBlock<I>((s, d, ctx) => {
     // Both lists, as keys, so a block of thousands of addresses is not scanned quadratically.
     const keyOf = (a: IpAddress): string =>
       `${a.address}/${a.prefixLength}${a.dev === undefined ? '' : ` dev ${a.dev}`}`;
@@ -553,6 +608,128 @@ function parsedAddress(
       `(${owner}) ${what} '${w.text}' is not a valid address - ignoring`,
     );
   return ip?.address;
+}
+
+/** IFNAMSIZ (linux/if.h): interface names are shorter than this. */
+const IFNAMSIZ = 16;
+
+/** keepalived's dev_name_valid: a name the kernel would take for a new interface. */
+function validDevName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    name.length < IFNAMSIZ &&
+    name !== '.' &&
+    name !== '..' &&
+    !/[/:\s]/.test(name)
+  );
+}
+
+/** The RFC 5798 virtual router MACs 00:00:5e:00:01:XX (IPv4) and 00:00:5e:00:02:XX (IPv6). */
+const VRRP_MAC_PREFIX = [0x00, 0x00, 0x5e, 0x00];
+
+/**
+ * A use_vmac MAC as keepalived reads it: six octets, or five (the VRID completes it), each one or
+ * two hex digits. Returns the octets, or a reason it is refused.
+ */
+function vmacOctets(text: string): number[] | 'invalid' {
+  const parts = text.replace(/:$/, '').split(':');
+  if (parts.length !== 5 && parts.length !== 6) return 'invalid';
+  if (!parts.every((p) => /^[0-9a-fA-F]{1,2}$/.test(p))) return 'invalid';
+  return parts.map((p) => parseInt(p, 16));
+}
+
+/** `use_vmac [NAME] [MAC]`: a word with ':' is the MAC; a second use_vmac adds to the first. */
+function buildUseVmac(ctx: BuildContext, s: Statement, earlier: UseVmac | undefined): UseVmac {
+  const vmac: UseVmac = earlier ?? { pos: s.pos };
+  // keepalived reads two words; limitArgs warns about the rest.
+  for (const w of s.args.slice(0, 2)) {
+    if (!w.text.includes(':')) {
+      if (vmac.name !== undefined)
+        ctx.error(w.pos, 'duplicate-keyword', 'VMAC interface name already specified');
+      else if (!validDevName(w.text))
+        ctx.error(
+          w.pos,
+          'invalid-value',
+          `VMAC interface name '${w.text}' too long or invalid characters - ignoring`,
+        );
+      else vmac.name = w.text;
+      continue;
+    }
+    if (vmac.mac !== undefined) {
+      ctx.error(w.pos, 'duplicate-keyword', 'VMAC interface address already specified');
+      continue;
+    }
+    if (!/^[0-9a-fA-F:]+$/.test(w.text)) {
+      ctx.error(w.pos, 'invalid-value', `VMAC invalid MAC address ${w.text}`);
+      continue;
+    }
+    const octets = vmacOctets(w.text);
+    if (octets === 'invalid')
+      ctx.error(w.pos, 'invalid-value', `VMAC invalid MAC address ${w.text} - ignored`);
+    else if (octets[0] & 0x01)
+      ctx.error(w.pos, 'invalid-value', `VMAC MAC address is multicast ${w.text} - ignoring`);
+    else if (
+      VRRP_MAC_PREFIX.every((o, i) => octets[i] === o) &&
+      (octets[4] === 1 || octets[4] === 2)
+    )
+      ctx.error(
+        w.pos,
+        'invalid-value',
+        `VMAC MAC address not allowed to be RFC5798 address (${w.text}) - ignoring`,
+      );
+    else vmac.mac = octets.map((o) => o.toString(16).padStart(2, '0')).join(':');
+  }
+  return vmac;
+}
+
+const IPVLAN_MODES = new Set<UseIpvlan['mode']>(['bridge', 'private', 'vepa']);
+
+/** `use_ipvlan [NAME] [ADDR[/LEN]] [bridge|private|vepa]`, words in any order; only once. */
+function useIpvlan(ctx: BuildContext, s: Statement, d: InstanceDraft): void {
+  if (d.useIpvlan) {
+    ctx.error(s.keyword.pos, 'duplicate-keyword', `(${d.name}) use_ipvlan already specified`);
+    return;
+  }
+  const ipvlan: UseIpvlan = { mode: 'bridge', pos: s.pos };
+  let modeGiven = false;
+  for (const w of s.args) {
+    if (IPVLAN_MODES.has(w.text as UseIpvlan['mode'])) {
+      if (modeGiven)
+        ctx.error(
+          w.pos,
+          'duplicate-keyword',
+          `(${d.name}) ipvlan type already specified - ignoring '${w.text}'`,
+        );
+      else ipvlan.mode = w.text as UseIpvlan['mode'];
+      modeGiven = true;
+      continue;
+    }
+    const prefix = parsePrefix(w.text);
+    if (prefix) {
+      if (ipvlan.address)
+        ctx.error(
+          w.pos,
+          'duplicate-keyword',
+          `(${d.name}) ipvlan address already specified - ignoring '${w.text}'`,
+        );
+      else ipvlan.address = prefix;
+      continue;
+    }
+    if (ipvlan.name !== undefined)
+      ctx.error(
+        w.pos,
+        'duplicate-keyword',
+        `(${d.name}) IPVLAN interface already specified - ignoring '${w.text}'`,
+      );
+    else if (w.text.length >= IFNAMSIZ)
+      ctx.error(
+        w.pos,
+        'invalid-value',
+        `(${d.name}) IPVLAN interface name '${w.text}' too long - ignoring`,
+      );
+    else ipvlan.name = w.text;
+  }
+  d.useIpvlan = ipvlan;
 }
 
 interface AuthDraft {
@@ -660,7 +837,7 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
   ['no_virtual_ipaddress', instanceFlag('noVirtualIpaddress', true)],
   [
     'virtual_routes',
-    block<I>((s, d, ctx) => {
+    valueBlock<I>((s, d, ctx) => {
       for (const e of s.block?.statements ?? []) {
         const r = buildRoute(ctx, e, `(${d.name}) virtual_routes`);
         if (r) d.virtualRoutes.push(r);
@@ -669,7 +846,7 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
   ],
   [
     'virtual_rules',
-    block<I>((s, d, ctx) => {
+    valueBlock<I>((s, d, ctx) => {
       for (const e of s.block?.statements ?? []) {
         const r = buildRule(ctx, e, `(${d.name}) virtual_rules`, d.nextRulePreference);
         if (r) d.virtualRules.push(r);
@@ -696,7 +873,7 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
   ],
   [
     'unicast_peer',
-    block<I>((s, d, ctx) => {
+    valueBlock<I>((s, d, ctx) => {
       const entries = s.block?.statements ?? [];
       if (entries.length === 0) {
         ctx.warn(
@@ -770,19 +947,8 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
   ['lower_prio_no_advert', instanceFlag('lowerPrioNoAdvert')],
   ['higher_prio_send_advert', instanceFlag('higherPrioSendAdvert')],
   ['owner_ignore_adverts', instanceFlag('ownerIgnoreAdverts')],
-  [
-    'use_vmac',
-    line<I>((s, d, ctx) => {
-      const vmac: NonNullable<I['useVmac']> = { pos: s.pos };
-      for (const w of s.args) {
-        if (/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(w.text)) vmac.mac = w.text.toLowerCase();
-        else if (vmac.name === undefined) vmac.name = w.text;
-        else if (vmac.interface === undefined) vmac.interface = w.text;
-        else ctx.error(w.pos, 'unknown-option', `(${d.name}) unknown use_vmac option ${w.text}`);
-      }
-      d.useVmac = vmac;
-    }),
-  ],
+  ['use_vmac', line<I>((s, d, ctx) => void (d.useVmac = buildUseVmac(ctx, s, d.useVmac)))],
+  ['use_ipvlan', line<I>((s, d, ctx) => useIpvlan(ctx, s, d))],
   ['vmac_xmit_base', instanceFlag('vmacXmitBase', true)],
   ['strict_mode', instanceFlag('strictMode')],
   ['skip_check_adv_addr', instanceFlag('skipCheckAdvAddr')],
@@ -790,7 +956,6 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
   ['v3_checksum_as_v2', instanceFlag('v3ChecksumAsV2')],
   ...[
     'use_vmac_addr',
-    'use_ipvlan',
     'old_unicast_checksum',
     'kernel_rx_buf_size',
     'debug',
@@ -821,6 +986,7 @@ limitArgs(INSTANCE_KEYWORDS, {
   garp_master_refresh_repeat: 1,
   down_timer_adverts: 1,
   dont_track_primary: 0,
+  use_vmac: 2,
 });
 limitArgs(SCRIPT_KEYWORDS, {
   interval: 1,
@@ -854,13 +1020,18 @@ INSTANCE_KEYWORDS.set(
     line<I>(() => undefined),
   ),
 );
-INSTANCE_KEYWORDS.set(
-  'linkbeat_use_polling',
-  deprecated(
-    'linkbeat_interfaces',
-    recorded<I>((d) => d.unmodelled),
-  ),
-);
+// keepalived still polls the instance's interface, but counts the keyword as a config error.
+INSTANCE_KEYWORDS.set('linkbeat_use_polling', {
+  shape: 'line',
+  handle: (s, d, ctx) => {
+    ctx.error(
+      s.keyword.pos,
+      'deprecated-keyword',
+      `(${d.name}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`,
+    );
+    recorded<I>((draft) => draft.unmodelled).handle(s, d, ctx);
+  },
+});
 INSTANCE_KEYWORDS.set(
   'lvs_sync_daemon_interface',
   deprecated(
@@ -1037,6 +1208,32 @@ function finishInstance(
     }
     ctx.warn(end, 'no-vips', `(${d.name}) No VIP specified; at least one is sensible`);
   }
+  if (d.interface === undefined && d.unicastPeers.length > 0 && (d.useVmac || d.useIpvlan)) {
+    ctx.error(
+      end,
+      'vmac-without-interface',
+      `(${d.name}): Cannot use VMAC/ipvlan with unicast and no interface - clearing use_vmac`,
+    );
+    delete d.useVmac;
+    delete d.useIpvlan;
+  }
+  const ipvlan = d.useIpvlan;
+  if (ipvlan?.address && vips.length > 0 && ipvlan.address.family !== family) {
+    ctx.error(
+      ipvlan.pos,
+      'mixed-family',
+      `(${d.name}) ipvlan address[${ipvlan.address.address}] MUST match vrrp instance family !!! Skipping...`,
+    );
+    delete ipvlan.address;
+  }
+  if (ipvlan && family === 4 && !ipvlan.address) {
+    // The ipvlan has no address of its own to send IPv4 adverts from (vrrp.c).
+    ctx.error(
+      ipvlan.pos,
+      'ipvlan-without-address',
+      `(${d.name}) IPv4 ipvlan requires a source ip address to be configured. setting instance to fault state`,
+    );
+  }
   if (d.interface === undefined && d.unicastPeers.length === 0) {
     d.interface = g.defaultInterface;
   }
@@ -1095,22 +1292,220 @@ function strictChecks(ctx: BuildContext, d: InstanceDraft, end: SourcePos): void
 // ---------------------------------------------------------------------------------------------
 // static_ipaddress / static_routes / static_rules
 
-export function buildStaticAddresses(ctx: BuildContext, s: Statement): IpAddress[] {
+// `trackGroups`: the track_group names defined so far (a static line may name only those).
+
+export function buildStaticAddresses(
+  ctx: BuildContext,
+  s: Statement,
+  trackGroups: TrackGroupNames,
+): IpAddress[] {
   return (s.block?.statements ?? []).flatMap(
-    (e) => buildIpAddress(ctx, e, 'static_ipaddress') ?? [],
+    (e) => buildIpAddress(ctx, e, 'static_ipaddress', trackGroups) ?? [],
   );
 }
 
-export function buildStaticRoutes(ctx: BuildContext, s: Statement): Route[] {
-  return (s.block?.statements ?? []).flatMap((e) => buildRoute(ctx, e, 'static_routes') ?? []);
+export function buildStaticRoutes(
+  ctx: BuildContext,
+  s: Statement,
+  trackGroups: TrackGroupNames,
+): Route[] {
+  return (s.block?.statements ?? []).flatMap(
+    (e) => buildRoute(ctx, e, 'static_routes', trackGroups) ?? [],
+  );
 }
 
 export function buildStaticRules(
   ctx: BuildContext,
   s: Statement,
   nextPreference: () => number,
+  trackGroups: TrackGroupNames,
 ): Rule[] {
   return (s.block?.statements ?? []).flatMap(
-    (e) => buildRule(ctx, e, 'static_rules', nextPreference) ?? [],
+    (e) => buildRule(ctx, e, 'static_rules', nextPreference, trackGroups) ?? [],
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// track_group
+
+const TRACK_GROUP_KEYWORDS: KeywordTable<TrackGroup> = new Map([
+  [
+    'group',
+    block<TrackGroup>((s, g, ctx) => {
+      // keepalived's wording, which says "sync group" here too.
+      if (g.members.length > 0) {
+        ctx.error(
+          s.keyword.pos,
+          'duplicate-keyword',
+          `Group list already specified for sync group ${g.name}`,
+        );
+        return;
+      }
+      g.members.push(...blockWords(s.block).map((w) => w.text));
+      if (g.members.length === 0)
+        ctx.error(
+          s.block?.close ?? s.pos,
+          'empty-group',
+          `Warning - track group ${g.name} has empty group block`,
+        );
+    }),
+  ],
+]);
+registerBlock('track_group', TRACK_GROUP_KEYWORDS.keys());
+
+/** `track_group NAME { group { VI ... } }`: exactly one name, else the block is skipped. */
+export function buildTrackGroup(ctx: BuildContext, s: Statement): TrackGroup | undefined {
+  if (s.args.length !== 1) {
+    ctx.error(s.keyword.pos, 'missing-name', 'track_group must have a name - skipping');
+    return undefined;
+  }
+  const g: TrackGroup = { name: s.args[0].text, members: [], pos: s.pos };
+  applyBlock(ctx, children(s), TRACK_GROUP_KEYWORDS, g);
+  return g;
+}
+
+// ---------------------------------------------------------------------------------------------
+// garp_group
+
+/** A garp_group while its block is read, with the groups before it (for numbers and overlaps). */
+interface GarpGroupDraft {
+  group: GarpGroup;
+  earlier: readonly GarpGroup[];
+}
+
+/** garp_interval / gna_interval: 0..INT_MAX microseconds. */
+const MAX_GARP_GROUP_INTERVAL = 2147.483647;
+
+function garpGroupInterval(field: 'garpInterval' | 'gnaInterval'): KeywordSpec<GarpGroupDraft> {
+  return line<GarpGroupDraft>((s, d, ctx) => {
+    const v = secondsArg(ctx, s, 0, MAX_GARP_GROUP_INTERVAL);
+    if (v !== undefined) d.group[field] = v;
+    else if (s.args[0])
+      ctx.error(
+        s.args[0].pos,
+        'invalid-value',
+        `garp_group ${s.keyword.text} '${s.args[0].text}' invalid`,
+      );
+  });
+}
+
+/** Adds an interface to the group unless an earlier line or group has it. */
+function addGarpInterface(ctx: BuildContext, d: GarpGroupDraft, w: Word): void {
+  const taken = [...d.earlier, d.group].some((g) => g.interfaces.some((i) => i.name === w.text));
+  if (taken) {
+    ctx.error(
+      w.pos,
+      'duplicate-interface',
+      `garp_group already specified for ${w.text} - ignoring`,
+    );
+    return;
+  }
+  d.group.interfaces.push({ name: w.text, pos: w.pos });
+}
+
+const GARP_GROUP_KEYWORDS: KeywordTable<GarpGroupDraft> = new Map([
+  ['garp_interval', garpGroupInterval('garpInterval')],
+  ['gna_interval', garpGroupInterval('gnaInterval')],
+  [
+    'interface',
+    line<GarpGroupDraft>((s, d, ctx) => {
+      const w = arg(ctx, s);
+      if (w) addGarpInterface(ctx, d, w);
+    }),
+  ],
+  [
+    'interfaces',
+    block<GarpGroupDraft>((s, d, ctx) => {
+      const words = blockWords(s.block);
+      if (words.length === 0) {
+        ctx.error(
+          s.block?.close ?? s.pos,
+          'empty-group',
+          'Warning - empty garp_group interfaces block',
+        );
+        return;
+      }
+      // keepalived numbers the groups that have an interfaces block, in order.
+      d.group.number = 1 + d.earlier.filter((g) => g.number > 0).length;
+      for (const w of words) addGarpInterface(ctx, d, w);
+    }),
+  ],
+]);
+registerBlock('garp_group', GARP_GROUP_KEYWORDS.keys());
+
+/**
+ * `garp_group { garp_interval; gna_interval; interface IF | interfaces { ... } }`. A group that
+ * sets neither interval is removed, as keepalived does.
+ */
+export function buildGarpGroup(
+  ctx: BuildContext,
+  s: Statement,
+  earlier: readonly GarpGroup[],
+): GarpGroup | undefined {
+  const d: GarpGroupDraft = { group: { number: 0, interfaces: [], pos: s.pos }, earlier };
+  applyBlock(ctx, children(s), GARP_GROUP_KEYWORDS, d);
+  const { group } = d;
+  if (group.garpInterval === undefined && group.gnaInterval === undefined) {
+    ctx.error(
+      s.block?.close ?? s.pos,
+      'garp-group-no-delay',
+      `garp group ${group.number} does not have any delay set - removing`,
+    );
+    return undefined;
+  }
+  return group;
+}
+
+// ---------------------------------------------------------------------------------------------
+// linkbeat_interfaces, interface_up_down_delays
+
+const LINKBEAT_METHODS = new Set<string>(['MII', 'ETHTOOL', 'IOCTL']);
+
+/** `linkbeat_interfaces { IF [MII|ETHTOOL|IOCTL] }`: one interface per line. */
+export function buildLinkbeatInterfaces(ctx: BuildContext, s: Statement): LinkbeatInterface[] {
+  return children(s).map((e) => {
+    const entry: LinkbeatInterface = { name: e.keyword.text, pos: e.pos };
+    const [method] = e.args;
+    if (method && LINKBEAT_METHODS.has(method.text))
+      entry.method = method.text as NonNullable<LinkbeatInterface['method']>;
+    // keepalived names the second word whatever is wrong (a bad method or a third word).
+    if (method && (!entry.method || e.args.length > 1))
+      ctx.error(
+        method.pos,
+        'invalid-value',
+        `extra characters ${method.text} in linkbeat interface`,
+      );
+    return entry;
+  });
+}
+
+/** The longest up / down delay (255 s). */
+const MAX_UP_DOWN_DELAY = 255;
+
+/** `interface_up_down_delays { IF DOWN [UP] }`: seconds; a line without delays is skipped. */
+export function buildInterfaceUpDownDelays(
+  ctx: BuildContext,
+  s: Statement,
+): InterfaceUpDownDelay[] {
+  return children(s).flatMap((e) => {
+    const name = e.keyword.text;
+    const [down, up] = e.args;
+    if (!down) {
+      ctx.warn(e.pos, 'missing-parameter', `No timeouts specified for ${name} up/down delays`);
+      return [];
+    }
+    if (e.args.length > 2)
+      ctx.warn(e.args[2].pos, 'extra-parameters', `Too many parameters for ${name} up/down delays`);
+    const downDelay = readSeconds(ctx, down, 0, MAX_UP_DOWN_DELAY);
+    if (downDelay === undefined) {
+      ctx.warn(down.pos, 'invalid-value', `Invalid down delay ${down.text} for ${name}`);
+      return [];
+    }
+    const upDelay = up ? readSeconds(ctx, up, 0, MAX_UP_DOWN_DELAY) : 0;
+    if (upDelay === undefined) {
+      ctx.warn(up.pos, 'invalid-value', `Invalid up delay ${up.text} for ${name}`);
+      return [];
+    }
+    return [{ name, downDelay, upDelay, pos: e.pos }];
+  });
 }

@@ -73,14 +73,17 @@ test(
   'a burst is paced by the GARP interval, and a new pacing applies to the next burst',
   { skip },
   async (t) => {
-    const announcer = new LinkAnnouncer(frames, rt, { garpIntervalMs: 0, gnaIntervalMs: 0 });
+    const announcer = new LinkAnnouncer(frames, rt, () => ({
+      garpIntervalMs: 0,
+      gnaIntervalMs: 0,
+    }));
     const unpaced = await burstSpan(announcer, 5);
     assert.ok(unpaced < 40, `unpaced burst spans ${unpaced.toFixed(1)} ms`);
-    announcer.setPacing({ garpIntervalMs: 50, gnaIntervalMs: 0 });
+    announcer.setPacing(() => ({ garpIntervalMs: 50, gnaIntervalMs: 0 }));
     // 4 gaps of 50 ms when sent; arrival times on this event loop jitter by a few ms.
     const paced = await burstSpan(announcer, 5);
     assert.ok(paced >= 180, `paced burst spans ${paced.toFixed(1)} ms`);
-    announcer.setPacing({ garpIntervalMs: 0, gnaIntervalMs: 50 });
+    announcer.setPacing(() => ({ garpIntervalMs: 0, gnaIntervalMs: 50 }));
     const ipv4Unpaced = await burstSpan(announcer, 5);
     t.diagnostic(
       `spans: unpaced ${unpaced.toFixed(1)} ms, paced ${paced.toFixed(1)} ms, GNA-paced ${ipv4Unpaced.toFixed(1)} ms`,

@@ -122,11 +122,44 @@ static_routes {
     [r.config.staticRoutes[5].via, r.config.staticRoutes[5].nexthops.map((h) => h.via)],
     [undefined, ['192.168.0.1', '192.168.0.2']],
   );
+  // Only the first line names its interface: keepalived cannot track the others.
   assert.deepEqual(summary(r.diagnostics), [
+    '4:warning:route-untracked',
+    '5:warning:route-untracked',
     '5:warning:deprecated-keyword',
+    '6:warning:route-untracked',
+    '7:warning:route-untracked',
     '7:error:invalid-route',
+    '8:warning:route-untracked',
     '8:warning:deprecated-keyword',
   ]);
+});
+
+test('a route without an interface is not tracked, as keepalived says, unless no_track', () => {
+  const r = loadText(`
+static_routes {
+  10.5.5.5 via 192.168.0.1
+  default via 192.168.0.1 no_track
+  10.6.0.0/16 via 192.168.0.1 dev eth0
+}
+${instance(`  virtual_ipaddress {
+    10.0.0.1/24
+  }
+  virtual_routes {
+    fd00::/64 via fd00::1
+  }`)}`);
+  assert.deepEqual(
+    r.diagnostics.map((d) => `${d.pos?.line} ${d.severity} ${d.message}`),
+    [
+      '3 warning Warning - cannot track route 10.5.5.5 with no interface specified, not tracking',
+      '15 warning Warning - cannot track route fd00::/64 with no interface specified, not tracking',
+    ],
+  );
+  assert.deepEqual(
+    r.config.staticRoutes.map((x) => x.noTrack),
+    [true, true, false],
+  );
+  assert.equal(r.config.vrrpInstances[0].virtualRoutes[0].noTrack, true);
 });
 
 test('rules: preference, selectors and actions; missing preferences count down from 16384', () => {

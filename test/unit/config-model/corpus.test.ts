@@ -55,6 +55,8 @@ test('conditional_conf without a matching -i: errors at lines 13 and 25, exit 5'
   const r = check('conditional_conf');
   assert.deepEqual(lines(r), [
     '13 error No script set for vrrp_script check_VI_0 - removing',
+    // keepalived-ts's own note (keepalived says nothing): it does not create the VMAC.
+    '23 warning use_vmac (VI_0) is not acted on by keepalived-ts: VIPs go on the interface itself and adverts carry its MAC',
     '25 error (VI_0) track script check_VI_0 not found, ignoring...',
   ]);
   assert.equal(exitCodeOf(r.verdict), 5);

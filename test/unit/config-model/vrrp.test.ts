@@ -157,6 +157,7 @@ global_defs {
     '13:warning:auth-pass-truncated',
     '25:error:out-of-range',
     '30:error:duplicate-track',
+    '32:warning:not-acted-on',
   ]);
 });
 
@@ -516,10 +517,11 @@ ${vip}
       p.weightReverse,
       p.quorum,
       p.quorumMax,
-      p.delay,
+      p.terminateDelay,
+      p.forkDelay,
       p.fullCommand,
     ],
-    ['nginx', ['-g', 'daemon'], 'partial', 10, true, 2, 4, 1.5, true],
+    ['nginx', ['-g', 'daemon'], 'partial', 10, true, 2, 4, 1.5, 1.5, true],
   );
   assert.deepEqual(
     r.config.staticAddresses.map((a) => [a.address, a.prefixLength, a.dev, a.scope]),
