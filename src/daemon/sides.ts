@@ -14,6 +14,7 @@ import {
   type StartCheckersOptions,
 } from '../check/supervisor.js';
 import type { VirtualServerVerdict } from '../check/engine.js';
+import { DEFAULT_RLIMIT_RTTIME_US, raiseRealtimeCpuLimit } from '../check/thread-priority.js';
 import { virtualServerName } from '../check/from-config.js';
 import type { RealServerState } from '../check/verdict.js';
 import type { KeepalivedConfig } from '../config/model.js';
@@ -171,8 +172,12 @@ export class CheckSide implements Subsystem {
     }
     // A new thread starts at its creator's nice value, the VRRP thread's once vrrp_priority is
     // applied; keepalived's checker process keeps the daemon's own unless checker_priority is set.
-    const { checkerPriority, vrrpPriority } = config.globalDefs;
+    const { checkerPriority, vrrpPriority, checkerRtPriority, checkerRlimitRttime } =
+      config.globalDefs;
     const nice = checkerPriority ?? (vrrpPriority !== undefined ? this.startNice : undefined);
+    // The limit is the process's; the worker sets its own policy (a thread's is its own).
+    if (checkerRtPriority !== undefined)
+      raiseRealtimeCpuLimit(this.observer.log, checkerRlimitRttime ?? DEFAULT_RLIMIT_RTTIME_US);
     const handle = startCheckers(config, {
       log: this.observer.log,
       localAddresses: this.localAddresses(),
@@ -181,6 +186,7 @@ export class CheckSide implements Subsystem {
       // Counters of unchanged checkers continue across the reload instead of starting over.
       ...(old && { resumeFigures: old.figures }),
       ...(nice !== undefined && { nice }),
+      ...(checkerRtPriority !== undefined && { realtime: checkerRtPriority }),
     });
     // Read at each scrape / snapshot, from memory the worker writes: no message per check.
     const figures = handle.figures;

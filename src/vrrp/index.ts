@@ -36,6 +36,8 @@ export interface VrrpRuntime {
 
 export interface RunVrrpOptions {
   observer: Observer;
+  /** Told how late (ms) each instance timer ran (max_auto_priority watches it). */
+  timerDelivered?: (lateMs: number) => void;
 }
 
 /** vrrp_garp_interval / vrrp_gna_interval (seconds in the config) as the announcer's pacing. */
@@ -82,6 +84,7 @@ export async function runVrrp(
       routes: new NetlinkRouteManager(rt),
       announcer,
       links: rtnetlinkLinks(rt),
+      timerDelivered: opts.timerDelivered,
     });
   } catch (err) {
     frames.close();
