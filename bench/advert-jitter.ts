@@ -20,11 +20,12 @@
 // runs on the VRRP thread, costs the adverts; they stay out of the window's figures.
 // Run as root:
 //   node dist/bench/advert-jitter.js [--quick] [--soak SECONDS] [--scenario NAME]...
-//                                    [--vrrp-priority NICE] [--json]
+//                                    [--vrrp-priority NICE] [--vrrp-rt-priority N] [--json]
 // --quick: 10 s windows; default 20 s; --soak N: the load window lasts N s (600: the 10-minute
 // soak of issue 5), the other scenarios keep the default window; --vrrp-priority N: global_defs
 // vrrp_priority N in every daemon's configuration (the nice value of keepalived's VRRP process,
-// of keepalived-ts's VRRP thread).
+// of keepalived-ts's VRRP thread); --vrrp-rt-priority N: global_defs vrrp_rt_priority N (SCHED_RR
+// at N for keepalived's VRRP process, for keepalived-ts's VRRP thread).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -65,6 +66,7 @@ const { values } = parseArgs({
     soak: { type: 'string' },
     scenario: { type: 'string', multiple: true },
     'vrrp-priority': { type: 'string' },
+    'vrrp-rt-priority': { type: 'string' },
   },
   strict: false,
 });
@@ -76,6 +78,15 @@ const vrrpPriority =
 if (vrrpPriority !== undefined && !(Number.isInteger(vrrpPriority) && Math.abs(vrrpPriority) <= 20))
   throw new RangeError(
     `--vrrp-priority takes a nice value -20..19, not '${String(values['vrrp-priority'])}'`,
+  );
+const vrrpRtPriority =
+  values['vrrp-rt-priority'] === undefined ? undefined : Number(values['vrrp-rt-priority']);
+if (
+  vrrpRtPriority !== undefined &&
+  !(Number.isInteger(vrrpRtPriority) && vrrpRtPriority >= 1 && vrrpRtPriority <= 99)
+)
+  throw new RangeError(
+    `--vrrp-rt-priority takes a realtime priority 1..99, not '${String(values['vrrp-rt-priority'])}'`,
   );
 const selected = (values.scenario as string[] | undefined) ?? SCENARIOS;
 for (const s of selected)
@@ -102,7 +113,8 @@ const CHECKERS_SCRIPT = fileURLToPath(new URL('./checkers.js', import.meta.url))
 
 function vrrpConfig(role: 'MASTER' | 'BACKUP'): string {
   return (
-    `global_defs {\n    vrrp_version 3\n${vrrpPriority === undefined ? '' : `    vrrp_priority ${vrrpPriority}\n`}}\n` +
+    `global_defs {\n    vrrp_version 3\n${vrrpPriority === undefined ? '' : `    vrrp_priority ${vrrpPriority}\n`}` +
+    `${vrrpRtPriority === undefined ? '' : `    vrrp_rt_priority ${vrrpRtPriority}\n`}}\n` +
     `vrrp_instance VI_1 {\n    state ${role}\n    interface eth0\n    virtual_router_id ${VRID}\n` +
     `    priority ${role === 'MASTER' ? 100 : 90}\n    advert_int ${ADVERT_INT_MS / 1000}\n` +
     `    virtual_ipaddress {\n        ${VIP}\n    }\n}\n`
@@ -447,6 +459,8 @@ async function main(): Promise<void> {
   console.log(machineLine());
   if (vrrpPriority !== undefined)
     console.log(`vrrp_priority ${vrrpPriority} in every daemon's global_defs`);
+  if (vrrpRtPriority !== undefined)
+    console.log(`vrrp_rt_priority ${vrrpRtPriority} in every daemon's global_defs`);
   const results: Result[] = [];
   for (const scenario of SCENARIOS.filter((s) => selected.includes(s))) {
     const seconds = scenario === 'load' && soakSeconds !== undefined ? soakSeconds : windowSeconds;

@@ -1,6 +1,7 @@
 // kts_native: the few socket calls Node 20 cannot make (raw IP, AF_PACKET and AF_NETLINK sockets,
 // setsockopt, recvmsg with ancillary data, sockets inside another network namespace), plus a
-// libuv readability watcher. Plain N-API, no dependencies. Deliberately thin: every sockaddr is
+// libuv readability watcher and the two scheduling calls Node has no API for (a thread's realtime
+// policy, RLIMIT_RTTIME). Plain N-API, no dependencies. Deliberately thin: every sockaddr is
 // built and parsed in TypeScript (src/net/sockaddr.ts) and passed here as bytes; only cmsg parsing
 // happens in C, because the cmsg layout depends on the platform's size_t and alignment.
 //
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -429,6 +431,31 @@ static napi_value js_watch_ref(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// setThreadRealtime(priority): the calling thread, not the process, to SCHED_RR at `priority`
+// (1..99), or back to SCHED_OTHER with 0. SCHED_RESET_ON_FORK: threads and processes it creates
+// later (the checker worker, notify scripts) start with the normal policy instead of inheriting it.
+static napi_value js_set_thread_realtime(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t priority;
+  if (!get_args(env, info, 1, argv) || !get_int(env, argv[0], &priority)) return NULL;
+  struct sched_param sp = {.sched_priority = priority};
+  int policy = priority > 0 ? SCHED_RR | SCHED_RESET_ON_FORK : SCHED_OTHER;
+  if (sched_setscheduler(0, policy, &sp) < 0) return throw_errno(env, errno, "sched_setscheduler");
+  return NULL;
+}
+
+// setRealtimeCpuLimit(softUs, hardUs): RLIMIT_RTTIME, the CPU time a realtime thread may use
+// without blocking; hardUs < 0 leaves the hard limit unlimited.
+static napi_value js_set_realtime_cpu_limit(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t soft, hard;
+  if (!get_args(env, info, 2, argv) || !get_int(env, argv[0], &soft) || !get_int(env, argv[1], &hard))
+    return NULL;
+  struct rlimit lim = {.rlim_cur = (rlim_t)soft, .rlim_max = hard < 0 ? RLIM_INFINITY : (rlim_t)hard};
+  if (setrlimit(RLIMIT_RTTIME, &lim) < 0) return throw_errno(env, errno, "setrlimit");
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"socket", NULL, js_socket, NULL, NULL, NULL, napi_default, NULL},
@@ -444,6 +471,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watchStart", NULL, js_watch_start, NULL, NULL, NULL, napi_default, NULL},
       {"watchStop", NULL, js_watch_stop, NULL, NULL, NULL, napi_default, NULL},
       {"watchRef", NULL, js_watch_ref, NULL, NULL, NULL, napi_default, NULL},
+      {"setThreadRealtime", NULL, js_set_thread_realtime, NULL, NULL, NULL, napi_default, NULL},
+      {"setRealtimeCpuLimit", NULL, js_set_realtime_cpu_limit, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -44,6 +44,8 @@ export interface StartCheckersOptions {
   reportChecks?: boolean;
   /** global_defs checker_priority: the nice value the worker thread sets for itself. */
   nice?: number;
+  /** global_defs checker_rt_priority: the realtime priority the worker thread sets for itself. */
+  realtime?: number;
 }
 
 /** One completed probe run, as metrics count it. */
@@ -207,6 +209,7 @@ class CheckersSupervisor extends EventEmitter<CheckersEvents> implements Checker
       ledger: this.figures.ledger.memory,
       reportChecks: this.opts.reportChecks ?? false,
       ...(this.opts.nice !== undefined && { nice: this.opts.nice }),
+      ...(this.opts.realtime !== undefined && { realtime: this.opts.realtime }),
     };
     const worker = new Worker(this.opts.workerUrl ?? new URL('./worker.js', import.meta.url), {
       workerData: init,

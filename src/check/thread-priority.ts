@@ -1,13 +1,26 @@
-// keepalived's `vrrp_priority` / `checker_priority` (global_defs): the nice value of the VRRP and
-// the checker process. keepalived-ts runs both in one process, VRRP on the main thread and the
-// checkers in a worker thread; Linux keeps a nice value per thread (setpriority(PRIO_PROCESS, tid)),
-// so each thread sets its own. Used by the checker worker (worker.ts) and the VRRP side
-// (daemon/vrrp-side.ts).
+// keepalived's process tuning (global_defs), applied per thread: keepalived-ts runs VRRP on the
+// main thread and the checkers in a worker thread of one process, where keepalived has a process
+// for each. Linux keeps the nice value and the scheduling policy per thread, so each thread sets
+// its own; RLIMIT_RTTIME is per process, so the largest limit asked for is the one set.
+//   vrrp_priority / checker_priority          nice value (-20..19): setThreadNice
+//   vrrp_rt_priority / checker_rt_priority    SCHED_RR at 1..99: setThreadRealtime
+//   vrrp_rlimit_rttime / checker_rlimit_rttime  RLIMIT_RTTIME while realtime: raiseRealtimeCpuLimit
+//   max_auto_priority / min_auto_priority_delay  realtime when timers run late: AutoPriority
+// Used by the checker worker (worker.ts) and the daemon's sides (daemon/vrrp-side.ts, sides.ts).
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { KtsError } from '../errors.js';
+import { loadNative } from '../net/native.js';
 import { emit } from '../observe/events.js';
 import type { Logger } from '../observe/log.js';
+
+export type TunedThread = 'vrrp' | 'checker';
+
+/** keepalived's default RLIMIT_RTTIME for a realtime process, microseconds (RT_RLIMIT_DEFAULT). */
+export const DEFAULT_RLIMIT_RTTIME_US = 10_000;
+
+/** keepalived's default min_auto_priority_delay, microseconds. */
+export const DEFAULT_MIN_AUTO_PRIORITY_DELAY_US = 1_000_000;
 
 /** The calling thread's kernel task id: /proc/thread-self links to "PID/task/TID". */
 export function currentThreadId(): number {
@@ -17,17 +30,13 @@ export function currentThreadId(): number {
   return Number(m[1]);
 }
 
-export type ThreadNiceResult = { ok: true; tid: number } | { ok: false; error: string };
+export type ThreadSetResult = { ok: true; tid: number } | { ok: false; error: string };
 
-/**
- * Sets the nice value (-20..19) of the calling thread only, not of the process: the other
- * thread's priority is set by that thread. Lowering it needs CAP_SYS_NICE; a refusal is returned
- * with its errno name, for the caller to log and carry on.
- */
-export function setThreadNice(nice: number): ThreadNiceResult {
+/** Runs a per-thread setting; a refusal (EPERM without CAP_SYS_NICE...) becomes its errno name. */
+function onThisThread(set: (tid: number) => void): ThreadSetResult {
   try {
     const tid = currentThreadId();
-    setPriority(tid, nice);
+    set(tid);
     return { ok: true, tid };
   } catch (err) {
     const e = err as { code?: string; info?: { code?: string } };
@@ -35,9 +44,85 @@ export function setThreadNice(nice: number): ThreadNiceResult {
   }
 }
 
+/** Sets the nice value (-20..19) of the calling thread only, not of the process. */
+export function setThreadNice(nice: number): ThreadSetResult {
+  return onThisThread((tid) => setPriority(tid, nice));
+}
+
+/**
+ * The calling thread to SCHED_RR at `priority` (1..99), as keepalived's `*_rt_priority` puts its
+ * process; threads and processes created later start with the normal policy (reset on fork).
+ */
+export function setThreadRealtime(priority: number): ThreadSetResult {
+  return onThisThread(() => loadNative().setThreadRealtime(priority));
+}
+
 /** setThreadNice, logged: `thread.nice`, or `thread.nice.failed` with the errno (never thrown). */
-export function applyThreadNice(log: Logger, thread: 'vrrp' | 'checker', nice: number): void {
+export function applyThreadNice(log: Logger, thread: TunedThread, nice: number): void {
   const set = setThreadNice(nice);
   if (set.ok) emit(log, 'thread.nice', { thread, nice, tid: set.tid });
   else emit(log, 'thread.nice.failed', { thread, nice, error: set.error });
+}
+
+/** setThreadRealtime, logged: `thread.realtime` or `thread.realtime.failed`; true when set. */
+export function applyThreadRealtime(log: Logger, thread: TunedThread, priority: number): boolean {
+  const set = setThreadRealtime(priority);
+  if (set.ok) emit(log, 'thread.realtime', { thread, priority, tid: set.tid });
+  else emit(log, 'thread.realtime.failed', { thread, priority, error: set.error });
+  return set.ok;
+}
+
+/** The RLIMIT_RTTIME this process set, microseconds (0: none yet). */
+let realtimeCpuLimitUs = 0;
+
+/**
+ * RLIMIT_RTTIME for a thread that went realtime: the CPU time it may use without blocking.
+ * keepalived sets the soft limit to half the configured value (SIGXCPU, which it logs, when
+ * passed) and the hard limit to the value (SIGKILL). keepalived-ts sets only the soft limit:
+ * its VRRP thread also serves /status and applies reloads, which may run longer than 10 ms
+ * between blocking calls on a big configuration, and a kill there would leave the VIPs behind
+ * without the priority-0 advert. The kernel's realtime throttling (sched_rt_runtime_us) still
+ * keeps a runaway thread from taking a whole CPU.
+ */
+export function raiseRealtimeCpuLimit(log: Logger, limitUs: number): void {
+  if (limitUs <= realtimeCpuLimitUs) return;
+  if (realtimeCpuLimitUs === 0) {
+    // SIGXCPU's default action ends the process; with a listener it is only reported.
+    process.on('SIGXCPU', () => emit(log, 'thread.rttime', { limitUs: realtimeCpuLimitUs }));
+  }
+  try {
+    loadNative().setRealtimeCpuLimit(Math.floor(limitUs / 2), -1);
+    realtimeCpuLimitUs = limitUs;
+  } catch (err) {
+    const error = (err as { code?: string }).code ?? String(err);
+    emit(log, 'thread.rttime.failed', { limitUs, error });
+  }
+}
+
+/**
+ * keepalived's max_auto_priority / min_auto_priority_delay: a timer delivered more than
+ * `minDelayUs` after its deadline means the thread is not getting a CPU soon enough (keepalived
+ * logs each such delay); with a maximum set, the thread then switches to realtime scheduling at
+ * the lowest priority (1), and each further delay raises it by one, up to the maximum.
+ * Pure: it says which priority to take; the caller applies it.
+ */
+export class AutoPriority {
+  constructor(
+    private readonly max: number,
+    private readonly minDelayUs: number,
+    /** The realtime priority the thread already has (vrrp_rt_priority), 0 if none. */
+    private current = 0,
+  ) {}
+
+  /** Whether a timer that ran `lateMs` after its deadline counts as a scheduling delay. */
+  isDelay(lateMs: number): boolean {
+    return lateMs * 1000 > this.minDelayUs;
+  }
+
+  /** After a delay: the realtime priority to take now, or undefined (disabled, or at the max). */
+  raise(): number | undefined {
+    if (this.max <= 0 || this.current >= this.max) return undefined;
+    this.current = this.current === 0 ? 1 : this.current + 1;
+    return this.current;
+  }
 }

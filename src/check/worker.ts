@@ -13,7 +13,7 @@ import { CheckFigures } from './figures.js';
 import { CheckLedger, type LedgerMemory } from './ledger.js';
 import type { CheckPlan } from './plan.js';
 import { CheckRunner } from './runner.js';
-import { applyThreadNice } from './thread-priority.js';
+import { applyThreadNice, applyThreadRealtime } from './thread-priority.js';
 import type { CheckerState } from './verdict.js';
 
 export interface WorkerInit {
@@ -33,6 +33,8 @@ export interface WorkerInit {
   reportChecks: boolean;
   /** global_defs checker_priority: this thread's nice value. */
   nice?: number;
+  /** global_defs checker_rt_priority: this thread runs SCHED_RR at it. */
+  realtime?: number;
 }
 
 export type ToWorker =
@@ -123,6 +125,7 @@ export function serveCheckers(port: MessagePort, init: WorkerInit): void {
     component: 'check',
   });
   if (init.nice !== undefined) applyThreadNice(log, 'checker', init.nice);
+  if (init.realtime !== undefined) applyThreadRealtime(log, 'checker', init.realtime);
   let local = new Set(init.localAddresses);
   const ledger = new CheckLedger(init.ledger);
   const batch = init.reportChecks ? new CheckBatch() : undefined;

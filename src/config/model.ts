@@ -213,7 +213,22 @@ export interface GlobalDefs {
   stateDumpFile?: string;
   statsDumpFile?: string;
   jsonDumpFile?: string;
+  /**
+   * `max_auto_priority`: when a VRRP timer runs more than minAutoPriorityDelay late, the VRRP
+   * thread goes realtime (SCHED_RR 1) and one higher at each further delay, up to this; 0 (the
+   * default) never, -1 also silences keepalived's start-up notice.
+   */
   maxAutoPriority?: number;
+  /** `min_auto_priority_delay`: microseconds (default 1,000,000). */
+  minAutoPriorityDelay?: number;
+  /** `vrrp_rt_priority`: the VRRP thread runs SCHED_RR at this priority (1..99). */
+  vrrpRtPriority?: number;
+  /** `checker_rt_priority`: the checker worker thread runs SCHED_RR at this priority (1..99). */
+  checkerRtPriority?: number;
+  /** `vrrp_rlimit_rttime`: RLIMIT_RTTIME while the VRRP thread is realtime, µs (default 10,000). */
+  vrrpRlimitRttime?: number;
+  /** `checker_rlimit_rttime`: the same for the checker worker thread, µs (default 10,000). */
+  checkerRlimitRttime?: number;
   /** `vrrp_priority`: nice value (-20..19) of the VRRP thread (the main thread). */
   vrrpPriority?: number;
   /** `checker_priority`: nice value (-20..19) of the checker worker thread. */

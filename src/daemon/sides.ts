@@ -14,11 +14,12 @@ import {
   type StartCheckersOptions,
 } from '../check/supervisor.js';
 import type { VirtualServerVerdict } from '../check/engine.js';
+import { DEFAULT_RLIMIT_RTTIME_US, raiseRealtimeCpuLimit } from '../check/thread-priority.js';
 import { virtualServerName } from '../check/from-config.js';
 import type { RealServerState } from '../check/verdict.js';
-import type { KeepalivedConfig } from '../config/model.js';
+import type { KeepalivedConfig, VirtualServer } from '../config/model.js';
 import { applyOps, type IpvsBackend } from '../ipvs/backend.js';
-import { desiredEntries, realServerKey } from '../ipvs/desired.js';
+import { desiredEntries, groupsOf, realServerKey, virtualServerEntries } from '../ipvs/desired.js';
 import { Rtnetlink } from '../netlink/rtnetlink.js';
 import { diff, serviceId, type IpvsOp } from '../ipvs/reconcile.js';
 import type { IpvsTable } from '../ipvs/types.js';
@@ -171,8 +172,12 @@ export class CheckSide implements Subsystem {
     }
     // A new thread starts at its creator's nice value, the VRRP thread's once vrrp_priority is
     // applied; keepalived's checker process keeps the daemon's own unless checker_priority is set.
-    const { checkerPriority, vrrpPriority } = config.globalDefs;
+    const { checkerPriority, vrrpPriority, checkerRtPriority, checkerRlimitRttime } =
+      config.globalDefs;
     const nice = checkerPriority ?? (vrrpPriority !== undefined ? this.startNice : undefined);
+    // The limit is the process's; the worker sets its own policy (a thread's is its own).
+    if (checkerRtPriority !== undefined)
+      raiseRealtimeCpuLimit(this.observer.log, checkerRlimitRttime ?? DEFAULT_RLIMIT_RTTIME_US);
     const handle = startCheckers(config, {
       log: this.observer.log,
       localAddresses: this.localAddresses(),
@@ -181,6 +186,7 @@ export class CheckSide implements Subsystem {
       // Counters of unchanged checkers continue across the reload instead of starting over.
       ...(old && { resumeFigures: old.figures }),
       ...(nice !== undefined && { nice }),
+      ...(checkerRtPriority !== undefined && { realtime: checkerRtPriority }),
     });
     // Read at each scrape / snapshot, from memory the worker writes: no message per check.
     const figures = handle.figures;
@@ -268,6 +274,10 @@ export class IpvsSide implements Subsystem {
   /** serviceId()s we programmed: a reload that drops one deletes it, stop deletes them all. */
   private owned = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
+  /** Virtual servers with verdicts not yet synced (a targeted sync is queued while not empty). */
+  private changed = new Set<string>();
+  /** The configuration's virtual servers by name (as verdicts name them). */
+  private virtualServers = new Map<string, VirtualServer>();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -279,6 +289,7 @@ export class IpvsSide implements Subsystem {
   async apply(config: KeepalivedConfig): Promise<void> {
     const first = !this.config;
     this.config = config;
+    this.virtualServers = new Map(config.virtualServers.map((vs) => [virtualServerName(vs), vs]));
     this.forgetRemoved(config);
     // lvs_flush: at start, everything in the table is ours to replace (keepalived empties it).
     if (first && config.globalDefs.lvsFlush) this.owned = await this.allServices();
@@ -302,7 +313,13 @@ export class IpvsSide implements Subsystem {
     for (const name of this.quorumUp.keys()) if (!vsNames.has(name)) this.quorumUp.delete(name);
   }
 
-  /** A checker verdict: the real servers' states and the quorum of one virtual server. */
+  /**
+   * A checker verdict: the real servers' states and the quorum of one virtual server. Only that
+   * virtual server's services are read back and diffed, as keepalived changes the one
+   * destination: the cost of a verdict does not grow with the size of the table. Verdicts that
+   * arrive while a sync is queued join it (a burst of them, at start or when a switch fails,
+   * costs one sync).
+   */
   verdict(v: VirtualServerVerdict): void {
     for (const rs of v.realServers) {
       this.verdicts.set(`${v.virtualServer} -> ${rs.realServer}`, {
@@ -311,13 +328,19 @@ export class IpvsSide implements Subsystem {
       });
     }
     this.quorumUp.set(v.virtualServer, v.quorumUp);
-    void this.sync(false);
+    const queued = this.changed.size > 0;
+    this.changed.add(v.virtualServer);
+    if (!queued) this.enqueue(() => this.syncChanged());
   }
 
-  /** Runs one sync after the ones already queued; resolves when it is done. */
+  /** Runs one full sync after the ones already queued; resolves when it is done. */
   sync(periodic: boolean): Promise<void> {
+    return this.enqueue(() => this.syncNow(periodic));
+  }
+
+  private enqueue(run: () => Promise<void>): Promise<void> {
     this.chain = this.chain.then(() =>
-      this.syncNow(periodic).catch((err: unknown) =>
+      run().catch((err: unknown) =>
         this.observer.log.error(
           { err, subsystem: this.name },
           'IPVS sync failed; retrying at the next one',
@@ -325,6 +348,25 @@ export class IpvsSide implements Subsystem {
       ),
     );
     return this.chain;
+  }
+
+  /** The virtual servers verdicts changed since the last targeted sync started. */
+  private async syncChanged(): Promise<void> {
+    const names = this.changed;
+    this.changed = new Set();
+    if (!this.config) return;
+    const groups = groupsOf(this.config);
+    const state = { verdicts: this.verdicts, quorumUp: this.quorumUp };
+    const ops: IpvsOp[] = [];
+    for (const name of names) {
+      const vs = this.virtualServers.get(name);
+      if (!vs) continue; // removed by a reload since
+      for (const want of virtualServerEntries(vs, groups, state)) {
+        const have = await this.backend.readService(want.service.key);
+        ops.push(...diff([want], have ? [have] : []));
+      }
+    }
+    if (ops.length > 0) await this.applyCounted(ops);
   }
 
   private async syncNow(periodic: boolean): Promise<void> {

@@ -10,12 +10,20 @@ import type { Logger } from '../observe/log.js';
 import { NetlinkError, isExist, isNotExist } from '../netlink/errors.js';
 import { IPVS_MAX_IN_FLIGHT, IpvsClient } from './client.js';
 import { describeOp, findService, opServiceKey, serviceId, type IpvsOp } from './reconcile.js';
-import { destinationName, serviceName, type IpvsTable } from './types.js';
+import {
+  destinationName,
+  serviceName,
+  type IpvsTable,
+  type ServiceEntry,
+  type ServiceKey,
+} from './types.js';
 
 export interface IpvsBackend {
   /** True when nothing reaches the kernel. */
   readonly dryRun: boolean;
   read(): Promise<IpvsTable>;
+  /** One service with its destinations, undefined when the table has no such service. */
+  readService(key: ServiceKey): Promise<ServiceEntry | undefined>;
   apply(op: IpvsOp): Promise<void>;
 }
 
@@ -26,6 +34,13 @@ export class KernelBackend implements IpvsBackend {
 
   read(): Promise<IpvsTable> {
     return this.client.readTable();
+  }
+
+  /** A dump of the services (one per virtual server, small) and of this one's destinations. */
+  async readService(key: ServiceKey): Promise<ServiceEntry | undefined> {
+    const id = serviceId(key);
+    const service = (await this.client.listServices()).find((s) => serviceId(s.key) === id);
+    return service && { service, destinations: await this.client.listDestinations(key) };
   }
 
   async apply(op: IpvsOp): Promise<void> {
@@ -65,6 +80,11 @@ export class DryRunBackend implements IpvsBackend {
 
   async read(): Promise<IpvsTable> {
     return structuredClone(this.table);
+  }
+
+  async readService(key: ServiceKey): Promise<ServiceEntry | undefined> {
+    const entry = findService(this.table, key);
+    return entry && structuredClone(entry);
   }
 
   async apply(op: IpvsOp): Promise<void> {

@@ -85,10 +85,7 @@ export function expandRange(first: string, last: string): string[] {
   return out;
 }
 
-function serviceKeys(
-  vs: VirtualServer,
-  groups: ReadonlyMap<string, VirtualServerGroup>,
-): ServiceKey[] {
+function serviceKeys(vs: VirtualServer, groups: VirtualServerGroups): ServiceKey[] {
   const k = vs.key;
   if (k.kind === 'address') {
     const address = canonicalAddress(k.address);
@@ -210,14 +207,27 @@ export function* desiredEntries(
   config: KeepalivedConfig,
   state: DesiredState = {},
 ): Generator<ServiceEntry[]> {
-  const groups = new Map(config.virtualServerGroups.map((g) => [g.name, g]));
-  for (const vs of config.virtualServers) {
-    const destinations = destinationsOf(vs, state);
-    yield serviceKeys(vs, groups).map((key) => ({
-      service: serviceOf(vs, key),
-      destinations: destinations.map((d) => ({ ...d })),
-    }));
-  }
+  const groups = groupsOf(config);
+  for (const vs of config.virtualServers) yield virtualServerEntries(vs, groups, state);
+}
+
+export type VirtualServerGroups = ReadonlyMap<string, VirtualServerGroup>;
+
+export function groupsOf(config: KeepalivedConfig): VirtualServerGroups {
+  return new Map(config.virtualServerGroups.map((g) => [g.name, g]));
+}
+
+/** The services of one virtual server (several for a group) with their destinations. */
+export function virtualServerEntries(
+  vs: VirtualServer,
+  groups: VirtualServerGroups,
+  state: DesiredState = {},
+): ServiceEntry[] {
+  const destinations = destinationsOf(vs, state);
+  return serviceKeys(vs, groups).map((key) => ({
+    service: serviceOf(vs, key),
+    destinations: destinations.map((d) => ({ ...d })),
+  }));
 }
 
 export function desiredTable(config: KeepalivedConfig, state: DesiredState = {}): IpvsTable {

@@ -50,6 +50,10 @@ export interface NativeBinding {
   watchStart(fd: number, onReadable: (status: number) => void): WatchHandle;
   watchStop(handle: WatchHandle): void;
   watchRef(handle: WatchHandle, ref: boolean): void;
+  /** The calling thread to SCHED_RR at `priority` (1..99, reset on fork), or SCHED_OTHER with 0. */
+  setThreadRealtime(priority: number): void;
+  /** RLIMIT_RTTIME in microseconds; a negative hard limit leaves it unlimited. */
+  setRealtimeCpuLimit(softUs: number, hardUs: number): void;
 }
 
 const ADDON = join('build', 'Release', 'kts_native.node');

@@ -389,6 +389,45 @@ export const EVENTS = {
       error: errorCode,
     },
   },
+  'thread.realtime': {
+    level: 'info',
+    doc: 'a thread switched to realtime scheduling (SCHED_RR) from global_defs vrrp_rt_priority / checker_rt_priority, or raised it by max_auto_priority',
+    fields: {
+      thread,
+      priority: { type: 'integer', doc: 'the realtime priority set, 1..99' },
+      tid: { type: 'integer', doc: 'kernel thread id (as in /proc/PID/task/TID)' },
+    },
+  },
+  'thread.realtime.failed': {
+    level: 'warn',
+    doc: 'a thread could not switch to realtime scheduling (needs CAP_SYS_NICE, and realtime CPU time in its cgroup); it keeps the normal policy',
+    fields: {
+      thread,
+      priority: { type: 'integer', doc: 'the realtime priority asked for' },
+      error: errorCode,
+    },
+  },
+  'thread.late': {
+    level: 'warn',
+    doc: "a timer of the thread ran more than min_auto_priority_delay after its deadline: the thread waits for a CPU (keepalived's 'A thread timer expired'); with max_auto_priority its realtime priority is raised",
+    fields: {
+      thread,
+      lateMs: { type: 'number', doc: 'how long after its deadline the timer ran, ms' },
+    },
+  },
+  'thread.rttime': {
+    level: 'warn',
+    doc: 'SIGXCPU: a realtime thread ran past half of RLIMIT_RTTIME without blocking; vrrp_rlimit_rttime / checker_rlimit_rttime may need to be increased',
+    fields: { limitUs: { type: 'integer', doc: 'the configured limit, microseconds' } },
+  },
+  'thread.rttime.failed': {
+    level: 'warn',
+    doc: 'RLIMIT_RTTIME could not be set; realtime threads run without the limit',
+    fields: {
+      limitUs: { type: 'integer', doc: 'the limit asked for, microseconds' },
+      error: errorCode,
+    },
+  },
   'ipvs.service.add': ipvsServiceEvent('added'),
   'ipvs.service.edit': ipvsServiceEvent('changed'),
   'ipvs.service.del': ipvsServiceEvent('removed'),

@@ -31,6 +31,8 @@ export class Deadlines<Name extends string> {
     private readonly clock: Clock,
     private readonly fire: (name: Name) => void,
     private readonly precise: ReadonlySet<Name> = new Set(),
+    /** Told how late (ms) each timer was delivered: how long the thread waited for a CPU. */
+    private readonly delivered?: (lateMs: number) => void,
   ) {}
 
   /** (Re)arm `name` for `at`; replaces an earlier deadline of the same name. */
@@ -59,6 +61,7 @@ export class Deadlines<Name extends string> {
     const left = at - this.clock.now();
     if (left <= 0) {
       this.pending.delete(name);
+      this.delivered?.(-left);
       this.fire(name);
     } else if (this.precise.has(name) && left <= PRECISE_LEAD_MS) {
       const i = setImmediate(() => this.wake(name, at));

@@ -36,6 +36,8 @@ export interface VrrpRuntime {
 
 export interface RunVrrpOptions {
   observer: Observer;
+  /** Told how late (ms) each instance timer ran (max_auto_priority watches it). */
+  timerDelivered?: (lateMs: number) => void;
 }
 
 /** Link state over rtnetlink: RTM_NEWLINK / RTM_DELLINK events and a lookup at start. */
@@ -74,6 +76,7 @@ export async function runVrrp(
       routes: new NetlinkRouteManager(rt),
       announcer,
       links: rtnetlinkLinks(rt),
+      timerDelivered: opts.timerDelivered,
     });
   } catch (err) {
     frames.close();

@@ -66,6 +66,8 @@ export interface InstanceIo {
   announcer: VipAnnouncer;
   observer: Observer;
   clock: Clock;
+  /** Told how late (ms) each of the instance's timers ran (max_auto_priority watches it). */
+  timerDelivered?: (lateMs: number) => void;
 }
 
 /**
@@ -118,6 +120,7 @@ export class VrrpInstance {
       io.clock,
       (timer) => this.route(this, { type: 'timer', timer }),
       TAKEOVER_TIMERS,
+      io.timerDelivered,
     );
   }
 

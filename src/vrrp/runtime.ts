@@ -58,6 +58,8 @@ export interface VrrpRuntimeOptions {
   announcer: VipAnnouncer;
   links: LinkMonitor;
   clock?: Clock;
+  /** Told how late (ms) each instance timer ran (max_auto_priority watches it). */
+  timerDelivered?: (lateMs: number) => void;
 }
 
 export interface InstanceStatus {
@@ -304,6 +306,7 @@ class Runtime implements VrrpSpecRuntime {
       announcer: this.opts.announcer,
       observer: this.observer,
       clock: this.clock,
+      timerDelivered: this.opts.timerDelivered,
     };
     const address = primaryAddress(s, this.vipAddresses) ?? UNSPECIFIED[s.family];
     const inst = new VrrpInstance(s, address, io, (i, ev) => this.dispatch(i, ev));

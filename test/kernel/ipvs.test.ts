@@ -390,6 +390,21 @@ test(
       '-a -t 192.0.2.1:22 -r 192.0.2.2:22 -g -w 1',
       '-a -t [fd00::1]:443 -r [fd00::2]:443 -i -w 1 --tun-type ipip',
     ]);
+    // One service read back alone (what a checker verdict syncs) is that service of the table.
+    const table = await backend.read();
+    for (const want of desired) {
+      const one = await backend.readService(want.service.key);
+      const id = serviceId(want.service.key);
+      assert.deepEqual(
+        one,
+        table.find((e) => serviceId(e.service.key) === id),
+      );
+    }
+    assert.equal(
+      await backend.readService({ kind: 'fwmark', family: 4, fwmark: 4242 }),
+      undefined,
+      'a service the kernel does not hold',
+    );
   },
 );
 

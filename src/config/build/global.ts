@@ -74,6 +74,66 @@ function count(field: FieldsOf<number>, min: number, max: number) {
   });
 }
 
+/** SCHED_RR's priority range on Linux (sched_get_priority_min / _max). */
+const MIN_RT_PRIORITY = 1;
+const MAX_RT_PRIORITY = 99;
+
+/**
+ * `vrrp_rt_priority` / `checker_rt_priority`: keepalived clamps a value outside 1..99 to the
+ * range, reporting it (get_realtime_priority).
+ */
+function realtimePriority(field: 'vrrpRtPriority' | 'checkerRtPriority', process: string) {
+  return line<G>((s, g, ctx) => {
+    const w = s.args[0];
+    if (!w) {
+      ctx.error(
+        s.keyword.pos,
+        'missing-argument',
+        `No ${process} process real-time priority specified`,
+      );
+      return;
+    }
+    if (!/^[+-]?\d+$/.test(w.text)) {
+      ctx.error(
+        w.pos,
+        'invalid-number',
+        `${process} process real-time priority '${w.text}' invalid`,
+      );
+      return;
+    }
+    const n = Number(w.text);
+    if (n < MIN_RT_PRIORITY || n > MAX_RT_PRIORITY) {
+      const [bound, which] =
+        n < MIN_RT_PRIORITY ? [MIN_RT_PRIORITY, 'minimum'] : [MAX_RT_PRIORITY, 'maximum'];
+      ctx.error(
+        w.pos,
+        'out-of-range',
+        `${process} process real-time priority ${n} ${which === 'minimum' ? 'less' : 'greater'} than ${which} ${bound} - setting to ${which}`,
+      );
+      g[field] = bound;
+      return;
+    }
+    g[field] = n;
+  });
+}
+
+/** `vrrp_rlimit_rttime` / `checker_rlimit_rttime`: microseconds, at least 2 (1 is taken as 2). */
+function realtimeLimit(field: 'vrrpRlimitRttime' | 'checkerRlimitRttime', process: string) {
+  return line<G>((s, g, ctx) => {
+    const w = s.args[0];
+    if (!w || !/^\d+$/.test(w.text) || Number(w.text) < 1 || Number(w.text) > 0xffffffff) {
+      ctx.error(
+        w?.pos ?? s.keyword.pos,
+        'invalid-number',
+        `Invalid ${process} real-time limit - ${w?.text ?? ''}`,
+      );
+      return;
+    }
+    // keepalived halves it for the soft limit, which must not be 0.
+    g[field] = Math.max(2, Number(w.text));
+  });
+}
+
 /** A seconds keyword setting `field`. */
 function seconds(field: FieldsOf<number>, min: number) {
   return line<G>((s, g, ctx) => {
@@ -155,7 +215,6 @@ const RECORDED_ONLY = [
   'set_supplementary_groups',
   'startup_script_timeout',
   'shutdown_script_timeout',
-  'min_auto_priority_delay',
   'no_email_faults',
   'disable_local_igmp',
   'vrrp_iptables',
@@ -202,9 +261,9 @@ const RECORDED_ONLY = [
   'iproute_etc_dir',
   'vrrp_garp_extra_if',
   'bfd_priority',
-  ...['vrrp', 'checker', 'bfd'].flatMap((p) =>
-    ['no_swap', 'rt_priority', 'cpu_affinity', 'rlimit_rttime'].map((k) => `${p}_${k}`),
-  ),
+  'bfd_rt_priority',
+  'bfd_rlimit_rttime',
+  ...['vrrp', 'checker', 'bfd'].flatMap((p) => [`${p}_no_swap`, `${p}_cpu_affinity`]),
   ...[
     'vrrp_netlink_cmd',
     'vrrp_netlink_monitor',
@@ -372,7 +431,19 @@ export const GLOBAL_KEYWORDS: KeywordTable<G> = new Map([
   ['state_dump_file', text('stateDumpFile')],
   ['stats_dump_file', text('statsDumpFile')],
   ['json_dump_file', text('jsonDumpFile')],
-  ['max_auto_priority', count('maxAutoPriority', -1, 99)],
+  [
+    'max_auto_priority',
+    line<G>((s, g, ctx) => {
+      // Without a value: the highest realtime priority (sched_get_priority_max(SCHED_RR)).
+      const v = s.args.length === 0 ? MAX_RT_PRIORITY : intArg(ctx, s, -1, MAX_RT_PRIORITY);
+      if (v !== undefined) g.maxAutoPriority = v;
+    }),
+  ],
+  ['min_auto_priority_delay', count('minAutoPriorityDelay', 1, 10_000_000)],
+  ['vrrp_rt_priority', realtimePriority('vrrpRtPriority', 'vrrp')],
+  ['checker_rt_priority', realtimePriority('checkerRtPriority', 'checker')],
+  ['vrrp_rlimit_rttime', realtimeLimit('vrrpRlimitRttime', 'vrrp')],
+  ['checker_rlimit_rttime', realtimeLimit('checkerRlimitRttime', 'checker')],
   // Nice values, as keepalived's get_priority() reads them.
   ['vrrp_priority', count('vrrpPriority', -20, 19)],
   ['checker_priority', count('checkerPriority', -20, 19)],

@@ -1,5 +1,6 @@
-// global_defs vrrp_priority / checker_priority as the daemon applies them: the VRRP (main) thread
-// and the checker worker thread each at their own nice value, read back from /proc.
+// global_defs vrrp_priority / checker_priority and vrrp_rt_priority / checker_rt_priority as the
+// daemon applies them: the VRRP (main) thread and the checker worker thread each at their own nice
+// value and scheduling policy, read back from /proc.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { join } from 'node:path';
 import { Controller } from '../../../src/daemon/controller.js';
 import { CheckSide } from '../../../src/daemon/sides.js';
 import { VrrpSide } from '../../../src/daemon/vrrp-side.js';
+import { loadNative } from '../../../src/net/native.js';
 import { validateEvent } from '../../../src/observe/events.js';
 import { closedTcpPort } from '../../fixtures/check/servers.js';
 import { isRoot, skipUnless } from '../../helpers/privileged.js';
@@ -16,13 +18,37 @@ import { configOf } from '../../unit/daemon/configs.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function threadNice(tid: number): number {
+/** Field `n` (1-based, as proc(5) numbers them) of /proc/self/task/TID/stat. */
+function statField(tid: number, n: number): number {
   const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19 - 3]);
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3]);
 }
 
-/** Starts the VRRP and check sides on `globalDefs`; returns the nice values each thread ended at. */
-async function niceValues(globalDefs: string): Promise<{ vrrp: number; checker: number }> {
+interface ThreadScheduling {
+  nice: number;
+  /** 0 SCHED_OTHER, 2 SCHED_RR */
+  policy: number;
+  rtPriority: number;
+}
+
+const schedulingOf = (tid: number): ThreadScheduling => ({
+  nice: statField(tid, 19),
+  policy: statField(tid, 41),
+  rtPriority: statField(tid, 40),
+});
+
+/** The soft RLIMIT_RTTIME of this process, microseconds, or 'unlimited'. */
+function realtimeCpuLimit(): string {
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max realtime timeout'));
+  return line!.split(/\s{2,}/)[1];
+}
+
+/** Starts the VRRP and check sides on `globalDefs`; returns how each thread ended up scheduled. */
+async function threadScheduling(
+  globalDefs: string,
+): Promise<{ vrrp: ThreadScheduling; checker: ThreadScheduling }> {
   const dir = mkdtempSync(join(tmpdir(), 'kts-daemon-nice-'));
   const workerLog = join(dir, 'worker.log');
   const startNice = getPriority(0);
@@ -52,29 +78,65 @@ async function niceValues(globalDefs: string): Promise<{ vrrp: number; checker: 
     for (let i = 0; i < 200 && niceEvent().length === 0; i++) await sleep(20);
     const [record] = niceEvent();
     assert.ok(record, 'the worker logged thread.nice');
-    const main = cap.events().filter((e) => e.event === 'thread.nice');
+    // The main thread logs what it set, naming itself.
+    const main = cap.events().filter((e) => String(e.event).startsWith('thread.'));
     assert.deepEqual(
-      main.map((e) => [e.thread, e.tid]),
-      [['vrrp', process.pid]],
+      main.map((e) => [e.event, e.thread, e.tid]),
+      [
+        ...(/vrrp_priority/.test(globalDefs) ? [['thread.nice', 'vrrp', process.pid]] : []),
+        ...(/vrrp_rt_priority/.test(globalDefs) ? [['thread.realtime', 'vrrp', process.pid]] : []),
+      ],
     );
-    return { vrrp: threadNice(process.pid), checker: threadNice(record.tid as number) };
+    return { vrrp: schedulingOf(process.pid), checker: schedulingOf(record.tid as number) };
   } finally {
     await controller.stop();
     setPriority(process.pid, startNice);
+    loadNative().setThreadRealtime(0);
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 const rootOnly = { skip: skipUnless([[isRoot, 'root (lowering a nice value back)']]) };
+const normal = (nice: number): ThreadScheduling => ({ nice, policy: 0, rtPriority: 0 });
 
 test('vrrp_priority and checker_priority: each thread at its own value', rootOnly, async () => {
-  assert.deepEqual(await niceValues('vrrp_priority -7\nchecker_priority 5'), {
-    vrrp: -7,
-    checker: 5,
+  assert.deepEqual(await threadScheduling('vrrp_priority -7\nchecker_priority 5'), {
+    vrrp: normal(-7),
+    checker: normal(5),
   });
 });
 
 test('vrrp_priority alone: the checker worker does not inherit it', rootOnly, async () => {
   const start = getPriority(0);
-  assert.deepEqual(await niceValues('vrrp_priority -7'), { vrrp: -7, checker: start });
+  assert.deepEqual(await threadScheduling('vrrp_priority -7'), {
+    vrrp: normal(-7),
+    checker: normal(start),
+  });
+});
+
+test(
+  'vrrp_rt_priority: the VRRP thread alone runs SCHED_RR; RLIMIT_RTTIME soft limit set',
+  rootOnly,
+  async () => {
+    const start = getPriority(0);
+    // checker_priority 0 only makes the worker log its thread id.
+    const threads = await threadScheduling(
+      'vrrp_rt_priority 7\nvrrp_rlimit_rttime 40000\nchecker_priority 0',
+    );
+    assert.deepEqual(threads, {
+      vrrp: { nice: start, policy: 2, rtPriority: 7 },
+      // Created after the VRRP thread went realtime: SCHED_RESET_ON_FORK keeps it normal.
+      checker: normal(0),
+    });
+    // Half the configured limit, as keepalived's soft limit; the hard limit stays unlimited.
+    assert.equal(realtimeCpuLimit(), '20000');
+  },
+);
+
+test('checker_rt_priority: the checker worker alone runs SCHED_RR', rootOnly, async () => {
+  const start = getPriority(0);
+  assert.deepEqual(await threadScheduling('checker_rt_priority 3\nchecker_priority 0'), {
+    vrrp: normal(start),
+    checker: { nice: 0, policy: 2, rtPriority: 3 },
+  });
 });

@@ -148,6 +148,7 @@ test('an operation the backend refuses is logged, counted, and retried at the ne
   const flaky = {
     dryRun: true,
     read: () => backend.read(),
+    readService: (key: Parameters<DryRunBackend['readService']>[0]) => backend.readService(key),
     apply: async (op: Parameters<DryRunBackend['apply']>[0]) => {
       if (refuse && op.kind === 'dest.add')
         throw Object.assign(new Error('ENOMEM'), { code: 'ENOMEM' });
@@ -202,4 +203,55 @@ test('lvs_flush replaces foreign entries at start; lvs_flush_on_stop empties the
   );
   await side.stop({ releaseVips: true, releaseIpvs: true });
   assert.deepEqual(await foreign.read(), []);
+});
+
+test('a verdict reads back only its virtual server; a burst of verdicts costs one sync', async () => {
+  const backend = new DryRunBackend();
+  const calls = { read: 0, readService: [] as string[] };
+  const counting = {
+    dryRun: true,
+    read: () => {
+      calls.read++;
+      return backend.read();
+    },
+    readService: (key: Parameters<DryRunBackend['readService']>[0]) => {
+      calls.readService.push(key.kind === 'addr' ? `${key.address}:${key.port}` : 'fwmark');
+      return backend.readService(key);
+    },
+    apply: (op: Parameters<DryRunBackend['apply']>[0]) => backend.apply(op),
+  };
+  const side = new IpvsSide(captureObserver().observer, counting, { reconcileMs: 3_600_000 });
+  await side.apply(example);
+  calls.read = 0;
+  const rs = (address: string, alive: boolean) => ({
+    realServer: `${address}:80`,
+    address,
+    port: 80,
+    family: 4 as const,
+    inhibitOnFailure: false,
+    alive,
+    weight: 1,
+  });
+  // Five verdicts in one turn (.28 flapping): one targeted sync applies the last one.
+  for (const alive of [false, true, false, true])
+    side.verdict({
+      virtualServer: 'tcp 192.168.0.38:80',
+      quorumUp: true,
+      sorryActive: false,
+      realServers: [rs('192.168.0.18', true), rs('192.168.0.28', alive)],
+    });
+  side.verdict({
+    virtualServer: 'tcp 192.168.0.38:80',
+    quorumUp: true,
+    sorryActive: false,
+    realServers: [rs('192.168.0.18', true), rs('192.168.0.28', false)],
+  });
+  await side.sync(false);
+  assert.deepEqual(calls.readService, ['192.168.0.38:80']);
+  assert.equal(calls.read, 1, 'only the full sync asked for the whole table');
+  assert.deepEqual(
+    (await backend.read())[0]!.destinations.map((d) => d.address),
+    ['192.168.0.18'],
+  );
+  await side.stop({ releaseVips: true, releaseIpvs: true });
 });
