@@ -448,27 +448,34 @@ export function buildTrackProcess(ctx: BuildContext, s: Statement): TrackProcess
 // ---------------------------------------------------------------------------------------------
 // vrrp_sync_group
 
+/**
+ * The `group { VI ... }` list of a sync group or track group: given once (keepalived reports a
+ * second list with its sync-group wording for both), and warned about when empty at `emptyAt`.
+ */
+function memberList<T extends { name: string; members: string[] }>(
+  kind: 'sync group' | 'track group',
+  emptyAt: (s: Statement) => SourcePos,
+): KeywordSpec<T> {
+  return block<T>((s, g, ctx) => {
+    if (g.members.length > 0) {
+      ctx.error(
+        s.keyword.pos,
+        'duplicate-keyword',
+        `Group list already specified for sync group ${g.name}`,
+      );
+      return;
+    }
+    g.members.push(...blockWords(s.block).map((w) => w.text));
+    if (g.members.length === 0)
+      ctx.error(emptyAt(s), 'empty-group', `Warning - ${kind} ${g.name} has empty group block`);
+  });
+}
+
 const SYNC_GROUP_KEYWORDS: KeywordTable<VrrpSyncGroup> = new Map<
   string,
   KeywordSpec<VrrpSyncGroup>
 >([
-  [
-    'group',
-    block<VrrpSyncGroup>((s, g, ctx) => {
-      if (g.members.length > 0) {
-        ctx.error(
-          s.keyword.pos,
-          'duplicate-keyword',
-          `Group list already specified for sync group ${g.name}`,
-        );
-        return;
-      }
-      const names = blockWords(s.block).map((w) => w.text);
-      if (names.length === 0)
-        ctx.error(s.pos, 'empty-group', `Warning - sync group ${g.name} has empty group block`);
-      g.members.push(...names);
-    }),
-  ],
+  ['group', memberList<VrrpSyncGroup>('sync group', (s) => s.pos)],
   ...trackingKeywords<VrrpSyncGroup>(),
   ...notifyKeywords<VrrpSyncGroup>(),
   ['smtp_alert', field('smtpAlert', (ctx, s) => flagArg(ctx, s))],
@@ -1329,27 +1336,8 @@ export function buildStaticRules(
 // track_group
 
 const TRACK_GROUP_KEYWORDS: KeywordTable<TrackGroup> = new Map([
-  [
-    'group',
-    block<TrackGroup>((s, g, ctx) => {
-      // keepalived's wording, which says "sync group" here too.
-      if (g.members.length > 0) {
-        ctx.error(
-          s.keyword.pos,
-          'duplicate-keyword',
-          `Group list already specified for sync group ${g.name}`,
-        );
-        return;
-      }
-      g.members.push(...blockWords(s.block).map((w) => w.text));
-      if (g.members.length === 0)
-        ctx.error(
-          s.block?.close ?? s.pos,
-          'empty-group',
-          `Warning - track group ${g.name} has empty group block`,
-        );
-    }),
-  ],
+  // keepalived's wording says "sync group" for a repeated list here too.
+  ['group', memberList<TrackGroup>('track group', (s) => s.block?.close ?? s.pos)],
 ]);
 registerBlock('track_group', TRACK_GROUP_KEYWORDS.keys());
 
