@@ -529,7 +529,7 @@ class Runtime implements VrrpSpecRuntime {
     return [
       ...inst.spec.trackScripts.map((t) => ({
         name: `script:${t.script.name}`,
-        up: this.runners.get(t.script.name)?.up ?? !t.script.initFail,
+        up: this.runners.get(t.script.name)?.up ?? (t.script.initFail ? false : undefined),
         weight: t.weight,
         reverse: t.reverse,
       })),

@@ -16,7 +16,8 @@ export class ScriptRunner {
     this.state = initialScriptState(spec);
   }
 
-  get up(): boolean {
+  /** undefined until the first run has ended. */
+  get up(): boolean | undefined {
     return this.state.up;
   }
 

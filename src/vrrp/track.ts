@@ -5,7 +5,8 @@
 // A binary tracker (script, interface, process) contributes weight × multiplier (multiplier -1
 // with `reverse`) while up for a positive weight, while down for a negative one. A track_file
 // contributes its value × weight × multiplier, each clamped to -254..253, -254 being FAULT.
-// Plus the pure rise/fall logic of a vrrp_script; script-runner.ts runs the script itself.
+// A vrrp_script that has not reported yet has no effect either way. Plus the pure rise/fall
+// logic of a vrrp_script; script-runner.ts runs the script itself.
 import { VRRP_PRIO_OWNER } from './packet.js';
 
 export const VRRP_PRIO_MIN_EFFECTIVE = 1;
@@ -18,7 +19,8 @@ export const TRACK_FILE_STATUS_MAX = 253;
 export interface TrackerStatus {
   /** A name unique per instance, e.g. "script:chk_nginx" or "interface:eth1" (the fault source). */
   name: string;
-  up: boolean;
+  /** undefined: a vrrp_script that has not reported yet, which has no effect (keepalived). */
+  up: boolean | undefined;
   /** -253..253 (track_process: -254..254); 0 means "FAULT when failing". */
   weight: number;
   /** keepalived's `reverse` (weight multiplier -1); with weight 0: FAULT while up. */
@@ -43,6 +45,7 @@ export interface TrackedPriority {
 
 /** What one binary tracker does to its instance: FAULT, or a priority contribution. */
 function binaryEffect(t: TrackerStatus): { fault: boolean; delta: number } {
+  if (t.up === undefined) return { fault: false, delta: 0 };
   if (t.weight === 0) return { fault: t.up === t.reverse, delta: 0 };
   const applies = t.weight > 0 ? t.up : !t.up;
   return { fault: false, delta: applies ? t.weight * (t.reverse ? -1 : 1) : 0 };
@@ -89,13 +92,19 @@ export interface ScriptPolicy {
 }
 
 export interface ScriptState {
-  up: boolean;
+  /** undefined until the first run ends (keepalived's SCRIPT_INIT_STATE_INIT). */
+  up: boolean | undefined;
   /** Length of the current run of equal results that has not changed `up` yet. */
   streak: number;
 }
 
+/**
+ * keepalived's start: a script has no state until its first run ends, and that first result
+ * counts at once whatever rise and fall say; with init_fail it starts failed and needs `rise`
+ * successes like any failed script (vrrp_scheduler.c vrrp_init_script / vrrp_script_child_thread).
+ */
 export function initialScriptState(p: ScriptPolicy): ScriptState {
-  return { up: !p.initFail, streak: 0 };
+  return { up: p.initFail ? false : undefined, streak: 0 };
 }
 
 /** Fold one run's outcome (a timeout is a failure) into the state; `changed` when `up` flipped. */
@@ -103,7 +112,8 @@ export function scriptOutcome(
   p: ScriptPolicy,
   prev: ScriptState,
   ok: boolean,
-): { state: ScriptState; changed: boolean } {
+): { state: ScriptState & { up: boolean }; changed: boolean } {
+  if (prev.up === undefined) return { state: { up: ok, streak: 0 }, changed: true };
   if (ok === prev.up) return { state: { up: prev.up, streak: 0 }, changed: false };
   const streak = prev.streak + 1;
   if (streak >= (ok ? p.rise : p.fall)) return { state: { up: ok, streak: 0 }, changed: true };

@@ -68,12 +68,14 @@ test('property: priority stays in 1..254 for non-owners', () => {
 test('script rise/fall: fall consecutive failures to go down, rise successes to come back', () => {
   const p: ScriptPolicy = { rise: 2, fall: 3, initFail: false };
   let s = initialScriptState(p);
-  assert.equal(s.up, true);
   const feed = (ok: boolean) => {
     const r = scriptOutcome(p, s, ok);
     s = r.state;
     return r.changed;
   };
+  // The first result counts at once, whatever rise says (keepalived: result starts at rise - 1).
+  assert.equal(feed(true), true);
+  assert.equal(s.up, true);
   assert.deepEqual([false, false, true, false, false, false].map(feed), [
     false,
     false,
@@ -85,6 +87,29 @@ test('script rise/fall: fall consecutive failures to go down, rise successes to 
   assert.equal(s.up, false);
   assert.deepEqual([true, false, true, true].map(feed), [false, false, false, true]);
   assert.equal(s.up, true);
+});
+
+test('a script has no state until its first run ends; a first failure counts at once', () => {
+  const p: ScriptPolicy = { rise: 2, fall: 3, initFail: false };
+  const s = initialScriptState(p);
+  assert.equal(s.up, undefined);
+  assert.deepEqual(scriptOutcome(p, s, false), { state: { up: false, streak: 0 }, changed: true });
+});
+
+test('a script that has not reported has no effect: no weight either way, no FAULT', () => {
+  const unknown = (weight: number, reverse = false) => ({
+    name: `script:w${weight}`,
+    up: undefined,
+    weight,
+    reverse,
+  });
+  assert.deepEqual(
+    trackedPriority(100, [unknown(20), unknown(-20), unknown(0), unknown(0, true)]),
+    {
+      priority: 100,
+      faults: [],
+    },
+  );
 });
 
 test('init_fail starts the script failed; rise 1 brings it up on the first success', () => {
