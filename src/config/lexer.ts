@@ -157,17 +157,32 @@ export function decomment(l: SourceLine): Decommented {
   return { line, openQuote: quote };
 }
 
-const NUL = 0x00;
+/**
+ * The characters that make a physical line not plain: NUL and CR, which reading acts on, and
+ * `"`, `\\`, `#` and `!`, which `decomment` acts on.
+ */
+const NOT_PLAIN = /["\\#!\0\r]/g;
+
+/**
+ * Index of the first character at or after `from` in `text` that makes a line not plain, or
+ * `text.length`. One native scan finds it for all the plain lines before it: the reader keeps
+ * it per file and asks again only once past it.
+ */
+export function nextNotPlain(text: string, from: number): number {
+  NOT_PLAIN.lastIndex = from;
+  const found = NOT_PLAIN.exec(text);
+  return found ? found.index : text.length;
+}
+
 const TAB = 0x09;
-const CR = 0x0d;
 const SPACE = 0x20;
 
 /**
- * `decomment` of the physical line text[start, end) of a file, when the line is plain: no NUL
- * or CR (which reading acts on) and no `"`, `\`, `#` or `!` (which `decomment` acts on), so that
- * decommenting only trims blanks. One pass over the file's text and one slice, where the general
- * path copies the line, scans it for NUL, CR and the special characters, and copies it again.
- * Undefined when the line is not plain; a line of blanks gives the empty text.
+ * `decomment` of the physical line text[start, end) of a file, when the line is plain (no
+ * character of NOT_PLAIN: `notPlainAt`, from nextNotPlain, is at or past `end`), so that
+ * decommenting only trims blanks: one slice of the file's text, where the general path copies
+ * the line, scans it for NUL, CR and the special characters, and copies it again. Undefined
+ * when the line is not plain; a line of blanks gives the empty text.
  */
 export function decommentPlain(
   text: string,
@@ -175,19 +190,17 @@ export function decommentPlain(
   end: number,
   file: string,
   line: number,
+  notPlainAt: number,
 ): SourceLine | undefined {
-  let first = -1;
-  let last = -1;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === SPACE || c === TAB) continue;
-    if (c === DOUBLE_QUOTE || c === BACKSLASH || c === HASH || c === BANG || c === NUL || c === CR)
-      return undefined;
-    if (first < 0) first = i;
-    last = i;
-  }
-  if (first < 0) return { text: '', file, line, col: end - start + 1 };
-  return { text: text.slice(first, last + 1), file, line, col: first - start + 1 };
+  if (notPlainAt < end) return undefined;
+  let first = start;
+  for (let c = text.charCodeAt(first); first < end && (c === SPACE || c === TAB);)
+    c = text.charCodeAt(++first);
+  if (first === end) return { text: '', file, line, col: end - start + 1 };
+  let last = end;
+  for (let c = text.charCodeAt(last - 1); c === SPACE || c === TAB;)
+    c = text.charCodeAt(--last - 1);
+  return { text: text.slice(first, last), file, line, col: first - start + 1 };
 }
 
 /** Index of the first `{` or `}` outside double quotes, as keepalived finds it, or -1. */
@@ -211,27 +224,19 @@ export function findBrace(s: string): number {
  * Splits a line at its first brace as keepalived does: a line starting with a brace yields the
  * brace alone and the rest (after blanks) as residue; otherwise the text before the brace, with
  * the brace and what follows as residue. The residue is read again as if it were the next line.
+ * Returns the head; the residue goes to `setResidue` (called only when there is one), so that the
+ * usual line, which has no brace, costs no result object.
  */
-export function splitAtBrace(l: SourceLine): { head: SourceLine; residue?: SourceLine } {
+export function splitAtBrace(l: SourceLine, setResidue: (residue: SourceLine) => void): SourceLine {
   const at = findBrace(l.text);
-  if (at < 0) return { head: trimEndBlanks(l) };
+  if (at < 0) return trimEndBlanks(l);
   const cut = at === 0 ? skipBlanks(l.text, 1) : at;
-  if (cut >= l.text.length) return { head: trimEndBlanks(l) };
-  return {
-    head: trimEndBlanks(sliceLine(l, 0, cut)),
-    residue: trimEndBlanks(sliceLine(l, cut)),
-  };
-}
-
-export interface Words {
-  /** The first word, absent on a line of blanks. */
-  keyword: Word | undefined;
-  /** The words after it, in an array of exactly their number. */
-  args: Word[];
-  /** Index in the line's text just after the first word (where the statement's raw text starts). */
-  afterFirst: number;
-  /** Index of a `"` that has no partner (the rest of the line is dropped), or -1. */
-  unclosed: number;
+  if (cut >= l.text.length) return trimEndBlanks(l);
+  setResidue(trimEndBlanks(sliceLine(l, cut)));
+  // The head without its trailing blanks, sliced once.
+  let end = cut;
+  while (end > 0 && isBlank(l.text[end - 1])) end--;
+  return sliceLine(l, 0, end);
 }
 
 /**
@@ -239,50 +244,76 @@ export interface Words {
  * WHITE_SPACE_STR; a word starting with `"` runs to the next `"` (no escapes); a `"` inside a bare
  * word ends it. An unclosed quote swallows the rest of the line, which keepalived then drops (the
  * quote itself was already reported by `decomment`).
+ *
+ * Each word's token carries the separators before it: moo makes an 8-field object per token, and
+ * a separator token per word was half of them. `quoted` also takes the unclosed quote (no
+ * closing `"`); `space` is only left for separators at the end of a line. (A separator may be a
+ * line break, from a multi-line definition: moo's line counting, which `lineBreaks` declares
+ * them for, is not used, positions come from offsets.)
  */
 const wordLexer = moo.compile({
-  // One space or tab, the usual separator, first: moo matches single-character literals at the
-  // head of the rules through a table, without running its RegExp or counting line breaks.
-  blank: [' ', '\t'],
+  bare: /[ \t\f\v\r\n]*[^ \t\f\v\r\n"]+/,
+  quoted: /[ \t\f\v\r\n]*"[^"]*"?/,
   space: { match: /[ \t\f\v\r\n]+/, lineBreaks: true },
-  quoted: /"[^"]*"/,
-  unclosed: /"[^"]*/,
-  bare: /[^ \t\f\v\r\n"]+/,
 });
 
 /**
- * The first words seen so far, each kept as one string. A configuration repeats a few dozen
- * keywords thousands of times: sharing one string per keyword keeps those copies out of the tree
- * (and out of the young generation, which copies every survivor), and the builders' keyword
- * lookups find its hash already computed. Capped, so that first words that are values (the
- * addresses of a long `virtual_ipaddress` block) cannot grow it without bound.
+ * One string per distinct text, for texts a configuration repeats: the first word of a line (a
+ * few dozen keywords, thousands of times) and short arguments (`3`, `8080`, `NAT`, `TCP`).
+ * Sharing keeps those copies out of the tree, and out of the young generation: the tree's objects
+ * are allocated in the old generation (see exactArray), and each of them pointing at a young
+ * string is one more slot every scavenge must visit. The builders' keyword lookups also find the
+ * hash already computed. Capped, so that values (the addresses of a long `virtual_ipaddress`
+ * block, a thousand distinct ports) cannot grow it without bound.
  */
-const sharedKeywords = new Map<string, string>();
-const SHARED_KEYWORDS_MAX = 4096;
+class SharedStrings {
+  private readonly strings = new Map<string, string>();
+  /**
+   * The string last shared in each of RECENT_SLOTS slots, by a hash of its length and end
+   * characters: a line's keyword is usually one of a few seen just before, and comparing it with
+   * one candidate is cheaper than hashing all its characters for the Map.
+   */
+  private readonly recent = new Array<string | undefined>(RECENT_SLOTS);
+  constructor(private readonly max: number) {}
 
-function sharedKeyword(text: string): string {
-  const shared = sharedKeywords.get(text);
-  if (shared !== undefined) return shared;
-  if (sharedKeywords.size < SHARED_KEYWORDS_MAX) sharedKeywords.set(text, text);
-  return text;
+  get(text: string): string {
+    const n = text.length;
+    const slot = (n * 31 + text.charCodeAt(0) * 7 + text.charCodeAt(n - 1)) & (RECENT_SLOTS - 1);
+    const candidate = this.recent[slot];
+    if (candidate === text) return candidate;
+    let shared = this.strings.get(text);
+    if (shared === undefined) {
+      if (this.strings.size >= this.max) return text;
+      this.strings.set(text, text);
+      shared = text;
+    }
+    this.recent[slot] = shared;
+    return shared;
+  }
 }
 
+/** Slots of SharedStrings' recent cache, a power of two. */
+const RECENT_SLOTS = 256;
+
+const sharedKeywords = new SharedStrings(4096);
+/** Values apart from keywords, so that many distinct values cannot crowd the keywords out. */
+const sharedValues = new SharedStrings(4096);
 /**
- * The arguments of the line being split, reused from line to line (`argCount` of them are this
- * line's). An array grown by push from empty gets room for 17 elements, garbage at once for a
- * line of two words, and clearing it through `length` is a runtime call; the tree gets an array of
- * exactly the line's arguments instead (`argsOf`).
+ * Arguments up to this length are shared: longer ones (addresses, paths, names) are mostly
+ * distinct, and looking them up would cost a hash each for nothing. Single characters need no
+ * sharing: V8 keeps one string per character code already.
  */
-const argScratch: Array<Word | undefined> = [];
+const SHARED_VALUE_MAX_LENGTH = 6;
 
 /**
- * The first `n` words of argScratch as a new array. Array literals for the usual counts: V8 tracks
- * each literal site and, seeing its arrays outlive the young generation (they are kept in the
- * tree), allocates them directly in the old generation instead of copying them there in every
- * scavenge; a `slice()` copy is always allocated young.
+ * The first `n` elements of `a` as a new array of exactly that length. Array literals for the
+ * usual counts: V8 tracks each literal site and, seeing its arrays outlive the young generation
+ * (they are kept in the syntax tree), allocates them, elements included, directly in the old
+ * generation. Arrays made by `slice()` or grown by `push` are always allocated young, and every
+ * scavenge they survive copies them: with the tree's arrays made here, scavenges during a parse
+ * have next to nothing to copy.
  */
-function argsOf(n: number): Word[] {
-  const a = argScratch as Word[];
+export function exactArray<T>(a: readonly T[], n: number): T[] {
   switch (n) {
     case 0:
       return [];
@@ -292,29 +323,56 @@ function argsOf(n: number): Word[] {
       return [a[0], a[1]];
     case 3:
       return [a[0], a[1], a[2]];
+    case 4:
+      return [a[0], a[1], a[2], a[3]];
+    case 5:
+      return [a[0], a[1], a[2], a[3], a[4]];
+    case 6:
+      return [a[0], a[1], a[2], a[3], a[4], a[5]];
     default:
       return a.slice(0, n);
   }
 }
 
-export function splitWords(l: SourceLine): Words {
+/**
+ * The arguments of the line being split, reused from line to line (`argCount` of them are this
+ * line's): the tree gets an array of exactly the line's arguments (`exactArray`).
+ */
+const argScratch: Array<Word | undefined> = [];
+
+/**
+ * The statement on a logical line: its words split by the moo lexer, the first being the
+ * keyword; undefined on a line of blanks. A quote left open is reported to `diagnostics`.
+ */
+export function lexStatement(l: SourceLine, diagnostics: Diagnostic[]): Statement | undefined {
   let keyword: Word | undefined;
   let argCount = 0;
+  // Index in the line's text just after the first word (where the statement's raw text starts).
   let afterFirst = l.text.length;
-  let unclosed = -1;
   wordLexer.reset(l.text);
   for (let tok = wordLexer.next(); tok; tok = wordLexer.next()) {
     const type = tok.type;
-    if (type === 'blank' || type === 'space') continue;
-    if (type === 'unclosed') {
-      unclosed = tok.offset;
+    if (type === 'space') continue;
+    const token = tok.text;
+    const lead = skipWhiteSpace(token, 0);
+    const offset = tok.offset + lead;
+    const quoted = type === 'quoted';
+    if (
+      quoted &&
+      (token.length - lead < 2 || token.charCodeAt(token.length - 1) !== DOUBLE_QUOTE)
+    ) {
+      // decomment already reported quotes it saw open; `\"` fools it but not the word splitter.
+      // keepalived drops the rest of the line.
+      if (!quoteLeftOpen(l.text)) diagnostics.push(unmatchedQuote(l, offset));
       break;
     }
-    const quoted = type === 'quoted';
-    const offset = tok.offset;
-    const text = quoted ? tok.value.slice(1, -1) : tok.value;
+    const text = quoted ? token.slice(lead + 1, -1) : lead === 0 ? token : token.slice(lead);
     const word: Word = {
-      text: keyword ? text : sharedKeyword(text),
+      text: !keyword
+        ? sharedKeywords.get(text)
+        : text.length > 1 && text.length <= SHARED_VALUE_MAX_LENGTH
+          ? sharedValues.get(text)
+          : text,
       quoted,
       // posAt, written out: this runs for every word of a configuration.
       pos: { file: l.file, line: l.line, col: l.cols ? colAt(l, offset) : l.col + offset },
@@ -322,13 +380,20 @@ export function splitWords(l: SourceLine): Words {
     if (keyword) argScratch[argCount++] = word;
     else {
       keyword = word;
-      afterFirst = offset + tok.value.length;
+      afterFirst = tok.offset + token.length;
     }
   }
-  const args = argsOf(argCount);
+  const args = exactArray(argScratch as Word[], argCount);
   // Drop this line's words from the scratch array, so that it holds no part of the tree.
   for (let i = 0; i < argCount; i++) argScratch[i] = undefined;
-  return { keyword, args, afterFirst, unclosed };
+  if (!keyword) return undefined;
+  const rawStart = skipWhiteSpace(l.text, afterFirst);
+  // A statement whose one bare argument is the rest of its line (`weight 1`, `lb_kind NAT`, the
+  // usual case) shares that word's string instead of keeping a second copy in the tree.
+  const only = argCount === 1 && !args[0].quoted ? args[0].text : undefined;
+  const raw =
+    only !== undefined && l.text.length - rawStart === only.length ? only : l.text.slice(rawStart);
+  return { keyword, args, raw, pos: keyword.pos };
 }
 
 export function unmatchedQuote(l: SourceLine, at: number): Diagnostic {
@@ -353,48 +418,48 @@ export function quoteLeftOpen(s: string): boolean {
 // The token stream the nearley grammar parses: a run of consecutive statements ('stmts': plain
 // ones, and ones whose block holds no block, which the tokenizer builds itself), a statement
 // opening a block that holds blocks ('open': the `{` is folded into the statement before it, so
-// the grammar never has to guess whether a statement takes a block), and a closing brace.
-// Runs keep the token count, which is what nearley's time grows with, well under the line count.
+// the grammar never has to guess whether a statement takes a block), a closing brace ('close'),
+// and a closing brace directly followed by the opening of the next such block at the same level
+// ('next': sibling blocks, such as the real servers of a virtual server, are one token apart).
+// Runs and 'next' keep the token count, which is what nearley's time and allocation grow with,
+// well under the line count.
 // Braces keepalived would reject ("Unexpected '{'", "Extra '}'") are reported and left out
 // before parsing; a block still open at the end of the input gets a 'close' without a position.
 export type StatementToken =
   | { type: 'stmts'; value: string; statements: Statement[] }
-  | {
-      type: 'open';
-      value: string;
-      statement: Statement;
-      open: SourcePos;
-      /** The block's first statements, up to its first nested block or its end. */
-      statements: Statement[];
-    }
+  | BlockOpening
   | { type: 'close'; value: string; pos?: SourcePos };
 
-export const STATEMENT_TOKEN_TYPES = ['stmts', 'open', 'close'] as const;
+/** A statement opening a block that holds blocks: 'open', or 'next' after its sibling's `}`. */
+export type BlockOpening = {
+  value: string;
+  statement: Statement;
+  open: SourcePos;
+  /** The block's first statements, up to its first nested block or its end. */
+  statements: Statement[];
+} & ({ type: 'open' } | { type: 'next'; /** The sibling's `}`. */ close: SourcePos });
+
+export const STATEMENT_TOKEN_TYPES = ['stmts', 'open', 'next', 'close'] as const;
 
 const NO_LEXER_STATE: LexerState = Object.freeze({});
 
 /** A nearley lexer over a prepared token array (nearley's text chunk is not used). */
 export class StatementQueue implements NearleyLexer {
-  private start = 0;
-  private end: number;
+  private tokens: readonly StatementToken[] = [];
   private index = 0;
-  constructor(private readonly tokens: readonly StatementToken[]) {
-    this.end = tokens.length;
-  }
 
-  /** Limits the next parse to the tokens [start, end), a balanced piece of the stream. */
-  select(start: number, end: number): void {
-    this.start = start;
-    this.end = end;
-    this.index = start;
+  /** The tokens of the next parse: a balanced piece of the stream. */
+  load(tokens: readonly StatementToken[]): void {
+    this.tokens = tokens;
+    this.index = 0;
   }
 
   reset(): void {
-    this.index = this.start;
+    this.index = 0;
   }
 
   next(): StatementToken | undefined {
-    return this.index < this.end ? this.tokens[this.index++] : undefined;
+    return this.index < this.tokens.length ? this.tokens[this.index++] : undefined;
   }
 
   /**
@@ -410,9 +475,9 @@ export class StatementQueue implements NearleyLexer {
     const pos =
       token.type === 'close'
         ? token.pos
-        : token.type === 'open'
-          ? token.statement.pos
-          : token.statements[0]?.pos;
+        : token.type === 'stmts'
+          ? token.statements[0]?.pos
+          : token.statement.pos;
     const where = pos ? `${pos.file}:${pos.line}:${pos.col}` : 'end of input';
     return `unexpected ${token.type} '${token.value}' at ${where}`;
   }
@@ -428,24 +493,31 @@ export class StatementQueue implements NearleyLexer {
  */
 export type StatementList = { prev: StatementList; run: Statement[] } | null;
 
+/** Where statementsOf gathers a block's statements before copying them to an exact array. */
+const statementScratch: Array<Statement | undefined> = [];
+
 /** The statements of `list` in source order, after `first`. */
-export function statementsOf(list: StatementList, first: Statement[] = []): Statement[] {
-  const runs: Statement[][] = [];
+export function statementsOf(list: StatementList, first: readonly Statement[] = []): Statement[] {
   let count = first.length;
+  for (let l = list; l; l = l.prev) count += l.run.length;
+  const gathered = statementScratch as Statement[];
+  for (let i = 0; i < first.length; i++) gathered[i] = first[i];
+  // Runs are newest first: fill from the end.
+  let end = count;
   for (let l = list; l; l = l.prev) {
-    runs.push(l.run);
-    count += l.run.length;
+    const run = l.run;
+    end -= run.length;
+    for (let i = 0; i < run.length; i++) gathered[end + i] = run[i];
   }
-  const statements = new Array<Statement>(count);
-  let at = 0;
-  for (const s of first) statements[at++] = s;
-  for (let r = runs.length - 1; r >= 0; r--) for (const s of runs[r]) statements[at++] = s;
+  const statements = exactArray(gathered, count);
+  // Leave no part of the tree in the scratch array.
+  for (let i = 0; i < count; i++) statementScratch[i] = undefined;
   return statements;
 }
 
 /**
- * `statement` with its block, as the grammar's `%open statements %close` rule builds it and as
- * the tokenizer builds leaf blocks itself; `close` is absent when the input ended first.
+ * `statement` with its block, as the grammar's block rules build it and as the tokenizer builds
+ * leaf blocks itself; `close` is absent when the input ended first.
  */
 export function withBlock(
   statement: Statement,
@@ -460,5 +532,27 @@ export function withBlock(
   return { keyword, args, raw, pos, block };
 }
 
+/**
+ * Sibling blocks as the grammar collects them (`%open statements (%next statements)*`): the
+ * blocks already closed, and the one still open with the statements parsed into it so far.
+ */
+export interface SiblingBlocks {
+  closed: StatementList;
+  opening: BlockOpening;
+  list: StatementList;
+}
+
+/** The open block of `siblings`, closed by the `}` at `close` (absent: the input ended). */
+export function closeSibling(siblings: SiblingBlocks, close: SourcePos | undefined): StatementList {
+  const { opening, list } = siblings;
+  const closed = withBlock(
+    opening.statement,
+    statementsOf(list, opening.statements),
+    opening.open,
+    close,
+  );
+  return { prev: siblings.closed, run: [closed] };
+}
+
 /** The lexer named in the grammar; parses use a StatementQueue holding their own tokens. */
-export const statementLexer = new StatementQueue([]);
+export const statementLexer = new StatementQueue();

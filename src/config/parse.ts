@@ -10,14 +10,11 @@ import { glob as globFiles, readConfigFile, type GlobResult } from './include.js
 import grammar from './keepalived.gen.js';
 import {
   StatementQueue,
+  exactArray,
+  lexStatement,
   posAt,
-  quoteLeftOpen,
-  skipWhiteSpace,
-  splitWords,
   statementsOf,
-  unmatchedQuote,
   withBlock,
-  type SourceLine,
   type StatementList,
   type StatementToken,
 } from './lexer.js';
@@ -71,13 +68,11 @@ function run(opts: ParseOptions, open: (pre: Preprocessor) => void): ParseResult
     diagnostics,
   );
   open(pre);
-  const tokens = tokenize(pre, diagnostics);
-  const queue = new StatementQueue(tokens);
+  const queue = new StatementQueue();
   const compiled = nearley.Grammar.fromCompiled({ ...grammar, Lexer: queue });
   const statements: Statement[] = [];
-  for (let start = 0; start < tokens.length;) {
-    const end = chunkEnd(tokens, start);
-    queue.select(start, end);
+  tokenize(pre, diagnostics, (tokens) => {
+    queue.load(tokens);
     // keepHistory: without it nearley `delete`s each chart column from its array as soon as the
     // next one is built, and those deletes cost more than they save: with it, nearley's part of
     // the 100k-line benchmark config's parse takes 40 % less time. The chart of one piece is
@@ -92,8 +87,7 @@ function run(opts: ParseOptions, open: (pre: Preprocessor) => void): ParseResult
         `keepalived grammar: ${parser.results.length} parses instead of 1`,
       );
     for (const s of statementsOf(parser.results[0] as StatementList)) statements.push(s);
-    start = end;
-  }
+  });
   return { tree: { statements, files: pre.files }, diagnostics };
 }
 
@@ -105,18 +99,6 @@ function run(opts: ParseOptions, open: (pre: Preprocessor) => void): ParseResult
  * across their ends parse separately to the same statements.
  */
 const PARSE_CHUNK_TOKENS = 256;
-
-/** Where the piece starting at `start` ends: the first top-level boundary past the chunk size. */
-function chunkEnd(tokens: readonly StatementToken[], start: number): number {
-  let depth = 0;
-  for (let i = start; i < tokens.length; i++) {
-    const type = tokens[i].type;
-    if (type === 'open') depth++;
-    else if (type === 'close') depth--;
-    if (depth === 0 && i + 1 - start >= PARSE_CHUNK_TOKENS) return i + 1;
-  }
-  return tokens.length;
-}
 
 interface OpenBlock {
   /** False for a `{` that follows no statement: reported, and its `}` is dropped with it. */
@@ -140,10 +122,17 @@ interface LeafBlock {
 
 /**
  * Turns logical lines into grammar tokens, folding each `{` into the statement just before it
- * and checking brace balance as keepalived's `read_line` does.
+ * and checking brace balance as keepalived's `read_line` does. The tokens go to `parse` in
+ * balanced pieces, each as soon as it is complete: a piece's tokens and the statement runs they
+ * carry then die young, where holding the whole stream until the end had every young
+ * collection copy them.
  */
-function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[] {
-  const tokens: StatementToken[] = [];
+function tokenize(
+  pre: Preprocessor,
+  diagnostics: Diagnostic[],
+  parse: (tokens: StatementToken[]) => void,
+): void {
+  let tokens: StatementToken[] = [];
   const blocks: OpenBlock[] = [];
   // Statements not yet emitted at the current level; the last one opens a block if a `{` follows.
   let run: Statement[] = [];
@@ -155,21 +144,32 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
     if (statements !== carried && statements.length > 0)
       tokens.push({ type: 'stmts', value: statements[0].keyword.text, statements });
   };
-  /** The leaf block is not one: hand its opening, with the statements so far, to the grammar. */
-  const emitLeaf = (l: LeafBlock): void => {
+  /**
+   * The leaf block is not one: hand its opening, with the statements so far, to the grammar. When
+   * it directly follows the `}` of a sibling, that 'close' becomes a 'next'; not at the top level,
+   * where the token stream is cut into pieces after the 'close' tokens.
+   */
+  const emitLeaf = (l: LeafBlock, topLevel: boolean): void => {
     flush(l.outerRun);
-    tokens.push({
-      type: 'open',
-      value: l.statement.keyword.text,
-      statement: l.statement,
-      open: l.open,
-      statements: run,
-    });
+    const value = l.statement.keyword.text;
+    const last = tokens[tokens.length - 1];
+    if (!topLevel && last?.type === 'close' && last.pos) {
+      const close = last.pos;
+      tokens[tokens.length - 1] = {
+        type: 'next',
+        value,
+        close,
+        statement: l.statement,
+        open: l.open,
+        statements: run,
+      };
+    } else
+      tokens.push({ type: 'open', value, statement: l.statement, open: l.open, statements: run });
     carried = run;
   };
   /** The leaf block ends: it joins the enclosing run. */
   const closeLeaf = (l: LeafBlock, close: SourcePos | undefined): void => {
-    l.outerRun.push(withBlock(l.statement, run, l.open, close));
+    l.outerRun.push(withBlock(l.statement, exactArray(run, run.length), l.open, close));
     run = l.outerRun;
     leaf = undefined;
   };
@@ -189,7 +189,7 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
       const last = run[run.length - 1];
       const statement = last && !last.block ? run.pop() : undefined;
       if (statement) {
-        if (leaf) emitLeaf(leaf);
+        if (leaf) emitLeaf(leaf, blocks.length === 1);
         leaf = { statement, open, outerRun: run };
         run = [];
         blocks.push({ real: true, keyword: statement.keyword.text, open });
@@ -214,10 +214,17 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
           message: "Extra '}' found",
           pos,
         });
-      else if (block.real) closeBlock(pos);
+      else if (block.real) {
+        closeBlock(pos);
+        // A top-level block closed: the tokens so far are balanced, a piece of their own.
+        if (blocks.length === 0 && tokens.length >= PARSE_CHUNK_TOKENS) {
+          parse(tokens);
+          tokens = [];
+        }
+      }
       continue;
     }
-    const statement = toStatement(line, diagnostics);
+    const statement = lexStatement(line, diagnostics);
     if (!statement) continue;
     run.push(statement);
     if (
@@ -237,21 +244,5 @@ function tokenize(pre: Preprocessor, diagnostics: Diagnostic[]): StatementToken[
     if (block.real) closeBlock(undefined);
   }
   flush(run);
-  return tokens;
-}
-
-function toStatement(line: SourceLine, diagnostics: Diagnostic[]): Statement | undefined {
-  const { keyword, args, afterFirst, unclosed } = splitWords(line);
-  // decomment already reported quotes it saw open; `\"` fools it but not the word splitter.
-  if (unclosed >= 0 && !quoteLeftOpen(line.text)) diagnostics.push(unmatchedQuote(line, unclosed));
-  if (!keyword) return undefined;
-  const rawStart = skipWhiteSpace(line.text, afterFirst);
-  // A statement whose one bare argument is the rest of its line (`weight 1`, `lb_kind NAT`, the
-  // usual case) shares that word's string instead of keeping a second copy in the tree.
-  const only = args.length === 1 && !args[0].quoted ? args[0].text : undefined;
-  const raw =
-    only !== undefined && line.text.length - rawStart === only.length
-      ? only
-      : line.text.slice(rawStart);
-  return { keyword, args, raw, pos: keyword.pos };
+  if (tokens.length > 0) parse(tokens);
 }

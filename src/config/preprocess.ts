@@ -20,6 +20,7 @@ import {
   MAXBUF,
   decomment,
   decommentPlain,
+  nextNotPlain,
   posAt,
   skipBlanks,
   sliceLine,
@@ -79,6 +80,8 @@ interface OpenFile {
   lineNo: number;
   /** The end of a line longer than keepalived's buffer, read as a line of its own. */
   tail?: SourceLine;
+  /** Index of the next character making a line not plain (nextNotPlain), -1 before the first. */
+  notPlainAt: number;
 }
 
 interface IncludeFrame {
@@ -141,7 +144,7 @@ export class Preprocessor {
       nextMatch: 1,
       includeType: INCLUDE_R | INCLUDE_M | INCLUDE_W,
       savedIncludeCheck: this.includeCheck,
-      file: { path, text, offset: 0, lineNo: 0 },
+      file: { path, text, offset: 0, lineNo: 0, notPlainAt: -1 },
     });
     this.files.push(path);
   }
@@ -171,6 +174,10 @@ export class Preprocessor {
       else this.includeCheck &= ~flag;
     });
   }
+
+  private readonly setResidue = (residue: SourceLine): void => {
+    this.residue = residue;
+  };
 
   /** The next logical line (non-empty, brace-split), or undefined at the end of the config. */
   next(): SourceLine | undefined {
@@ -218,9 +225,7 @@ export class Preprocessor {
       }
       buf = processed;
       if (buf.text === '' || this.tryInclude(buf)) continue;
-      const { head, residue } = splitAtBrace(buf);
-      this.residue = residue;
-      return head;
+      return splitAtBrace(buf, this.setResidue);
     }
   }
 
@@ -449,7 +454,7 @@ export class Preprocessor {
         }
         continue;
       }
-      frame.file = { path, text, offset: 0, lineNo: 0 };
+      frame.file = { path, text, offset: 0, lineNo: 0, notPlainAt: -1 };
       this.files.push(path);
       return true;
     }
@@ -499,7 +504,8 @@ export class Preprocessor {
         // The usual line fits keepalived's buffer (see overlongTail) and is plain: decommented
         // straight from the file's text, without a copy of the raw line first.
         if (end > start && surelyFits(end - start)) {
-          const plain = decommentPlain(f.text, start, end, f.path, lineNo);
+          if (f.notPlainAt < start) f.notPlainAt = nextNotPlain(f.text, start);
+          const plain = decommentPlain(f.text, start, end, f.path, lineNo, f.notPlainAt);
           if (plain) {
             if (plain.text !== '') return plain;
             continue;

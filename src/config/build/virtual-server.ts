@@ -811,8 +811,13 @@ function finishVirtualServer(
   };
   const vsFamily = v.key.kind === 'address' ? v.key.family : v.ipFamily;
   const realServers: RealServer[] = [];
-  /** `address port` of the real servers kept, to find duplicates without a quadratic scan. */
-  const kept = new Set<string>();
+  /**
+   * The ports of the real servers kept, by address, to find duplicates without a quadratic scan:
+   * one port (the usual case) or several. Keyed by the address string of the tree, whose hash is
+   * computed once, where an `address port` key would be a new string to flatten and hash for
+   * every real server.
+   */
+  const kept = new Map<string, number | number[]>();
   for (const r of v.realServers) {
     if (vsFamily !== undefined && r.family !== vsFamily && (r.lvsMethod ?? vsMethod) !== 'tun') {
       ctx.error(
@@ -845,8 +850,8 @@ function finishVirtualServer(
       );
       rsPort = v.port;
     }
-    const key = `${r.address} ${rsPort}`;
-    if (kept.has(key)) {
+    const ports = kept.get(r.address);
+    if (ports === rsPort || (Array.isArray(ports) && ports.includes(rsPort))) {
       ctx.error(
         r.pos,
         'duplicate-real-server',
@@ -889,7 +894,9 @@ function finishVirtualServer(
     if (r.notifyUp !== undefined) rs.notifyUp = r.notifyUp;
     if (r.notifyDown !== undefined) rs.notifyDown = r.notifyDown;
     if (r.virtualhost !== undefined) rs.virtualhost = r.virtualhost;
-    kept.add(key);
+    if (ports === undefined) kept.set(r.address, rsPort);
+    else if (Array.isArray(ports)) ports.push(rsPort);
+    else kept.set(r.address, [ports, rsPort]);
     realServers.push(rs);
   }
   // Quorum bounds keepalived enforces (check_data.c): quorum ≤ total weight, hysteresis < quorum.

@@ -14,7 +14,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import type { Statement } from '../../../src/config/ast.js';
 import type { GlobResult } from '../../../src/config/include.js';
-import { decomment, decommentPlain } from '../../../src/config/lexer.js';
+import { decomment, decommentPlain, nextNotPlain } from '../../../src/config/lexer.js';
 import { parseConfigText, type ParseOptions } from '../../../src/config/parse.js';
 import { outline } from './outline.js';
 
@@ -283,7 +283,8 @@ describe('fuzz', () => {
           // The line sits inside a longer text, as in a file: [pad chars][line]\n[more]
           const line = cs.join('');
           const text = `${'x'.repeat(pad)}${line}\nnext`;
-          const plain = decommentPlain(text, pad, pad + line.length, file, 7);
+          const notPlainAt = nextNotPlain(text, pad);
+          const plain = decommentPlain(text, pad, pad + line.length, file, 7, notPlainAt);
           if (!plain) return;
           applied++;
           const general = decomment({ text: line, file, line: 7, col: 1 }).line;

@@ -117,6 +117,53 @@ describe('braces', () => {
     assert.deepEqual(outline(r.tree.statements), [['a', [['b', [['c', ['d']]]]]], 'e']);
   });
 
+  it('close sibling blocks that hold blocks where their own } is, whatever follows it', () => {
+    // The real servers are one grammar token apart (a `}` directly followed by the next
+    // opening); the second holds statements after its nested block, the third a nested block
+    // after its leaf block, and the last is followed by plain statements.
+    const r = parse(
+      [
+        'vs {',
+        '  rs 1 {',
+        '    c { x }',
+        '  }',
+        '  rs 2 {',
+        '    c { x }',
+        '    w 2',
+        '  }',
+        '  rs 3 {',
+        '    n { m { y } }',
+        '  }',
+        '  q',
+        '}',
+        'e',
+      ].join('\n'),
+    );
+    assert.deepEqual(r.diagnostics, []);
+    assert.deepEqual(outline(r.tree.statements), [
+      [
+        'vs',
+        [
+          ['rs 1', [['c', ['x']]]],
+          ['rs 2', [['c', ['x']], 'w 2']],
+          ['rs 3', [['n', [['m', ['y']]]]]],
+          'q',
+        ],
+      ],
+      'e',
+    ]);
+    const servers = r.tree.statements[0].block?.statements ?? [];
+    assert.deepEqual(
+      servers.slice(0, 3).map((s) => [s.block?.open.line, s.block?.close?.line]),
+      [
+        [2, 4],
+        [5, 8],
+        [9, 11],
+      ],
+    );
+    assert.deepEqual(servers[2].block?.close, { file: FILE, line: 11, col: 3 });
+  });
+
   it('are not split inside quotes', () => {
     const r = parse('a "{" "}" b\n');
     assert.deepEqual(outline(r.tree.statements), ['a { } b']);
