@@ -99,6 +99,10 @@ export class VrrpInstance {
   private keepVips = false;
   private masterAddress: string | undefined;
   private startupDelay: NodeJS.Timeout | undefined;
+  /** vrrp_startup_delay has passed: the machine may leave INIT unless held. */
+  private startupDue = false;
+  /** Held in INIT while a weight-0 vrrp_script of this instance or its sync group has no result. */
+  private held = false;
   /** VRRPv3/IPv4 checksum form each peer uses, logged when first seen and on change. */
   private readonly peerChecksum = new Map<string, ChecksumForm>();
 
@@ -174,13 +178,26 @@ export class VrrpInstance {
     });
     // vrrp_startup_delay: adverts heard meanwhile are discarded (the machine is still in INIT).
     if (this.spec.startupDelayMs > 0) {
-      this.startupDelay = setTimeout(
-        () => this.route(this, { type: 'startup' }),
-        this.spec.startupDelayMs,
-      );
+      this.startupDelay = setTimeout(() => this.startupPassed(), this.spec.startupDelayMs);
     } else {
-      this.route(this, { type: 'startup' });
+      this.startupPassed();
     }
+  }
+
+  private startupPassed(): void {
+    this.startupDue = true;
+    if (!this.held) this.route(this, { type: 'startup' });
+  }
+
+  /**
+   * Holds the machine in INIT (keepalived's num_script_init), or lets it start once released;
+   * an instance that has left INIT is not affected.
+   */
+  hold(held: boolean): void {
+    const released = this.held && !held;
+    this.held = held;
+    if (released && this.startupDue && this.fsm.state === 'INIT')
+      this.route(this, { type: 'startup' });
   }
 
   /**

@@ -135,6 +135,8 @@ class Runtime implements VrrpSpecRuntime {
   private readonly groupNotify = new Map<string, { notifier: Notifier; state?: NotifyState }>();
   /** vrrp_scripts run once each, however many instances track them. */
   private readonly runners = new Map<string, ScriptRunner>();
+  /** Instances with a weight-0 vrrp_script that has not reported yet (see holdInit). */
+  private readonly pendingInit = new Set<string>();
   /** track_files followed once each, however many instances track them. */
   private readonly fileTrackers = new Map<string, FileTracker>();
   /** vrrp_track_processes, followed once each however many instances track them. */
@@ -215,7 +217,10 @@ class Runtime implements VrrpSpecRuntime {
       const s = next.get(i.name);
       return !s || !same(identity(s), identity(i.spec));
     });
-    for (const inst of removed) this.instances.delete(inst.name);
+    for (const inst of removed) {
+      this.instances.delete(inst.name);
+      this.pendingInit.delete(inst.name);
+    }
     await Promise.all(removed.map((i) => i.stop()));
     await this.refreshLinks(spec.instances);
     this.refreshRunners(spec.instances);
@@ -321,6 +326,20 @@ class Runtime implements VrrpSpecRuntime {
       sock.close();
       this.sockets.delete(key);
     }
+  }
+
+  /**
+   * keepalived keeps an instance in INIT while one of its weight-0 vrrp_scripts has no result yet,
+   * and every member of a sync group while any member is so held.
+   */
+  private holdInit(inst: VrrpInstance, pending: boolean): void {
+    if (pending) this.pendingInit.add(inst.name);
+    else this.pendingInit.delete(inst.name);
+    const group =
+      inst.spec.syncGroup === undefined ? undefined : this.groups.get(inst.spec.syncGroup);
+    const members = group ? group.members : [inst.name];
+    const held = members.some((m) => this.pendingInit.has(m));
+    for (const m of members) this.instances.get(m)?.hold(held);
   }
 
   /** Step one instance, then move its sync group along (group-caused steps do not propagate). */
@@ -551,7 +570,7 @@ class Runtime implements VrrpSpecRuntime {
   /** Effective priority and tracker faults from the trackers' current verdicts. */
   private retrack(inst: VrrpInstance): void {
     const trackers = this.trackersOf(inst);
-    const { priority, faults } = trackedPriority(
+    const { priority, faults, pending } = trackedPriority(
       inst.spec.fsm.priority,
       trackers,
       this.filesOf(inst),
@@ -566,6 +585,8 @@ class Runtime implements VrrpSpecRuntime {
     for (const f of faults) {
       if (!inst.state.faults.includes(f)) this.dispatch(inst, { type: 'fault', source: f });
     }
+    // After the faults: a first result that fails starts the instance straight in FAULT.
+    this.holdInit(inst, pending.length > 0);
   }
 }
 

@@ -41,6 +41,11 @@ export interface TrackedPriority {
   priority: number;
   /** Names of trackers that put the instance in FAULT: each one is a fault source. */
   faults: string[];
+  /**
+   * Weight-0 trackers with no state yet (a vrrp_script before its first result): keepalived
+   * keeps the instance, and its sync group, in INIT until they report.
+   */
+  pending: string[];
 }
 
 /** What one binary tracker does to its instance: FAULT, or a priority contribution. */
@@ -69,6 +74,7 @@ export function trackedPriority(
 ): TrackedPriority {
   let sum = 0;
   const faults: string[] = [];
+  const pending = trackers.filter((t) => t.weight === 0 && t.up === undefined).map((t) => t.name);
   const effects = [
     ...trackers.map((t) => ({ name: t.name, ...binaryEffect(t) })),
     ...files.map((f) => ({ name: f.name, ...fileEffect(f) })),
@@ -77,9 +83,9 @@ export function trackedPriority(
     if (e.fault) faults.push(e.name);
     sum += e.delta;
   }
-  if (base === VRRP_PRIO_OWNER) return { priority: base, faults };
+  if (base === VRRP_PRIO_OWNER) return { priority: base, faults, pending };
   const priority = Math.min(VRRP_PRIO_MAX_EFFECTIVE, Math.max(VRRP_PRIO_MIN_EFFECTIVE, base + sum));
-  return { priority, faults };
+  return { priority, faults, pending };
 }
 
 export interface ScriptPolicy {

@@ -4,7 +4,8 @@
 //    brings both back to BACKUP and then MASTER together.
 //  - VI_3 tracks a weight-20 script: its effective priority follows the script.
 // The group's generic notify script reports the group's transitions. Then a reload (SIGHUP)
-// that changes one instance, removes one and adds one.
+// that changes one instance, removes one and adds one. Last, keepalived's start-up hold: a
+// weight-0 script that has not reported keeps its instance and sync group in INIT.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -213,3 +214,58 @@ test('reload (SIGHUP) keeps surviving instances, moves only changed VIPs', { ski
     throw err;
   }
 });
+
+test(
+  'a weight-0 script holds its instance and sync group in INIT until its first result',
+  { skip },
+  async (t) => {
+    await node?.stop();
+    const ready = `${testbed.files.dir}/ready`;
+    rmSync(ready, { force: true });
+    const conf = testbed.files.write(
+      'init.conf',
+      `global_defs {
+    enable_script_security
+    script_user root
+}
+vrrp_script chk_slow {
+    script "/bin/sh -c 'sleep 1; test -f ${ready}'"
+    interval 1
+    timeout 3
+    weight 0
+}
+vrrp_sync_group H {
+    group {
+        VI_1
+        VI_2
+    }
+}
+` +
+        instance('VI_1', 51, 100, ['192.168.0.38']).replace(
+          '    priority 100\n',
+          '    priority 100\n    track_script {\n        chk_slow\n    }\n',
+        ) +
+        instance('VI_2', 53, 100, ['192.168.0.39']),
+    );
+    const n = startOurs(testbed.bed, 'd1', conf);
+    node = n;
+    testbed.nodes.push(n);
+    try {
+      // keepalived: INIT (no state event, no notify) until the script's first run ends about 1 s
+      // later; it fails, so both go straight from INIT to FAULT, never through BACKUP.
+      await n.waitForLine(/vrrp_script chk_slow is now failing/, 3000);
+      await n.waitForLine(/"instance":"VI_1","from":"INIT","to":"FAULT"/, 1000);
+      await n.waitForLine(/"instance":"VI_2","from":"INIT","to":"FAULT"/, 1000);
+      assert.deepEqual(
+        n.events('vrrp.state').filter((e) => e.to === 'BACKUP' || e.to === 'MASTER'),
+        [],
+      );
+      // The script passes: both leave FAULT together and take over.
+      writeFileSync(ready, '');
+      await waitUntil(() => has('192.168.0.38') && has('192.168.0.39'), 8000, 'both MASTER');
+    } catch (err) {
+      t.diagnostic(n.dump());
+      throw err;
+    }
+  },
+);

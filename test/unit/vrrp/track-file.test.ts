@@ -94,13 +94,19 @@ test('files add to the priority with the other trackers; the total is clamped to
   assert.deepEqual(trackedPriority(100, [script], [f(2, 10), { ...f(1, -3), name: 'file:b' }]), {
     priority: 122,
     faults: [],
+    pending: [],
   });
   assert.equal(trackedPriority(100, [], [f(200, 1)]).priority, 254);
   assert.equal(trackedPriority(100, [], [f(-200, 1)]).priority, 1);
-  assert.deepEqual(trackedPriority(100, [], [f(-300, 1)]), { priority: 100, faults: ['file:tf'] });
+  assert.deepEqual(trackedPriority(100, [], [f(-300, 1)]), {
+    priority: 100,
+    faults: ['file:tf'],
+    pending: [],
+  });
   assert.deepEqual(trackedPriority(255, [], [f(50, 1), { ...f(1, 0), name: 'file:z' }]), {
     priority: 255,
     faults: ['file:z'],
+    pending: [],
   });
 });
 

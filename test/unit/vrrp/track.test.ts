@@ -20,10 +20,12 @@ test('positive weights add while up, negative weights while down', () => {
   assert.deepEqual(trackedPriority(100, [t('a', true, 10), t('b', true, -20)]), {
     priority: 110,
     faults: [],
+    pending: [],
   });
   assert.deepEqual(trackedPriority(100, [t('a', false, 10), t('b', false, -20)]), {
     priority: 80,
     faults: [],
+    pending: [],
   });
 });
 
@@ -46,6 +48,7 @@ test('a failing weight-0 tracker is a fault source (also for an owner)', () => {
   assert.deepEqual(trackedPriority(255, [t('script:x', false, 0), t('script:y', true, 0)]), {
     priority: 255,
     faults: ['script:x'],
+    pending: [],
   });
   assert.deepEqual(trackedPriority(100, [t('if:eth1', true, 0, true)]).faults, ['if:eth1']);
 });
@@ -96,19 +99,21 @@ test('a script has no state until its first run ends; a first failure counts at 
   assert.deepEqual(scriptOutcome(p, s, false), { state: { up: false, streak: 0 }, changed: true });
 });
 
-test('a script that has not reported has no effect: no weight either way, no FAULT', () => {
-  const unknown = (weight: number, reverse = false) => ({
-    name: `script:w${weight}`,
+test('a script that has not reported has no effect; weight 0 holds the instance in INIT', () => {
+  const unknown = (name: string, weight: number, reverse = false) => ({
+    name,
     up: undefined,
     weight,
     reverse,
   });
   assert.deepEqual(
-    trackedPriority(100, [unknown(20), unknown(-20), unknown(0), unknown(0, true)]),
-    {
-      priority: 100,
-      faults: [],
-    },
+    trackedPriority(100, [
+      unknown('script:plus', 20),
+      unknown('script:minus', -20),
+      unknown('script:zero', 0),
+      unknown('script:zero-reverse', 0, true),
+    ]),
+    { priority: 100, faults: [], pending: ['script:zero', 'script:zero-reverse'] },
   );
 });
 
