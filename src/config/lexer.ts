@@ -159,7 +159,7 @@ export function decomment(l: SourceLine): Decommented {
 
 /**
  * The characters that make a physical line not plain: NUL and CR, which reading acts on, and
- * `"`, `\\`, `#` and `!`, which `decomment` acts on.
+ * `"`, `\`, `#` and `!`, which `decomment` acts on.
  */
 const NOT_PLAIN = /["\\#!\0\r]/g;
 
@@ -406,7 +406,7 @@ export function unmatchedQuote(l: SourceLine, at: number): Diagnostic {
 }
 
 /** Whether a `"` is still open at the end of `s`, by keepalived's `decomment` rules. */
-export function quoteLeftOpen(s: string): boolean {
+function quoteLeftOpen(s: string): boolean {
   let open = false;
   for (let i = 0; i < s.length; i++) {
     if (s[i] === '"') open = !open;

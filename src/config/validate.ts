@@ -350,8 +350,11 @@ function dropIgnoredWeights(
   return { interfaces, scripts, files, processes: t.processes, bfds };
 }
 
-/** The kind of interface use_vmac / use_ipvlan create, as keepalived names it when refusing. */
-const VIRTUAL_INTERFACE_KIND = { useVmac: 'a private macvlan', useIpvlan: 'an l2 ipvlan' } as const;
+/** The interface use_vmac / use_ipvlan create, in the words keepalived refuses a name with. */
+const VIRTUAL_INTERFACE = {
+  useVmac: { kind: 'a private macvlan', word: 'vmac' },
+  useIpvlan: { kind: 'an l2 ipvlan', word: 'ipvlan' },
+} as const;
 
 /**
  * A use_vmac / use_ipvlan interface name belongs to one instance and must not name an interface
@@ -381,7 +384,7 @@ function checkVirtualInterfaceNames(
         f.error(
           v.pos,
           'interface-exists',
-          `(${inst.name}) interface ${v.name} already exists and is not ${VIRTUAL_INTERFACE_KIND[key]}; ignoring ${key === 'useVmac' ? 'vmac' : 'ipvlan'} if_name`,
+          `(${inst.name}) interface ${v.name} already exists and is not ${VIRTUAL_INTERFACE[key].kind}; ignoring ${VIRTUAL_INTERFACE[key].word} if_name`,
         );
       else {
         owner.set(v.name, inst.name);

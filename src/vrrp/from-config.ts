@@ -16,7 +16,7 @@ import {
   type VrrpSyncGroup,
   interfaceGarpPacing,
 } from '../config/model.js';
-import type { AnnouncePacing } from './link-announcer.js';
+import type { PacingOf } from './link-announcer.js';
 import { VRRP_PRIO_OWNER } from './packet.js';
 import { commandSpec } from './command.js';
 import {
@@ -177,7 +177,7 @@ function trackProcessSpec(p: TrackProcess): TrackProcessSpec {
  * vrrp_garp_interval / vrrp_gna_interval. keepalived paces per interface (vrrp_arp.c keeps the next
  * send time on the interface), so the VIPs of several instances on one link share it.
  */
-export function garpPacingOf(cfg: KeepalivedConfig): (dev: string) => AnnouncePacing {
+export function garpPacingOf(cfg: KeepalivedConfig): PacingOf {
   return (dev) => {
     const p = interfaceGarpPacing(cfg.garpGroups, cfg.globalDefs, dev);
     return { garpIntervalMs: ms(p.garpInterval), gnaIntervalMs: ms(p.gnaInterval) };

@@ -4,7 +4,7 @@
 import type { ConfigTree, Statement } from '../ast.js';
 import type { Diagnostic } from '../diagnostic.js';
 import { type KeepalivedConfig, type VirtualServerGroup, interfaceGarpPacing } from '../model.js';
-import { FIRST_ASSIGNED_RULE_PREFERENCE } from './address.js';
+import { FIRST_ASSIGNED_RULE_PREFERENCE, type TrackGroupNames } from './address.js';
 import {
   BuildContext,
   type KeywordSpec,
@@ -63,7 +63,7 @@ function claimName(r: RootState, what: string, name: string): boolean {
 const TRACK_GROUP = 'track_group';
 
 /** The track_group names defined so far: static lines may name only these. */
-function trackGroupNames(r: RootState): ReadonlySet<string> {
+function trackGroupNames(r: RootState): TrackGroupNames {
   return r.names.get(TRACK_GROUP) ?? new Set();
 }
 
