@@ -49,20 +49,24 @@ const IPV6_SCOPES = new Set(['site', 'link', 'host', 'nowhere', 'global']);
  */
 export type TrackGroupNames = ReadonlySet<string>;
 
+/** What readTrackGroup returns for a second `track_group`: the rest of the line is not read. */
+const STOP_LINE = Symbol('stop reading the line');
+
 /**
  * `track_group NAME` on a static line: the group when it is defined (above), else an error. A
- * second `track_group` after one that resolved is reported and ignored.
+ * second `track_group` after one that resolved is reported and ends the line, as keepalived
+ * stops reading there (`break` in its address, route and rule parsers).
  */
 function readTrackGroup(
   ctx: BuildContext,
   w: Word | undefined,
   current: string | undefined,
   groups: TrackGroupNames,
-): string | undefined {
+): string | undefined | typeof STOP_LINE {
   if (!w) return current;
   if (current !== undefined) {
     ctx.error(w.pos, 'duplicate-keyword', `track_group ${w.text} is a duplicate`);
-    return current;
+    return STOP_LINE;
   }
   if (groups.has(w.text)) return w.text;
   ctx.error(w.pos, 'unknown-reference', `track_group ${w.text} not found`);
@@ -71,7 +75,8 @@ function readTrackGroup(
 
 /**
  * One address line: `ADDR[/len] [dev IF] [brd X] [scope S] [label L] [peer P] [home] [-nodad] ...`
- * Returns undefined (after an error) when the address itself is bad, as keepalived skips it.
+ * Returns undefined (after an error) when the address itself is bad or a keyword lacks its
+ * value, as keepalived then skips the address.
  */
 export function buildIpAddress(
   ctx: BuildContext,
@@ -101,16 +106,19 @@ export function buildIpAddress(
     noTrack: false,
     pos: s.pos,
   };
+  let missing = false;
   for (let i = 1; i < words.length; i++) {
     const w = words[i];
     const value = (): Word | undefined => {
       const v = words[i + 1];
-      if (!v)
+      if (!v) {
+        missing = true;
         ctx.error(
           w.pos,
           'missing-parameter',
           `${what}: No ${w.text} parameter specified for ${words[0].text}`,
         );
+      }
       i++;
       return v;
     };
@@ -168,7 +176,8 @@ export function buildIpAddress(
           break;
         }
         const group = readTrackGroup(ctx, value(), addr.trackGroup, trackGroups);
-        if (group !== undefined) addr.trackGroup = group;
+        if (group === STOP_LINE) i = words.length;
+        else if (group !== undefined) addr.trackGroup = group;
         break;
       }
       case 'home':
@@ -193,7 +202,7 @@ export function buildIpAddress(
         unknownAddressOption(ctx, w, what);
     }
   }
-  return addr;
+  return missing ? undefined : addr;
 }
 
 function unknownAddressOption(ctx: BuildContext, w: Word, what: string): void {
@@ -332,6 +341,15 @@ export function buildRoute(
           break;
         }
         const group = readTrackGroup(ctx, next(), route.trackGroup, trackGroups);
+        if (group === STOP_LINE) {
+          // keepalived stops at the repeated group's name and then refuses the route for it.
+          ctx.error(
+            words[i].pos,
+            'invalid-route',
+            `Route has trailing nonsense - ${words[i].text}`,
+          );
+          return undefined;
+        }
         if (group !== undefined) route.trackGroup = group;
         break;
       }
@@ -537,7 +555,8 @@ export function buildRule(
           break;
         }
         const group = readTrackGroup(ctx, next(), rule.trackGroup, trackGroups);
-        if (group !== undefined) rule.trackGroup = group;
+        if (group === STOP_LINE) i = words.length;
+        else if (group !== undefined) rule.trackGroup = group;
         break;
       }
       default:

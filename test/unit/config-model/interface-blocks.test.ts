@@ -249,7 +249,7 @@ track_group TG1 {
   }
 }
 static_routes {
-  192.168.7.0/24 dev eth0 track_group TG1 track_group TG1
+  192.168.7.0/24 dev eth0 track_group TG1 track_group TG1 bogus
   192.168.6.0/24 via 10.0.0.9 no_track track_group TG1
 }
 static_rules {
@@ -260,8 +260,8 @@ ${instance('VI_1', 1)}`);
   assert.deepEqual(said(r), [
     '2 track_group TG1 not found',
     '3 static_ipaddress: No track_group parameter specified for 192.168.5.9/24',
-    '11 track_group is not acted on by keepalived-ts: static addresses, routes and rules do not fault instances',
     '11 track_group TG1 is a duplicate',
+    '11 Route has trailing nonsense - TG1',
     '12 Static route cannot have track group if no oif specified',
     '15 Static rule cannot have track_group if dev/iif not specified',
     '16 track_group NOPE not found',
@@ -270,7 +270,13 @@ ${instance('VI_1', 1)}`);
     [...r.config.staticAddresses, ...r.config.staticRoutes, ...r.config.staticRules].map(
       (e) => e.trackGroup,
     ),
-    [undefined, undefined, 'TG1', undefined, undefined, undefined],
+    // As keepalived: 192.168.5.9 is dropped (a keyword without its value), and so is the route
+    // with a repeated track_group (read no further: 'bogus' is not reported).
+    [undefined, undefined, undefined, undefined],
+  );
+  assert.deepEqual(
+    r.config.staticAddresses.map((a) => a.address),
+    ['192.168.5.1'],
   );
 });
 
