@@ -27,7 +27,9 @@ export function quantile(sorted: readonly number[], q: number): number {
 export function median(sorted: readonly number[]): number {
   if (sorted.length === 0) throw new RangeError('median of no samples');
   const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  if (sorted.length % 2 === 1) return sorted[mid];
+  // Halved before adding: the sum of two samples near ±Number.MAX_VALUE would overflow.
+  return sorted[mid - 1] / 2 + sorted[mid] / 2;
 }
 
 export function summarize(samples: readonly number[]): Summary {

@@ -31,6 +31,14 @@ describe('summary statistics', () => {
     assert.equal(quantile([7], 0.99), 7);
   });
 
+  it('takes the median of two samples near the largest double without overflowing', () => {
+    // The counterexample fast-check found: (a + b) / 2 gave -Infinity, below both samples.
+    const [a, b] = [-1.7976931348623135e308, -2.2952163559649278e293];
+    const m = median([a, b]);
+    assert.ok(Number.isFinite(m) && a <= m && m <= b, String(m));
+    assert.equal(median([Number.MAX_VALUE, Number.MAX_VALUE]), Number.MAX_VALUE);
+  });
+
   it('rejects empty and non-finite input', () => {
     assert.throws(() => summarize([]), RangeError);
     assert.throws(() => summarize([1, Number.NaN]), RangeError);
