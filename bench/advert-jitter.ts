@@ -43,7 +43,7 @@ import {
   waitUntil,
 } from '../test/helpers/vrrp-nodes.js';
 import { advertTimesUs, advertTiming, type AdvertTiming } from './lib/advert-timing.js';
-import { benchArgs } from './lib/args.js';
+import { benchArgs, integerOption } from './lib/args.js';
 import { captureAdverts } from './lib/capture.js';
 import { keepalivedTsCommand } from './lib/daemon.js';
 import { formatSummary, MS, ratioLine } from './lib/format.js';
@@ -70,24 +70,21 @@ const { values } = parseArgs({
   },
   strict: false,
 });
-const soakSeconds = values.soak === undefined ? undefined : Number(values.soak);
-if (soakSeconds !== undefined && !(Number.isInteger(soakSeconds) && soakSeconds > 0))
-  throw new RangeError(`--soak takes a positive number of seconds, not '${String(values.soak)}'`);
-const vrrpPriority =
-  values['vrrp-priority'] === undefined ? undefined : Number(values['vrrp-priority']);
-if (vrrpPriority !== undefined && !(Number.isInteger(vrrpPriority) && Math.abs(vrrpPriority) <= 20))
-  throw new RangeError(
-    `--vrrp-priority takes a nice value -20..19, not '${String(values['vrrp-priority'])}'`,
-  );
-const vrrpRtPriority =
-  values['vrrp-rt-priority'] === undefined ? undefined : Number(values['vrrp-rt-priority']);
-if (
-  vrrpRtPriority !== undefined &&
-  !(Number.isInteger(vrrpRtPriority) && vrrpRtPriority >= 1 && vrrpRtPriority <= 99)
-)
-  throw new RangeError(
-    `--vrrp-rt-priority takes a realtime priority 1..99, not '${String(values['vrrp-rt-priority'])}'`,
-  );
+const soakSeconds = integerOption('soak', values.soak, 1, Infinity, 'a positive number of seconds');
+const vrrpPriority = integerOption(
+  'vrrp-priority',
+  values['vrrp-priority'],
+  -20,
+  19,
+  'a nice value -20..19',
+);
+const vrrpRtPriority = integerOption(
+  'vrrp-rt-priority',
+  values['vrrp-rt-priority'],
+  1,
+  99,
+  'a realtime priority 1..99',
+);
 const selected = (values.scenario as string[] | undefined) ?? SCENARIOS;
 for (const s of selected)
   if (!SCENARIOS.includes(s as Scenario))

@@ -20,10 +20,10 @@
 //        [--impl ours|keepalived|node] [--scenario idle|loaded|reload] [--node-flags "--flag ..."]
 // --node-flags passes V8/Node flags to keepalived-ts's node, to measure their effect on memory.
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createTestbed } from '../test/helpers/netns.js';
-import { readFileSync } from 'node:fs';
 import { readPcap } from '../test/helpers/pcap.js';
 import { holdsVip, RunningNode, scratchDir } from '../test/helpers/vrrp-nodes.js';
 import { advertTimesUs, advertTiming } from './lib/advert-timing.js';
@@ -132,10 +132,10 @@ function launch(impl: Impl, scenario: Scenario, config: string): RunningNode {
   return new RunningNode(impl, bed.spawn('d1', cmd, args, { stdio: 'ignore' }));
 }
 
-async function stop(node: RunningNode, ns: string): Promise<void> {
+async function stop(node: RunningNode): Promise<void> {
   await node.stop();
-  // Anything else the daemon started in the namespace (scripts, keepalived's child).
-  for (const pid of namespacePids(ns)) {
+  // Anything else the daemon started in its namespace (scripts, keepalived's child).
+  for (const pid of namespacePids(bed.nodes.d1.ns)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -270,7 +270,7 @@ async function measureOnce(impl: Impl, scenario: Scenario, config: string): Prom
       cpuPercent: ((last.cpuNs - first.cpuNs) / 1e9 / seconds) * 100,
     };
   } finally {
-    await stop(node, bed.nodes.d1.ns);
+    await stop(node);
     current = undefined;
   }
 }

@@ -20,8 +20,30 @@ export function benchArgs(argv: string[] = process.argv.slice(2)): BenchArgs {
     },
     strict: false,
   });
-  const trials = typeof values.trials === 'string' ? Number(values.trials) : undefined;
-  if (trials !== undefined && !(Number.isInteger(trials) && trials > 0))
-    throw new RangeError(`--trials takes a positive integer, not '${String(values.trials)}'`);
+  const trials = integerOption(
+    'trials',
+    typeof values.trials === 'string' ? values.trials : undefined,
+    1,
+    Infinity,
+    'a positive integer',
+  );
   return { quick: values.quick === true, trials, json: values.json === true };
+}
+
+/**
+ * The value of option `--name` as an integer in [min, max], or undefined when the option is
+ * absent; otherwise a RangeError saying the option takes `what`.
+ */
+export function integerOption(
+  name: string,
+  value: string | boolean | undefined,
+  min: number,
+  max: number,
+  what: string,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n >= min && n <= max))
+    throw new RangeError(`--${name} takes ${what}, not '${String(value)}'`);
+  return n;
 }

@@ -215,7 +215,6 @@ export function checkerKey(
   return `${vs.name} -> ${rs.name} ${checker.name} ${JSON.stringify(checker.probe)}`;
 }
 
-/** Checker ids of a plan by checkerKey. */
 /** Where a checker sits: names as status and metrics show them. */
 export interface CheckerPlace {
   virtualServer: string;
@@ -244,6 +243,7 @@ export function locateCheckers(plan: CheckPlan): CheckerPlace[] {
   return out;
 }
 
+/** Checker ids of a plan by checkerKey. */
 export function checkerIdsByKey(plan: CheckPlan): Map<string, number> {
   const ids = new Map<string, number>();
   for (const vs of plan.virtualServers) {

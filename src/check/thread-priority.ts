@@ -14,7 +14,7 @@ import { loadNative } from '../net/native.js';
 import { emit } from '../observe/events.js';
 import type { Logger } from '../observe/log.js';
 
-export type TunedThread = 'vrrp' | 'checker';
+type TunedThread = 'vrrp' | 'checker';
 
 /** keepalived's default RLIMIT_RTTIME for a realtime process, microseconds (RT_RLIMIT_DEFAULT). */
 export const DEFAULT_RLIMIT_RTTIME_US = 10_000;
@@ -30,7 +30,7 @@ export function currentThreadId(): number {
   return Number(m[1]);
 }
 
-export type ThreadSetResult = { ok: true; tid: number } | { ok: false; error: string };
+type ThreadSetResult = { ok: true; tid: number } | { ok: false; error: string };
 
 /** Runs a per-thread setting; a refusal (EPERM without CAP_SYS_NICE...) becomes its errno name. */
 function onThisThread(set: (tid: number) => void): ThreadSetResult {
@@ -53,7 +53,7 @@ export function setThreadNice(nice: number): ThreadSetResult {
  * The calling thread to SCHED_RR at `priority` (1..99), as keepalived's `*_rt_priority` puts its
  * process; threads and processes created later start with the normal policy (reset on fork).
  */
-export function setThreadRealtime(priority: number): ThreadSetResult {
+function setThreadRealtime(priority: number): ThreadSetResult {
   return onThisThread(() => loadNative().setThreadRealtime(priority));
 }
 

@@ -65,7 +65,7 @@ const isWhiteSpace = (c: number): boolean =>
   c === 0x20 || c === 0x09 || c === 0x0c || c === 0x0b || c === 0x0d || c === 0x0a;
 
 /** Index after the run of WHITE_SPACE_STR characters starting at `i`. */
-export function skipWhiteSpace(s: string, i: number): number {
+function skipWhiteSpace(s: string, i: number): number {
   while (i < s.length && isWhiteSpace(s.charCodeAt(i))) i++;
   return i;
 }

@@ -218,10 +218,12 @@ export function validateConfig(input: KeepalivedConfig, env: ValidationEnv): Val
   });
 
   checkDuplicateVrids(f, config);
-  checkVirtualInterfaceNames(f, config, env);
+  const listed = env.listInterfaces();
+  const hostInterfaces = listed && new Set(listed);
+  checkVirtualInterfaceNames(f, config, hostInterfaces);
   checkLvsReferences(f, config);
   resolveTrackGroups(f, config);
-  checkInterfaces(f, config, env);
+  checkInterfaces(f, config, hostInterfaces);
   reportNotActedOn(f, config);
 
   // Script security (vrrp.c check_vrrp_script_security, check_data.c check_check_script_security).
@@ -364,10 +366,9 @@ const VIRTUAL_INTERFACE = {
 function checkVirtualInterfaceNames(
   f: BuildContext,
   config: KeepalivedConfig,
-  env: ValidationEnv,
+  present: ReadonlySet<string> | undefined,
 ): void {
   const owner = new Map<string, string>();
-  const present = new Set(env.listInterfaces() ?? []);
   config.vrrpInstances = config.vrrpInstances.map((inst) => {
     let out = inst;
     for (const key of ['useVmac', 'useIpvlan'] as const) {
@@ -380,7 +381,7 @@ function checkVirtualInterfaceNames(
           'duplicate-name',
           `(${inst.name}) VRRP instance ${other} is already using ${v.name} - ignoring name`,
         );
-      else if (present.has(v.name))
+      else if (present?.has(v.name))
         f.error(
           v.pos,
           'interface-exists',
@@ -572,16 +573,18 @@ function checkLvsReferences(f: BuildContext, config: KeepalivedConfig): void {
 }
 
 /**
- * keepalived refuses (exit 5) a config naming interfaces the host does not have. Entries of
- * garp_group, linkbeat_interfaces and interface_up_down_delays for a missing interface are
- * dropped, as keepalived skips them.
+ * keepalived refuses (exit 5) a config naming interfaces the host does not have (`present`,
+ * undefined when the host cannot list them: nothing is checked). Entries of garp_group,
+ * linkbeat_interfaces and interface_up_down_delays for a missing interface are dropped, as
+ * keepalived skips them.
  */
-function checkInterfaces(f: BuildContext, config: KeepalivedConfig, env: ValidationEnv): void {
+function checkInterfaces(
+  f: BuildContext,
+  config: KeepalivedConfig,
+  present: ReadonlySet<string> | undefined,
+): void {
   // With dynamic_interfaces keepalived accepts any interface name ("will use if created").
-  if (config.globalDefs.dynamicInterfaces) return;
-  const listed = env.listInterfaces();
-  if (!listed) return;
-  const present = new Set(listed);
+  if (config.globalDefs.dynamicInterfaces || !present) return;
   let missing = false;
   const exists = (name: string, pos: SourcePos, message: string): boolean => {
     if (present.has(name)) return true;

@@ -85,7 +85,7 @@ function checkRunValues(series: CheckSeries | undefined): Array<MetricValue<stri
 function checkLatencyValues(
   series: CheckSeries | undefined,
 ): Array<MetricValue<string> & { metricName: string }> {
-  const name = `${PREFIX}check_duration_seconds`;
+  const name = CHECK_SERIES_METRICS[1];
   const values: Array<MetricValue<string> & { metricName: string }> = [];
   for (const h of series?.histograms() ?? []) {
     if (h.count === 0) continue;

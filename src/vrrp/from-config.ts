@@ -38,7 +38,7 @@ import type {
 } from './spec.js';
 
 /** Seconds (as the config writes them) in whole milliseconds. */
-export const ms = (seconds: number) => Math.round(seconds * 1000);
+const ms = (seconds: number) => Math.round(seconds * 1000);
 
 function command(c: ScriptCommand): CommandSpec {
   return commandSpec(c.command, c.argv);
@@ -135,16 +135,16 @@ function trackedBy<B extends TrackerBlock, T extends { weight: number; reverse: 
   return out.map((o) => o.t);
 }
 
-function groupRefs(
+/** The sync group's references of each kind, for trackedBy; undefined outside a group. */
+function groupRefsOf(
   cfg: KeepalivedConfig,
   group: VrrpSyncGroup | undefined,
-  kind: 'scripts' | 'interfaces' | 'files' | 'processes',
-): GroupRefs | undefined {
-  if (!group) return undefined;
+): (kind: 'scripts' | 'interfaces' | 'files' | 'processes') => GroupRefs | undefined {
+  if (!group) return () => undefined;
   const hasOwner = cfg.vrrpInstances.some(
     (i) => group.members.includes(i.name) && i.priority === VRRP_PRIO_OWNER,
   );
-  return { refs: group.tracking[kind], hasOwner };
+  return (kind) => ({ refs: group.tracking[kind], hasOwner });
 }
 
 /**
@@ -198,6 +198,7 @@ function instanceSpec(cfg: KeepalivedConfig, inst: VrrpInstance, names: RouteNam
   // keepalived ignores the weighted trackers of sync-group members (keepalived#2105).
   const keepWeight = (w: number) => w === 0 || !group || group.syncGroupTrackingWeight;
   const scripts = new Map(cfg.vrrpScripts.map((s) => [s.name, s]));
+  const groupRefs = groupRefsOf(cfg, group);
   const garp = inst.garp;
   const spec: InstanceSpec = {
     name: inst.name,
@@ -242,21 +243,21 @@ function instanceSpec(cfg: KeepalivedConfig, inst: VrrpInstance, names: RouteNam
       inst.tracking.scripts.filter((ref) =>
         keepWeight(ref.weight ?? scripts.get(ref.name)?.weight ?? 0),
       ),
-      groupRefs(cfg, group, 'scripts'),
+      groupRefs('scripts'),
       (s, weight, reverse) => ({ script: scriptSpec(s), weight, reverse }),
       true,
     ),
     trackInterfaces: trackedBy(
       interfaceBlocks(inst.tracking.interfaces, group?.tracking.interfaces ?? []),
       inst.tracking.interfaces.filter((t) => keepWeight(t.weight ?? 0)),
-      groupRefs(cfg, group, 'interfaces'),
+      groupRefs('interfaces'),
       (i, weight, reverse) => ({ name: i.name, weight, reverse }),
       true,
     ),
     trackFiles: trackedBy(
       cfg.trackFiles,
       inst.tracking.files,
-      groupRefs(cfg, group, 'files'),
+      groupRefs('files'),
       (f, weight, reverse) => ({ file: trackFileSpec(f), weight, reverse }),
       true,
     ),
@@ -264,7 +265,7 @@ function instanceSpec(cfg: KeepalivedConfig, inst: VrrpInstance, names: RouteNam
     trackProcesses: trackedBy(
       cfg.trackProcesses,
       inst.tracking.processes,
-      groupRefs(cfg, group, 'processes'),
+      groupRefs('processes'),
       (p, weight, reverse) => ({ process: trackProcessSpec(p), weight, reverse }),
       false,
     ),

@@ -162,9 +162,7 @@ class Runtime implements VrrpSpecRuntime {
           { track_process: name, up, count },
           `track_process ${name}: quorum ${up ? 'gained' : 'lost'} (${count} running)`,
         );
-        for (const inst of this.instances.values()) {
-          if (inst.spec.trackProcesses.some((t) => t.process.name === name)) this.retrack(inst);
-        }
+        this.retrackWhere((s) => s.trackProcesses.some((t) => t.process.name === name));
       },
       onSource: (source, why) => this.observer.log.info({ track_process_source: source }, why),
     });
@@ -484,9 +482,7 @@ class Runtime implements VrrpSpecRuntime {
           { script: name, up },
           `vrrp_script ${name} is now ${up ? 'OK' : 'failing'}`,
         );
-        for (const inst of this.instances.values()) {
-          if (inst.spec.trackScripts.some((t) => t.script.name === name)) this.retrack(inst);
-        }
+        this.retrackWhere((s) => s.trackScripts.some((t) => t.script.name === name));
       });
       this.runners.set(name, runner);
       runner.start();
@@ -517,9 +513,7 @@ class Runtime implements VrrpSpecRuntime {
               { track_file: name, path: tracker.resolvedPath, value, previous },
               `track_file ${name} now holds ${value}`,
             );
-            for (const inst of this.instances.values()) {
-              if (inst.spec.trackFiles.some((t) => t.file.name === name)) this.retrack(inst);
-            }
+            this.retrackWhere((s) => s.trackFiles.some((t) => t.file.name === name));
           },
           problem: (message) =>
             this.observer.log.warn({ track_file: name }, `track_file ${name}: ${message}`),
@@ -565,6 +559,11 @@ class Runtime implements VrrpSpecRuntime {
         reverse: t.reverse,
       })),
     ];
+  }
+
+  /** Retracks the instances `tracks` selects: those following a tracker that changed. */
+  private retrackWhere(tracks: (spec: InstanceSpec) => boolean): void {
+    for (const inst of this.instances.values()) if (tracks(inst.spec)) this.retrack(inst);
   }
 
   /** Effective priority and tracker faults from the trackers' current verdicts. */

@@ -26,11 +26,11 @@ export class SocketSlot implements AdvertChannel {
   }
 
   /**
-   * Opens the socket if it is not open; resolves whether it is open now. A missing interface
-   * (ENODEV) is the expected "not yet"; any other failure throws.
+   * Opens the socket if it is not open. A missing interface (ENODEV) is the expected "not yet"
+   * and leaves it closed; any other failure throws.
    */
-  open(): boolean {
-    if (this.sock) return true;
+  open(): void {
+    if (this.sock) return;
     let sock: VrrpSocket;
     try {
       sock = new VrrpSocket({
@@ -39,7 +39,7 @@ export class SocketSlot implements AdvertChannel {
         onDrop: (reason, source) => this.onDrop(reason, source),
       });
     } catch (err) {
-      if (noDevice(err)) return false;
+      if (noDevice(err)) return;
       throw err;
     }
     try {
@@ -50,7 +50,6 @@ export class SocketSlot implements AdvertChannel {
       throw err;
     }
     this.sock = sock;
-    return true;
   }
 
   /** Closes the socket (the interface is gone, or the runtime stops); registrations stay. */

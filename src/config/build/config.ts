@@ -16,6 +16,7 @@ import {
   recorded,
   registerBlock,
   stringArg,
+  valueBlock,
 } from './context.js';
 import { buildBfdInstance } from './bfd.js';
 import { buildGlobalDefs, defaultGlobalDefs } from './global.js';
@@ -33,7 +34,6 @@ import {
   buildTrackProcess,
   buildVrrpInstance,
   buildVrrpScript,
-  valueBlock,
 } from './vrrp.js';
 
 export interface BuildResult {

@@ -61,6 +61,23 @@ export function block<T>(handle: Handler<T>): KeywordSpec<T> {
 }
 
 /**
+ * A block of value lines (keepalived's alloc_value_block): nothing may follow the keyword but the
+ * `{`; keepalived reports the first other word and reads the block anyway.
+ */
+export function valueBlock<T>(handle: Handler<T>): KeywordSpec<T> {
+  return block<T>((s, t, ctx) => {
+    const [extra] = s.args;
+    if (extra)
+      ctx.error(
+        extra.pos,
+        'extra-parameters',
+        `Block ${s.keyword.text} has extra parameters ${extra.text} ...`,
+      );
+    handle(s, t, ctx);
+  });
+}
+
+/**
  * Sets how many words each named keyword of `table` takes. keepalived ignores surplus words
  * silently, which hides mistakes such as `lvs_sched rr ; protocol tcp` (`;` separates nothing).
  */

@@ -2,6 +2,8 @@
 // vrrp_sync_group, vrrp_instance and the static address/route/rule blocks. Cross-references
 // (track_script names, sync group members) are resolved later, in validate.ts, because keepalived
 // accepts the referenced block anywhere in the file.
+import { formatMac } from '../../net/sockaddr.js';
+import { IFNAMSIZ } from '../../netlink/constants.js';
 import type { SourcePos, Statement, Word } from '../ast.js';
 import type {
   GarpGroup,
@@ -35,7 +37,6 @@ import {
 } from './address.js';
 import {
   type BuildContext,
-  type Handler,
   type KeywordSpec,
   type KeywordTable,
   MAX_TIMER_SECONDS,
@@ -57,25 +58,9 @@ import {
   registerBlock,
   secondsArg,
   stringArg,
+  valueBlock,
 } from './context.js';
 import { buildScript } from './script.js';
-
-/**
- * A block of value lines (keepalived's alloc_value_block): nothing may follow the keyword but the
- * `{`; keepalived reports the first other word and reads the block anyway.
- */
-export function valueBlock<T>(handle: Handler<T>): KeywordSpec<T> {
-  return block<T>((s, t, ctx) => {
-    const [extra] = s.args;
-    if (extra)
-      ctx.error(
-        extra.pos,
-        'extra-parameters',
-        `Block ${s.keyword.text} has extra parameters ${extra.text} ...`,
-      );
-    handle(s, t, ctx);
-  });
-}
 
 /** Largest tracker weight; ±254 is accepted by keepalived but clamped with an error. */
 const MAX_TRACK_WEIGHT = 253;
@@ -617,9 +602,6 @@ function parsedAddress(
   return ip?.address;
 }
 
-/** IFNAMSIZ (linux/if.h): interface names are shorter than this. */
-const IFNAMSIZ = 16;
-
 /** keepalived's dev_name_valid: a name the kernel would take for a new interface. */
 function validDevName(name: string): boolean {
   return (
@@ -684,7 +666,7 @@ function buildUseVmac(ctx: BuildContext, s: Statement, earlier: UseVmac | undefi
         'invalid-value',
         `VMAC MAC address not allowed to be RFC5798 address (${w.text}) - ignoring`,
       );
-    else vmac.mac = octets.map((o) => o.toString(16).padStart(2, '0')).join(':');
+    else vmac.mac = formatMac(Uint8Array.from(octets));
   }
   return vmac;
 }
@@ -771,6 +753,9 @@ const AUTH_KEYWORDS: KeywordTable<AuthDraft> = new Map([
     }),
   ],
 ]);
+
+/** An instance keyword accepted and recorded in the instance's `unmodelled`, not acted on. */
+const recordedInInstance = recorded<I>((d) => d.unmodelled);
 
 const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
   [
@@ -969,7 +954,7 @@ const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
     'auth_hmac',
     'garp_extra_if',
     'timer_expired_backup',
-  ].map((k): [string, KeywordSpec<I>] => [k, recorded<I>((d) => d.unmodelled)]),
+  ].map((k): [string, KeywordSpec<I>] => [k, recordedInInstance]),
 ]);
 
 limitArgs(INSTANCE_KEYWORDS, {
@@ -1006,19 +991,10 @@ limitArgs(SCRIPT_KEYWORDS, {
 });
 
 // Old spellings (keepalived.md §2.10).
-INSTANCE_KEYWORDS.set(
-  'vmac_garp_intvl',
-  deprecated(
-    'garp_extra_if',
-    recorded<I>((d) => d.unmodelled),
-  ),
-);
+INSTANCE_KEYWORDS.set('vmac_garp_intvl', deprecated('garp_extra_if', recordedInInstance));
 INSTANCE_KEYWORDS.set(
   'thread_timer_expired',
-  deprecated(
-    'timer_expired_backup',
-    recorded<I>((d) => d.unmodelled),
-  ),
+  deprecated('timer_expired_backup', recordedInInstance),
 );
 INSTANCE_KEYWORDS.set(
   'native_ipv6',
@@ -1036,15 +1012,12 @@ INSTANCE_KEYWORDS.set('linkbeat_use_polling', {
       'deprecated-keyword',
       `(${d.name}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block`,
     );
-    recorded<I>((draft) => draft.unmodelled).handle(s, d, ctx);
+    recordedInInstance.handle(s, d, ctx);
   },
 });
 INSTANCE_KEYWORDS.set(
   'lvs_sync_daemon_interface',
-  deprecated(
-    'lvs_sync_daemon (global_defs)',
-    recorded<I>((d) => d.unmodelled),
-  ),
+  deprecated('lvs_sync_daemon (global_defs)', recordedInInstance),
 );
 
 registerBlock('vrrp_instance', INSTANCE_KEYWORDS.keys());
@@ -1379,8 +1352,8 @@ function garpGroupInterval(field: 'garpInterval' | 'gnaInterval'): KeywordSpec<G
 
 /** Adds an interface to the group unless an earlier line or group has it. */
 function addGarpInterface(ctx: BuildContext, d: GarpGroupDraft, w: Word): void {
-  const taken = [...d.earlier, d.group].some((g) => g.interfaces.some((i) => i.name === w.text));
-  if (taken) {
+  const has = (g: GarpGroup) => g.interfaces.some((i) => i.name === w.text);
+  if (has(d.group) || d.earlier.some(has)) {
     ctx.error(
       w.pos,
       'duplicate-interface',
