@@ -36,10 +36,9 @@ export class KernelBackend implements IpvsBackend {
     return this.client.readTable();
   }
 
-  /** A dump of the services (one per virtual server, small) and of this one's destinations. */
+  /** The service by its key, and a dump of its destinations. */
   async readService(key: ServiceKey): Promise<ServiceEntry | undefined> {
-    const id = serviceId(key);
-    const service = (await this.client.listServices()).find((s) => serviceId(s.key) === id);
+    const service = await this.client.getService(key);
     return service && { service, destinations: await this.client.listDestinations(key) };
   }
 

@@ -4,6 +4,7 @@
 //   const ipvs = await IpvsClient.open({ timeoutMs?, netns? });   KtsError ENOIPVS without IPVS
 //   await ipvs.getInfo()                     { version: '1.2.1', versionCode, connTableSize }
 //   await ipvs.readTable()                   every service with its destinations (dumps)
+//   await ipvs.getService(serviceKey)        one service, or undefined (a keyed request)
 //   await ipvs.listServices() / listDestinations(serviceKey)
 //   await ipvs.addService(s) / editService(s) / deleteService(key)
 //   await ipvs.addDestination(key, d) / editDestination(key, d) / deleteDestination(key, dkey)
@@ -19,12 +20,13 @@
 import { KtsError } from '../errors.js';
 import { NETLINK_GENERIC, NLM_F_DUMP } from '../netlink/constants.js';
 import { resolveFamily } from '../netlink/genl.js';
-import { NetlinkSocketError } from '../netlink/errors.js';
+import { NetlinkSocketError, isNotExist } from '../netlink/errors.js';
 import type { NetlinkMessage } from '../netlink/message.js';
 import { NetlinkSocket, type NetlinkSocketOptions, type ReplyDecoder } from '../netlink/socket.js';
 import {
   decodeDestinationMessageAt,
   decodeInfoMessage,
+  decodeServiceMessage,
   decodeServiceMessageAt,
   ipvsMessage,
   type IpvsInfo,
@@ -157,9 +159,9 @@ export class IpvsClient {
     return this.current ? run(this.current) : this.reconnect().then(run);
   }
 
-  /** A request answered with data (GET_INFO). */
-  private send(cmd: number, op: string): Promise<NetlinkMessage[]> {
-    const payload = ipvsMessage(cmd);
+  /** A request answered with data (GET_INFO, a keyed GET_SERVICE). */
+  private send(cmd: number, op: string, parts?: IpvsMessageParts): Promise<NetlinkMessage[]> {
+    const payload = ipvsMessage(cmd, parts);
     return this.call((c) => c.nl.request(c.familyId, 0, payload, op));
   }
 
@@ -197,6 +199,19 @@ export class IpvsClient {
     const [reply] = await this.send(IPVS_CMD_GET_INFO, 'IPVS_CMD_GET_INFO');
     if (!reply) throw new KtsError('IPVS_NO_REPLY', 'IPVS_CMD_GET_INFO: no reply');
     return decodeInfoMessage(reply.data);
+  }
+
+  /** One service by its key (a keyed request, not a dump); undefined when there is none (ESRCH). */
+  async getService(key: ServiceKey): Promise<Service | undefined> {
+    const op = `IPVS_CMD_GET_SERVICE ${serviceName(key)}`;
+    try {
+      const [reply] = await this.send(IPVS_CMD_GET_SERVICE, op, { serviceKey: key });
+      if (!reply) throw new KtsError('IPVS_NO_REPLY', `${op}: no reply`);
+      return decodeServiceMessage(reply.data);
+    } catch (err) {
+      if (isNotExist(err)) return undefined;
+      throw err;
+    }
   }
 
   listServices(): Promise<Service[]> {

@@ -160,6 +160,14 @@ export class VrrpInstance {
     this.sendAdvert(this.fsm.effectivePriority);
   }
 
+  /**
+   * The address adverts are sent from, when the interface's changed (it had none, or lost the one
+   * in use). Nothing else changes, so nothing is sent now: the next advert carries it.
+   */
+  setPrimaryAddress(primaryAddress: string): void {
+    this.config = { ...this.config, primaryAddress };
+  }
+
   start(): void {
     this.io.channel.register(this.spec.vrid, ({ advert, source, ttl, checksumForm }) => {
       const reason = advertDropReason(this.spec, advert, source, ttl);

@@ -401,7 +401,7 @@ class Runtime implements VrrpSpecRuntime {
     if (exists && running !== false) {
       const address = primaryAddress(s, this.vipAddresses);
       if (address !== undefined && address !== inst.cfg.primaryAddress)
-        inst.reconfigure(s, address);
+        inst.setPrimaryAddress(address);
       noAddress = address === undefined;
     }
     this.setFaults(inst, [

@@ -187,6 +187,15 @@ export function holdsVip(bed: Testbed, node: string, address: string): boolean {
   return out.split('\n').some((l) => l.split(/\s+/).includes(address));
 }
 
+/**
+ * A condition for waitUntil/holdsFor: `address` is on `node`'s eth0 and not on the other
+ * director's (the two-director testbed: d1 and d2).
+ */
+export function onlyHolder(bed: Testbed, node: 'd1' | 'd2', address: string): () => boolean {
+  const other = node === 'd1' ? 'd2' : 'd1';
+  return () => holdsVip(bed, node, address) && !holdsVip(bed, other, address);
+}
+
 /** Polls every 10 ms; resolves with performance.now() when `cond` first holds. */
 export async function waitUntil(
   cond: () => boolean,

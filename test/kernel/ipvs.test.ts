@@ -400,11 +400,15 @@ test(
         table.find((e) => serviceId(e.service.key) === id),
       );
     }
-    assert.equal(
-      await backend.readService({ kind: 'fwmark', family: 4, fwmark: 4242 }),
-      undefined,
-      'a service the kernel does not hold',
-    );
+    for (const absent of [
+      { kind: 'fwmark', family: 4, fwmark: 4242 },
+      { kind: 'addr', family: 4, protocol: 'tcp', address: '10.0.0.1', port: 81 },
+    ] as const)
+      assert.equal(
+        await backend.readService(absent),
+        undefined,
+        'a service the kernel does not hold',
+      );
   },
 );
 

@@ -13,16 +13,13 @@ import { buildPlan } from '../../fixtures/check/plans.js';
 import { captureLog } from '../../fixtures/check/log-capture.js';
 import { closedTcpPort } from '../../fixtures/check/servers.js';
 import { isRoot, skipUnless } from '../../helpers/privileged.js';
+import { STAT_FIELD, taskStat } from '../../helpers/proc-stat.js';
 
-/** Nice value of every thread of this process, by tid (field 19 of /proc/self/task/TID/stat). */
+/** Nice value of every thread of this process, by tid. */
 function niceByThread(): Map<number, number> {
   const out = new Map<number, number>();
-  for (const tid of readdirSync('/proc/self/task')) {
-    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out.set(Number(tid), Number(fields[19 - 3]));
-  }
+  for (const tid of readdirSync('/proc/self/task').map(Number))
+    out.set(tid, taskStat(tid)(STAT_FIELD.nice));
   return out;
 }
 

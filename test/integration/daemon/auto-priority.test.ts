@@ -5,19 +5,18 @@
 // host, and the point here is what the daemon does about it, read back from /proc.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
+import { STAT_FIELD, taskStat } from '../../helpers/proc-stat.js';
 import { D1, testbedForFile } from '../../helpers/vrrp-testbed.js';
 import { defaultRunOptions, startDaemon } from './daemon-process.js';
 
 const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
 const testbed = testbedForFile('autoprio', [D1], skip);
 
-/** Fields 41 (policy: 2 = SCHED_RR) and 40 (rt_priority) of a thread's stat, as proc(5) numbers them. */
+/** The scheduling policy (2 = SCHED_RR) and realtime priority of a process's main thread. */
 function scheduling(pid: number): { policy: number; rtPriority: number } {
-  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { policy: Number(fields[41 - 3]), rtPriority: Number(fields[40 - 3]) };
+  const field = taskStat(pid, pid);
+  return { policy: field(STAT_FIELD.policy), rtPriority: field(STAT_FIELD.rtPriority) };
 }
 
 test(

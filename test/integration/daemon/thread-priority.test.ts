@@ -13,16 +13,11 @@ import { loadNative } from '../../../src/net/native.js';
 import { validateEvent } from '../../../src/observe/events.js';
 import { closedTcpPort } from '../../fixtures/check/servers.js';
 import { isRoot, skipUnless } from '../../helpers/privileged.js';
+import { STAT_FIELD, taskStat } from '../../helpers/proc-stat.js';
 import { captureObserver, HEADER } from '../../unit/daemon/capture.js';
 import { configOf } from '../../unit/daemon/configs.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Field `n` (1-based, as proc(5) numbers them) of /proc/self/task/TID/stat. */
-function statField(tid: number, n: number): number {
-  const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
-  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[n - 3]);
-}
 
 interface ThreadScheduling {
   nice: number;
@@ -31,11 +26,14 @@ interface ThreadScheduling {
   rtPriority: number;
 }
 
-const schedulingOf = (tid: number): ThreadScheduling => ({
-  nice: statField(tid, 19),
-  policy: statField(tid, 41),
-  rtPriority: statField(tid, 40),
-});
+function schedulingOf(tid: number): ThreadScheduling {
+  const field = taskStat(tid);
+  return {
+    nice: field(STAT_FIELD.nice),
+    policy: field(STAT_FIELD.policy),
+    rtPriority: field(STAT_FIELD.rtPriority),
+  };
+}
 
 /** The soft RLIMIT_RTTIME of this process, microseconds, or 'unlimited'. */
 function realtimeCpuLimit(): string {

@@ -9,6 +9,7 @@ import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
 import {
   holdsFor,
   holdsVip,
+  onlyHolder,
   seedConfig,
   startOurs,
   waitUntil,
@@ -37,8 +38,7 @@ function start(node: 'd1' | 'd2'): RunningNode {
   return n;
 }
 
-const only = (node: 'd1' | 'd2') => () =>
-  holdsVip(testbed.bed, node, VIP) && !holdsVip(testbed.bed, node === 'd1' ? 'd2' : 'd1', VIP);
+const only = (node: 'd1' | 'd2') => onlyHolder(testbed.bed, node, VIP);
 
 test(
   'seed setup: start, SIGTERM, preemption, SIGKILL, restart after a crash, link down and up',

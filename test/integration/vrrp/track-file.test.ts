@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
-import { holdsFor, holdsVip, startOurs, waitUntil } from '../../helpers/vrrp-nodes.js';
+import { holdsFor, onlyHolder, startOurs, waitUntil } from '../../helpers/vrrp-nodes.js';
 import { D1, D2, testbedForFile } from '../../helpers/vrrp-testbed.js';
 
 const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
@@ -46,8 +46,7 @@ track_file tf_down {
 }
 `;
 
-const only = (node: 'd1' | 'd2') => () =>
-  holdsVip(testbed.bed, node, VIP) && !holdsVip(testbed.bed, node === 'd1' ? 'd2' : 'd1', VIP);
+const only = (node: 'd1' | 'd2') => onlyHolder(testbed.bed, node, VIP);
 
 test('writing a track_file moves the VIP to the peer and back', { skip }, async (t) => {
   let finished = false;

@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { canCreateNetns, skipUnless } from '../../helpers/privileged.js';
-import { holdsVip, startOurs, waitUntil } from '../../helpers/vrrp-nodes.js';
+import { onlyHolder, startOurs, waitUntil } from '../../helpers/vrrp-nodes.js';
 import { D1, D2, testbedForFile } from '../../helpers/vrrp-testbed.js';
 
 const skip = skipUnless([[canCreateNetns(), 'root and ip netns']]);
@@ -55,8 +55,7 @@ vrrp_track_process tp_forbidden {
 }
 `;
 
-const only = (node: 'd1' | 'd2') => () =>
-  holdsVip(testbed.bed, node, VIP) && !holdsVip(testbed.bed, node === 'd1' ? 'd2' : 'd1', VIP);
+const only = (node: 'd1' | 'd2') => onlyHolder(testbed.bed, node, VIP);
 
 function sleepIn(node: string, arg: string): ChildProcess {
   const child = testbed.bed.spawn(node, 'sleep', [arg], { stdio: 'ignore' });
