@@ -6,6 +6,7 @@
 //   vrrp_rt_priority / checker_rt_priority    SCHED_RR at 1..99: setThreadRealtime
 //   vrrp_rlimit_rttime / checker_rlimit_rttime  RLIMIT_RTTIME while realtime: raiseRealtimeCpuLimit
 //   max_auto_priority / min_auto_priority_delay  realtime when timers run late: AutoPriority
+//   a reload's changes to the VRRP thread's settings                            retuneOnReload
 // Used by the checker worker (worker.ts) and the daemon's sides (daemon/vrrp-side.ts, sides.ts).
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -51,20 +52,28 @@ export function setThreadNice(nice: number): ThreadSetResult {
 
 /**
  * The calling thread to SCHED_RR at `priority` (1..99), as keepalived's `*_rt_priority` puts its
- * process; threads and processes created later start with the normal policy (reset on fork).
+ * process, or back to SCHED_OTHER with 0; threads and processes created later start with the
+ * normal policy (reset on fork).
  */
 function setThreadRealtime(priority: number): ThreadSetResult {
   return onThisThread(() => loadNative().setThreadRealtime(priority));
 }
 
-/** setThreadNice, logged: `thread.nice`, or `thread.nice.failed` with the errno (never thrown). */
-export function applyThreadNice(log: Logger, thread: TunedThread, nice: number): void {
+/**
+ * setThreadNice, logged: `thread.nice`, or `thread.nice.failed` with the errno (never thrown);
+ * true when set.
+ */
+export function applyThreadNice(log: Logger, thread: TunedThread, nice: number): boolean {
   const set = setThreadNice(nice);
   if (set.ok) emit(log, 'thread.nice', { thread, nice, tid: set.tid });
   else emit(log, 'thread.nice.failed', { thread, nice, error: set.error });
+  return set.ok;
 }
 
-/** setThreadRealtime, logged: `thread.realtime` or `thread.realtime.failed`; true when set. */
+/**
+ * setThreadRealtime, logged: `thread.realtime` or `thread.realtime.failed`; true when set.
+ * Priority 0 returns the thread to the normal policy.
+ */
 export function applyThreadRealtime(log: Logger, thread: TunedThread, priority: number): boolean {
   const set = setThreadRealtime(priority);
   if (set.ok) emit(log, 'thread.realtime', { thread, priority, tid: set.tid });
@@ -97,6 +106,40 @@ export function raiseRealtimeCpuLimit(log: Logger, limitUs: number): void {
     const error = (err as { code?: string }).code ?? String(err);
     emit(log, 'thread.rttime.failed', { limitUs, error });
   }
+}
+
+/** The VRRP settings of global_defs that a reload may change for its running thread. */
+export interface VrrpThreadSettings {
+  vrrpRtPriority?: number;
+  vrrpPriority?: number;
+  maxAutoPriority?: number;
+}
+
+/**
+ * What a reload changes in a running thread's scheduling, as keepalived's restore_priority
+ * decides it for its VRRP process: a thread that is realtime (`realtime` > 0, from
+ * vrrp_rt_priority or raised by max_auto_priority) only goes up, to a higher vrrp_rt_priority, or
+ * down to a lower max_auto_priority, and back to the normal policy only when the new
+ * configuration has no vrrp_rt_priority and max_auto_priority -1; a thread that is not realtime
+ * takes vrrp_rt_priority, or else a changed vrrp_priority (`startNice` when none is set).
+ * keepalived compares the nice value with the maximum where the realtime priority is meant;
+ * this compares the realtime priority. Pure: the caller applies the result.
+ */
+export function retuneOnReload(
+  current: { realtime: number; nice: number },
+  settings: VrrpThreadSettings,
+  startNice: number,
+): { realtime?: number; nice?: number } {
+  const wanted = settings.vrrpRtPriority ?? 0;
+  const max = settings.maxAutoPriority ?? 0;
+  if (current.realtime > 0) {
+    if (wanted === 0 && max === -1) return { realtime: 0 };
+    const next = max > 0 && current.realtime > max ? max : Math.max(current.realtime, wanted);
+    return next === current.realtime ? {} : { realtime: next };
+  }
+  if (wanted > 0) return { realtime: wanted };
+  const nice = settings.vrrpPriority ?? startNice;
+  return nice === current.nice ? {} : { nice };
 }
 
 /**

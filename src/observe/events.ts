@@ -391,10 +391,13 @@ export const EVENTS = {
   },
   'thread.realtime': {
     level: 'info',
-    doc: 'a thread switched to realtime scheduling (SCHED_RR) from global_defs vrrp_rt_priority / checker_rt_priority, or raised it by max_auto_priority',
+    doc: 'a thread switched to realtime scheduling (SCHED_RR) from global_defs vrrp_rt_priority / checker_rt_priority, or raised it by max_auto_priority; on reload the VRRP thread may also change it or (priority 0) return to the normal policy',
     fields: {
       thread,
-      priority: { type: 'integer', doc: 'the realtime priority set, 1..99' },
+      priority: {
+        type: 'integer',
+        doc: 'the realtime priority set, 1..99; 0: back to the normal policy (SCHED_OTHER)',
+      },
       tid: { type: 'integer', doc: 'kernel thread id (as in /proc/PID/task/TID)' },
     },
   },

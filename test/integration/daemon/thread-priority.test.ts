@@ -142,3 +142,80 @@ test('checker_rt_priority: the checker worker alone runs SCHED_RR', rootOnly, as
     checker: { nice: 0, policy: 2, rtPriority: 3 },
   });
 });
+
+test(
+  'reload re-applies the VRRP thread settings as keepalived restore_priority does',
+  rootOnly,
+  async () => {
+    const start = getPriority(0);
+    const dir = mkdtempSync(join(tmpdir(), 'kts-daemon-retune-'));
+    const cap = captureObserver();
+    let globalDefs = 'vrrp_priority -4';
+    const controller = new Controller({
+      configFile: 'keepalived.conf',
+      load: () => ({ config: configOf(`global_defs {\n${globalDefs}\n}\n`), diagnostics: [] }),
+      subsystems: [new VrrpSide(cap.observer)],
+      observer: cap.observer,
+      header: HEADER,
+      sides: { vrrp: true, check: false },
+      pidFiles: [],
+      release: { releaseVips: true, releaseIpvs: true },
+      dumpDir: dir,
+    });
+    const reloadWith = async (text: string): Promise<ThreadScheduling> => {
+      globalDefs = text;
+      assert.equal(await controller.reload(), true);
+      return schedulingOf(process.pid);
+    };
+    try {
+      await controller.start();
+      assert.deepEqual(schedulingOf(process.pid), normal(-4));
+      // vrrp_priority changed, then removed: back to the nice value the daemon started with.
+      assert.deepEqual(await reloadWith('vrrp_priority -2'), normal(-2));
+      assert.deepEqual(await reloadWith(''), normal(start));
+      // Realtime only goes up: 5, then 8; a lower vrrp_rt_priority leaves 8.
+      assert.deepEqual(await reloadWith('vrrp_rt_priority 5'), {
+        ...normal(start),
+        policy: 2,
+        rtPriority: 5,
+      });
+      assert.deepEqual(await reloadWith('vrrp_rt_priority 8'), {
+        ...normal(start),
+        policy: 2,
+        rtPriority: 8,
+      });
+      assert.deepEqual(await reloadWith('vrrp_rt_priority 3'), {
+        ...normal(start),
+        policy: 2,
+        rtPriority: 8,
+      });
+      // ...down to a lower max_auto_priority, and off with max_auto_priority -1.
+      assert.deepEqual(await reloadWith('max_auto_priority 2'), {
+        ...normal(start),
+        policy: 2,
+        rtPriority: 2,
+      });
+      assert.deepEqual(await reloadWith('max_auto_priority -1'), normal(start));
+      assert.deepEqual(
+        cap
+          .events()
+          .filter((e) => e.event === 'thread.nice' || e.event === 'thread.realtime')
+          .map((e) => [e.event, e.nice ?? e.priority]),
+        [
+          ['thread.nice', -4],
+          ['thread.nice', -2],
+          ['thread.nice', start],
+          ['thread.realtime', 5],
+          ['thread.realtime', 8],
+          ['thread.realtime', 2],
+          ['thread.realtime', 0],
+        ],
+      );
+    } finally {
+      await controller.stop();
+      setPriority(process.pid, start);
+      loadNative().setThreadRealtime(0);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
