@@ -26,7 +26,7 @@ import {
   type QuorumPolicy,
   type QuorumState,
 } from './process-track.js';
-import type { TrackProcessSpec } from './spec.js';
+import { sameSpec, type TrackProcessSpec } from './spec.js';
 
 /** How often /proc is read. */
 export const PROCESS_POLL_MS = 100;
@@ -128,7 +128,7 @@ export class ProcessMonitor {
   configure(specs: readonly TrackProcessSpec[]): void {
     const wanted = new Map(specs.map((s) => [s.name, s]));
     for (const [name, t] of this.tracked) {
-      if (JSON.stringify(wanted.get(name)) === JSON.stringify(t.spec)) continue;
+      if (sameSpec(wanted.get(name), t.spec)) continue;
       this.tracked.delete(name);
       this.timers.cancel(name);
     }

@@ -25,13 +25,14 @@ import {
   type Owned,
   type OwnedSet,
 } from './owned.js';
-import type {
-  InstanceSpec,
-  ScriptSpec,
-  SyncGroupSpec,
-  TrackFileSpec,
-  TrackProcessSpec,
-  VrrpSpec,
+import {
+  sameSpec,
+  type InstanceSpec,
+  type ScriptSpec,
+  type SyncGroupSpec,
+  type TrackFileSpec,
+  type TrackProcessSpec,
+  type VrrpSpec,
 } from './spec.js';
 import { syncFaults, syncTransitions } from './sync-group.js';
 import { trackedPriority, type FileTrackerStatus, type TrackerStatus } from './track.js';
@@ -120,7 +121,6 @@ function interfaceExists(ifname: string): boolean {
 const TRACKER_FAULT_PREFIXES = ['script:', 'interface:', 'file:', 'process:'];
 const isTrackerFault = (source: string) => TRACKER_FAULT_PREFIXES.some((p) => source.startsWith(p));
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 const socketKey = (s: InstanceSpec) => `${s.interface}/${s.family}`;
 /** Settings an instance cannot change in place: it is stopped and started again. */
 const identity = (s: InstanceSpec) => [s.vrid, s.interface, s.family, s.version];
@@ -213,7 +213,7 @@ class Runtime implements VrrpSpecRuntime {
     const next = new Map(spec.instances.map((s) => [s.name, s]));
     const removed = [...this.instances.values()].filter((i) => {
       const s = next.get(i.name);
-      return !s || !same(identity(s), identity(i.spec));
+      return !s || !sameSpec(identity(s), identity(i.spec));
     });
     for (const inst of removed) {
       this.instances.delete(inst.name);
@@ -233,7 +233,7 @@ class Runtime implements VrrpSpecRuntime {
       const inst = this.instances.get(s.name);
       if (!inst) {
         started.push(this.create(s));
-      } else if (!same(inst.spec, s)) {
+      } else if (!sameSpec(inst.spec, s)) {
         inst.reconfigure(s, primaryAddress(s, this.vipAddresses) ?? inst.cfg.primaryAddress);
         this.primaryLink(inst);
         this.retrack(inst);
@@ -471,7 +471,7 @@ class Runtime implements VrrpSpecRuntime {
     const wanted = new Map<string, ScriptSpec>();
     for (const s of specs) for (const t of s.trackScripts) wanted.set(t.script.name, t.script);
     for (const [name, runner] of this.runners) {
-      if (same(wanted.get(name), runner.spec)) continue;
+      if (sameSpec(wanted.get(name), runner.spec)) continue;
       runner.stop();
       this.runners.delete(name);
     }
@@ -497,7 +497,7 @@ class Runtime implements VrrpSpecRuntime {
     const wanted = new Map<string, TrackFileSpec>();
     for (const s of specs) for (const t of s.trackFiles) wanted.set(t.file.name, t.file);
     for (const [name, tracker] of this.fileTrackers) {
-      if (same(wanted.get(name), tracker.spec)) continue;
+      if (sameSpec(wanted.get(name), tracker.spec)) continue;
       tracker.stop();
       this.fileTrackers.delete(name);
     }

@@ -6,6 +6,13 @@ import type { OwnedSet } from './owned.js';
 import type { ProcessMatchSpec } from './process-track.js';
 import type { VirtualRouteSpec, VirtualRuleSpec } from './virtual-routes.js';
 
+/**
+ * Whether two specs say the same: they are plain data built by one builder (the same keys in the
+ * same order), so their JSON texts are equal exactly when they are.
+ */
+export const sameSpec = (a: unknown, b: unknown): boolean =>
+  JSON.stringify(a) === JSON.stringify(b);
+
 /** A virtual address as it is installed (`ip addr add ADDR/LEN dev DEV [brd] [scope] [label]`). */
 export interface VipSpec {
   address: string;
