@@ -294,6 +294,8 @@ class SharedStrings {
 
 /** Slots of SharedStrings' recent cache, a power of two. */
 const RECENT_SLOTS = 256;
+/** Slots of the table of kept line splits (keptSplits), a power of two. */
+const KEPT_SPLIT_SLOTS = 1024;
 
 const sharedKeywords = new SharedStrings(4096);
 /** Values apart from keywords, so that many distinct values cannot crowd the keywords out. */
@@ -335,65 +337,165 @@ export function exactArray<T>(a: readonly T[], n: number): T[] {
 }
 
 /**
- * The arguments of the line being split, reused from line to line (`argCount` of them are this
- * line's): the tree gets an array of exactly the line's arguments (`exactArray`).
+ * How moo splits a line's text: everything lexStatement needs apart from where the line is. The
+ * words are in parallel arrays, `count` of them (the keyword first; none on a line of white
+ * space), so that splitting a line that is not kept adds no object of ours per word to moo's.
  */
-const argScratch: Array<Word | undefined> = [];
+interface LineSplit {
+  text: string;
+  count: number;
+  /** Each word's text without quotes, shared (SharedStrings) if a keyword or a short value. */
+  texts: string[];
+  quoted: boolean[];
+  /** Index in the line's text of each word's first character (for a quoted word, its `"`). */
+  offsets: number[];
+  /** The text after the keyword (Statement.raw). */
+  raw: string;
+  /** Index of a `"` that is never closed and that `decomment` did not report, or -1. */
+  unreportedQuote: number;
+}
 
-/**
- * The statement on a logical line: its words split by the moo lexer, the first being the
- * keyword; undefined on a line of blanks. A quote left open is reported to `diagnostics`.
- */
-export function lexStatement(l: SourceLine, diagnostics: Diagnostic[]): Statement | undefined {
-  let keyword: Word | undefined;
-  let argCount = 0;
-  // Index in the line's text just after the first word (where the statement's raw text starts).
-  let afterFirst = l.text.length;
-  wordLexer.reset(l.text);
+/** The split of the line being lexed, when it is not one to keep: reused from line to line. */
+const scratchSplit: LineSplit = {
+  text: '',
+  count: 0,
+  texts: [],
+  quoted: [],
+  offsets: [],
+  raw: '',
+  unreportedQuote: -1,
+};
+
+/** Splits `text` with moo into `split`. */
+function splitWords(text: string, split: LineSplit): void {
+  const { texts, quoted, offsets } = split;
+  let count = 0;
+  let unreportedQuote = -1;
+  // Index in the text just after the first word (where the statement's raw text starts).
+  let afterFirst = text.length;
+  wordLexer.reset(text);
   for (let tok = wordLexer.next(); tok; tok = wordLexer.next()) {
     const type = tok.type;
     if (type === 'space') continue;
     const token = tok.text;
     const lead = skipWhiteSpace(token, 0);
     const offset = tok.offset + lead;
-    const quoted = type === 'quoted';
+    const isQuoted = type === 'quoted';
     if (
-      quoted &&
+      isQuoted &&
       (token.length - lead < 2 || token.charCodeAt(token.length - 1) !== DOUBLE_QUOTE)
     ) {
       // decomment already reported quotes it saw open; `\"` fools it but not the word splitter.
       // keepalived drops the rest of the line.
-      if (!quoteLeftOpen(l.text)) diagnostics.push(unmatchedQuote(l, offset));
+      if (!quoteLeftOpen(text)) unreportedQuote = offset;
       break;
     }
-    const text = quoted ? token.slice(lead + 1, -1) : lead === 0 ? token : token.slice(lead);
-    const word: Word = {
-      text: !keyword
-        ? sharedKeywords.get(text)
-        : text.length > 1 && text.length <= SHARED_VALUE_MAX_LENGTH
-          ? sharedValues.get(text)
-          : text,
-      quoted,
-      // posAt, written out: this runs for every word of a configuration.
-      pos: { file: l.file, line: l.line, col: l.cols ? colAt(l, offset) : l.col + offset },
-    };
-    if (keyword) argScratch[argCount++] = word;
-    else {
-      keyword = word;
+    const word = isQuoted ? token.slice(lead + 1, -1) : lead === 0 ? token : token.slice(lead);
+    if (count === 0) {
+      texts[count] = sharedKeywords.get(word);
       afterFirst = tok.offset + token.length;
-    }
+    } else
+      texts[count] =
+        word.length > 1 && word.length <= SHARED_VALUE_MAX_LENGTH ? sharedValues.get(word) : word;
+    quoted[count] = isQuoted;
+    offsets[count] = offset;
+    count++;
   }
+  const rawStart = skipWhiteSpace(text, afterFirst);
+  // A statement whose one bare argument is the rest of its line (`weight 1`, `lb_kind NAT`, the
+  // usual case) shares that word's string instead of keeping a second copy in the tree.
+  const only = count === 2 && !quoted[1] ? texts[1] : undefined;
+  split.raw =
+    only !== undefined && text.length - rawStart === only.length ? only : text.slice(rawStart);
+  split.text = text;
+  split.count = count;
+  split.unreportedQuote = unreportedQuote;
+}
+
+/**
+ * Splits kept, by a hash of the text's length and a few of its characters. A configuration
+ * repeats most of its lines word for word (`weight 1`, `connect_timeout 3`, a checker's whole
+ * block for each of thousands of real servers), and the split depends on the text alone: moo
+ * splits such a text once, and each repetition costs a comparison and its Word objects, where
+ * moo makes a match array, three strings and a token object per word. A table of slots, not a
+ * Map: each line's text is a new string, and a Map would hash all its characters first. Two
+ * repeated lines sharing a slot only cost splits again.
+ */
+const keptSplits = new Array<LineSplit | undefined>(KEPT_SPLIT_SLOTS);
+
+function splitLine(text: string): LineSplit {
+  const n = text.length;
+  const slot =
+    (n * 31 +
+      text.charCodeAt(0) * 7 +
+      text.charCodeAt(n > 1 ? n - 2 : 0) * 3 +
+      text.charCodeAt(n - 1)) &
+    (KEPT_SPLIT_SLOTS - 1);
+  const kept = keptSplits[slot];
+  if (kept !== undefined && kept.text === text) return kept;
+  const split = scratchSplit;
+  splitWords(text, split);
+  // Lines with a long argument (an address, a path, a name) are mostly distinct: keeping them
+  // would cost a copy, and a slot another line might repeat in.
+  for (let i = 1; i < split.count; i++)
+    if (split.texts[i].length > SHARED_VALUE_MAX_LENGTH) return split;
+  const { count, raw, unreportedQuote } = split;
+  return (keptSplits[slot] = {
+    text,
+    count,
+    texts: split.texts.slice(0, count),
+    quoted: split.quoted.slice(0, count),
+    offsets: split.offsets.slice(0, count),
+    raw,
+    unreportedQuote,
+  });
+}
+
+/**
+ * The arguments of the line being built, reused from line to line (`argCount` of them are this
+ * line's): the tree gets an array of exactly the line's arguments (`exactArray`).
+ */
+const argScratch: Array<Word | undefined> = [];
+
+/**
+ * The statement on a logical line: its words split by the moo lexer, the first being the
+ * keyword; undefined on a line of white space. A quote left open is reported to `diagnostics`.
+ * `opensBlock`: a `{` is known to follow (see the end).
+ */
+export function lexStatement(
+  l: SourceLine,
+  diagnostics: Diagnostic[],
+  opensBlock: boolean,
+): Statement | undefined {
+  const split = splitLine(l.text);
+  if (split.unreportedQuote >= 0) diagnostics.push(unmatchedQuote(l, split.unreportedQuote));
+  if (split.count === 0) return undefined;
+  const { raw } = split;
+  const keyword = placeWord(l, split, 0);
+  const argCount = split.count - 1;
+  for (let i = 0; i < argCount; i++) argScratch[i] = placeWord(l, split, i + 1);
   const args = exactArray(argScratch as Word[], argCount);
   // Drop this line's words from the scratch array, so that it holds no part of the tree.
   for (let i = 0; i < argCount; i++) argScratch[i] = undefined;
-  if (!keyword) return undefined;
-  const rawStart = skipWhiteSpace(l.text, afterFirst);
-  // A statement whose one bare argument is the rest of its line (`weight 1`, `lb_kind NAT`, the
-  // usual case) shares that word's string instead of keeping a second copy in the tree.
-  const only = argCount === 1 && !args[0].quoted ? args[0].text : undefined;
-  const raw =
-    only !== undefined && l.text.length - rawStart === only.length ? only : l.text.slice(rawStart);
-  return { keyword, args, raw, pos: keyword.pos };
+  const pos = keyword.pos;
+  // The statement of a line opening a block is replaced, when the block closes, by withBlock's
+  // copy with the block. V8 allocates the objects of a literal in the old generation once it sees
+  // most of them survive young collections, and statements of both kinds from one literal were
+  // too few survivors for that: all were allocated young, and the scavenges copied every one that
+  // stays in the tree twice. A literal of their own keeps the others allocated where they stay.
+  if (opensBlock) return { keyword, args, raw, pos };
+  return { keyword, args, raw, pos };
+}
+
+/** Word `i` of `split`, placed in the line `l`. */
+function placeWord(l: SourceLine, split: LineSplit, i: number): Word {
+  const offset = split.offsets[i];
+  // posAt, written out: this runs for every word of a configuration.
+  return {
+    text: split.texts[i],
+    quoted: split.quoted[i],
+    pos: { file: l.file, line: l.line, col: l.cols ? colAt(l, offset) : l.col + offset },
+  };
 }
 
 export function unmatchedQuote(l: SourceLine, at: number): Diagnostic {

@@ -224,7 +224,7 @@ function tokenize(
       }
       continue;
     }
-    const statement = lexStatement(line, diagnostics);
+    const statement = lexStatement(line, diagnostics, pre.openBraceFollows());
     if (!statement) continue;
     run.push(statement);
     if (

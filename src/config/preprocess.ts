@@ -101,6 +101,8 @@ interface MultilineExpansion {
   pos: SourcePos;
 }
 
+const OPEN_BRACE = 0x7b;
+
 const isSpace = (c: string | undefined): boolean =>
   c === ' ' || c === '\t' || c === '\n' || c === '\v' || c === '\f' || c === '\r';
 
@@ -127,7 +129,7 @@ export class Preprocessor {
       configId: opts.configId,
       env: opts.env,
       random: opts.random,
-      report: (d) => this.diagnostics.push(d),
+      report: this.reportDiagnostic,
     });
   }
 
@@ -173,6 +175,11 @@ export class Preprocessor {
       else if (mode === 1) this.includeCheck |= flag;
       else this.includeCheck &= ~flag;
     });
+  }
+
+  /** Whether the next line is a `{` split off the line just returned (the usual `name {`). */
+  openBraceFollows(): boolean {
+    return this.residue !== undefined && this.residue.text.charCodeAt(0) === OPEN_BRACE;
   }
 
   private readonly setResidue = (residue: SourceLine): void => {
@@ -255,10 +262,7 @@ export class Preprocessor {
         if (definition) return { definition };
       }
       if (buf.text.startsWith('~SEQ')) {
-        const seqLine = buf;
-        const parsed = parseSeq(seqLine, (params) => this.expandSeqParams(seqLine, params));
-        if (parsed.ok) this.seqs.push(parsed.seq);
-        else this.report('error', 'invalid-seq', parsed.message, posAt(buf, 0));
+        this.startSequence(buf);
         return undefined;
       }
       if (buf.text.startsWith('~LST')) {
@@ -274,7 +278,7 @@ export class Preprocessor {
         return undefined;
       }
       if (buf.text[0] === '~' || !buf.text.includes('$')) return buf;
-      const result = substitute(buf, this.defs, (d) => void this.diagnostics.push(d));
+      const result = substitute(buf, this.defs, this.reportDiagnostic);
       this.startMultilines(result.multilineStarts, result.aborted);
       if (!result.found) return result.line;
       const { line, openQuote } = decomment(result.line);
@@ -288,9 +292,23 @@ export class Preprocessor {
     }
   }
 
+  /**
+   * Pushes a finding; a function made once, so that `process`, which runs for every line, holds
+   * no closure over `this`: V8 would allocate a context for it on every call.
+   */
+  private readonly reportDiagnostic = (d: Diagnostic): void => {
+    this.diagnostics.push(d);
+  };
+
+  private startSequence(seqLine: SourceLine): void {
+    const parsed = parseSeq(seqLine, (params) => this.expandSeqParams(seqLine, params));
+    if (parsed.ok) this.seqs.push(parsed.seq);
+    else this.report('error', 'invalid-seq', parsed.message, posAt(seqLine, 0));
+  }
+
   private expandSeqParams(buf: SourceLine, params: string): string | undefined {
     const line: SourceLine = { text: params, file: buf.file, line: buf.line, col: buf.col };
-    const result = substitute(line, this.defs, (d) => this.diagnostics.push(d), SEQ_PARAMS_MAX);
+    const result = substitute(line, this.defs, this.reportDiagnostic, SEQ_PARAMS_MAX);
     return result.multilineStarts.length > 0 ? undefined : result.line.text;
   }
 

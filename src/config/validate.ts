@@ -270,17 +270,24 @@ export function validateConfig(input: KeepalivedConfig, env: ValidationEnv): Val
 /** The scripts the checker process runs: quorum and notify scripts, MISC_CHECKs, the fifos. */
 function checkerScripts(config: KeepalivedConfig): ScriptCommand[] {
   const g = config.globalDefs;
-  const all: Array<ScriptCommand | undefined> = [];
-  // Loops, not flatMap: a config can have tens of thousands of real servers.
+  const scripts: ScriptCommand[] = [];
+  const add = (s: ScriptCommand | undefined): void => {
+    if (s !== undefined) scripts.push(s);
+  };
+  // Loops, not flatMap, and only the scripts given kept: a config can have tens of thousands of
+  // real servers, and most have none.
   for (const vs of config.virtualServers) {
-    all.push(vs.quorumUp, vs.quorumDown);
+    add(vs.quorumUp);
+    add(vs.quorumDown);
     for (const rs of vs.realServers) {
-      all.push(rs.notifyUp, rs.notifyDown);
-      for (const c of rs.checkers) if (c.type === 'MISC_CHECK') all.push(c.script);
+      add(rs.notifyUp);
+      add(rs.notifyDown);
+      for (const c of rs.checkers) if (c.type === 'MISC_CHECK') scripts.push(c.script);
     }
   }
-  all.push(g.notifyFifo?.script, g.lvsNotifyFifo?.script);
-  return all.filter((s): s is ScriptCommand => s !== undefined);
+  add(g.notifyFifo?.script);
+  add(g.lvsNotifyFifo?.script);
+  return scripts;
 }
 
 /**
@@ -513,6 +520,11 @@ function checkDuplicateVrids(f: BuildContext, config: KeepalivedConfig): void {
   }
 }
 
+/** FILE_CHECK and BFD_CHECK follow a track_file / bfd_instance, which may not be defined. */
+function followsTarget(c: Checker): boolean {
+  return c.type === 'FILE_CHECK' || c.type === 'BFD_CHECK';
+}
+
 function checkLvsReferences(f: BuildContext, config: KeepalivedConfig): void {
   const groups = new Set(config.virtualServerGroups.map((g) => g.name));
   const files = new Set(config.trackFiles.map((t) => t.name));
@@ -551,10 +563,11 @@ function checkLvsReferences(f: BuildContext, config: KeepalivedConfig): void {
     return true;
   };
   // Copies only what loses a checker: the input stays untouched, and a large config with nothing
-  // to drop is not copied server by server.
+  // to drop is not copied server by server (nor filtered: a new checker list per real server).
   config.virtualServers = config.virtualServers.map((vs) => {
     let changed = false;
     const realServers = vs.realServers.map((rs) => {
+      if (!rs.checkers.some(followsTarget)) return rs;
       const checkers = rs.checkers.filter(checkerTargetExists);
       if (checkers.length === rs.checkers.length) return rs;
       changed = true;

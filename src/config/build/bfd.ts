@@ -6,7 +6,7 @@ import { parseIp } from './address.js';
 import {
   type BuildContext,
   type KeywordSpec,
-  type KeywordTable,
+  KeywordTable,
   applyBlock,
   arg,
   intArg,
@@ -62,7 +62,7 @@ function count(
   });
 }
 
-const BFD_KEYWORDS: KeywordTable<BfdDraft> = new Map<string, KeywordSpec<BfdDraft>>([
+const BFD_KEYWORDS = new KeywordTable<BfdDraft>([
   ['neighbor_ip', address('neighborIp')],
   ['neighbour_ip', address('neighborIp')],
   ['source_ip', address('sourceIp')],

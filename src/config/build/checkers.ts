@@ -17,7 +17,7 @@ import { parseIp } from './address.js';
 import {
   type BuildContext,
   type KeywordSpec,
-  type KeywordTable,
+  KeywordTable,
   MAX_TIMER_SECONDS,
   applyBlock,
   arg,
@@ -47,7 +47,7 @@ export interface CheckerDraft {
 }
 
 /** keepalived's check_data.c: checker value, else the real server's (itself defaulted from the VS), else the type's. */
-export function resolveTiming(
+function resolveTiming(
   draft: CheckerDraft,
   rs: TimingDefaults,
   logAllFailures: boolean,
@@ -66,6 +66,25 @@ export function resolveTiming(
     alpha: draft.own.alpha ?? rs.alpha,
     logAllFailures: draft.own.logAllFailures ?? logAllFailures,
   };
+}
+
+function finishChecker(draft: CheckerDraft, rs: TimingDefaults, logAllFailures: boolean): Checker {
+  return draft.finish(resolveTiming(draft, rs, logAllFailures));
+}
+
+/**
+ * A real server's checkers finished with its timing. An array literal for the usual single
+ * checker: V8 tracks literal sites and, seeing their arrays outlive the young generation (they
+ * are kept in the model), can allocate them in the old generation directly (measured: a tenth
+ * off building 10,000 real servers, against an exact-size `new Array` filled in a loop).
+ */
+export function finishCheckers(
+  drafts: CheckerDraft[],
+  rs: TimingDefaults,
+  logAllFailures: boolean,
+): Checker[] {
+  if (drafts.length === 1) return [finishChecker(drafts[0], rs, logAllFailures)];
+  return drafts.map((d) => finishChecker(d, rs, logAllFailures));
 }
 
 /** Fields every checker builder target has. */
@@ -186,7 +205,7 @@ function networkChecker<X extends NetTarget>(
 }
 
 function simpleTable<T extends ConnectedTarget>(): KeywordTable<T> {
-  return new Map([...connectionKeywords<T>(), ...timingKeywords<T>()]);
+  return new KeywordTable<T>([...connectionKeywords<T>(), ...timingKeywords<T>()]);
 }
 
 const TCP_TABLE = simpleTable<NetTarget>();
@@ -234,7 +253,7 @@ type UrlDraft = Omit<HttpUrl, 'path' | 'statusCodes'> & {
   statusCodes?: Array<[number, number]>;
 };
 
-const URL_TABLE: KeywordTable<UrlDraft> = new Map([
+const URL_TABLE = new KeywordTable<UrlDraft>([
   [
     'path',
     line<UrlDraft>((s, u, ctx) => {
@@ -281,7 +300,7 @@ const URL_TABLE: KeywordTable<UrlDraft> = new Map([
   ),
 ]);
 
-const HTTP_TABLE: KeywordTable<HttpTarget> = new Map<string, KeywordSpec<HttpTarget>>([
+const HTTP_TABLE = new KeywordTable<HttpTarget>([
   ...connectionKeywords<HttpTarget>(),
   ...timingKeywords<HttpTarget>(),
   [
@@ -352,7 +371,7 @@ interface MiscTarget extends TimedTarget {
   user?: { user: string; group?: string };
 }
 
-const MISC_TABLE: KeywordTable<MiscTarget> = new Map<string, KeywordSpec<MiscTarget>>([
+const MISC_TABLE = new KeywordTable<MiscTarget>([
   ...timingKeywords<MiscTarget>(),
   [
     'misc_path',
@@ -417,7 +436,7 @@ interface SmtpTarget extends NetTarget {
 
 const HOST_TABLE = simpleTable<ConnectedTarget>();
 
-const SMTP_TABLE: KeywordTable<SmtpTarget> = new Map<string, KeywordSpec<SmtpTarget>>([
+const SMTP_TABLE = new KeywordTable<SmtpTarget>([
   ...connectionKeywords<SmtpTarget>(),
   ...timingKeywords<SmtpTarget>(),
   [
@@ -475,7 +494,7 @@ interface DnsTarget extends NetTarget {
 
 const DNS_TYPES = ['A', 'NS', 'CNAME', 'SOA', 'MX', 'TXT', 'AAAA'] as const;
 
-const DNS_TABLE: KeywordTable<DnsTarget> = new Map<string, KeywordSpec<DnsTarget>>([
+const DNS_TABLE = new KeywordTable<DnsTarget>([
   ...connectionKeywords<DnsTarget>(),
   ...timingKeywords<DnsTarget>(),
   [
@@ -529,7 +548,7 @@ function hexArg(ctx: BuildContext, s: Statement, wildcard: boolean): string | un
   return text.toLowerCase();
 }
 
-const UDP_TABLE: KeywordTable<UdpTarget> = new Map<string, KeywordSpec<UdpTarget>>([
+const UDP_TABLE = new KeywordTable<UdpTarget>([
   ...connectionKeywords<UdpTarget>(),
   ...timingKeywords<UdpTarget>(),
   [

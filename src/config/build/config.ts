@@ -8,7 +8,7 @@ import { FIRST_ASSIGNED_RULE_PREFERENCE, type TrackGroupNames } from './address.
 import {
   BuildContext,
   type KeywordSpec,
-  type KeywordTable,
+  KeywordTable,
   applyBlock,
   block,
   deprecated,
@@ -96,7 +96,7 @@ function named<T extends { name: string }>(
   });
 }
 
-const ROOT_KEYWORDS: KeywordTable<RootState> = new Map<string, KeywordSpec<RootState>>([
+const ROOT_KEYWORDS = new KeywordTable<RootState>([
   // Applied in a first pass (see buildConfig); accepted here so it is not reported as unknown.
   ['global_defs', block<RootState>(() => undefined)],
   ['vrrp_script', named((r) => r.config.vrrpScripts, buildVrrpScript, 'vrrp_script')],

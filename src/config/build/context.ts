@@ -38,8 +38,32 @@ export interface KeywordSpec<T> {
   maxArgs?: number;
 }
 
-/** Keyword → how to apply it. Several spellings may share one spec (aliases). */
-export type KeywordTable<T> = Map<string, KeywordSpec<T>>;
+/**
+ * Keyword → how to apply it. Several spellings may share one spec (aliases). The specs are held
+ * in a prototype-less object, not a Map: keywords of 13 characters or more (`connect_timeout`)
+ * reach us as V8 sliced strings, which a Map compares with its stored key in the runtime's slow
+ * path at every lookup, whereas a property lookup turns the tree's string into a reference to
+ * the interned keyword the first time, and is a pointer compare from then on.
+ */
+export class KeywordTable<T> {
+  private readonly specs: Record<string, KeywordSpec<T> | undefined> = Object.create(null);
+
+  constructor(entries: Iterable<[string, KeywordSpec<T>]>) {
+    for (const [keyword, spec] of entries) this.specs[keyword] = spec;
+  }
+
+  get(keyword: string): KeywordSpec<T> | undefined {
+    return this.specs[keyword];
+  }
+
+  set(keyword: string, spec: KeywordSpec<T>): void {
+    this.specs[keyword] = spec;
+  }
+
+  keys(): string[] {
+    return Object.keys(this.specs);
+  }
+}
 
 export function line<T>(handle: Handler<T>): KeywordSpec<T> {
   return { handle, shape: 'line' };
@@ -210,8 +234,45 @@ export function arg(ctx: BuildContext, s: Statement, index = 0): Word | undefine
   return w;
 }
 
-const INTEGER = /^[+-]?\d+$/;
-const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+// Numbers are checked a character at a time, not with regexes: a configuration has one or more
+// per line, and a regex match costs several times this scan once optimised. One loop per
+// function, no call per character: the first load runs these in V8's interpreter.
+const PLUS = 0x2b;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const DIGIT_0 = 0x30;
+const DIGIT_9 = 0x39;
+
+/** Past the optional sign of a number. */
+function afterSign(text: string): number {
+  const c = text.charCodeAt(0);
+  return c === PLUS || c === MINUS ? 1 : 0;
+}
+
+/** Whether `text` is an integer, `[+-]?[0-9]+`. */
+function isInteger(text: string): boolean {
+  const start = afterSign(text);
+  if (start === text.length) return false;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < DIGIT_0 || c > DIGIT_9) return false;
+  }
+  return true;
+}
+
+/** The decimal places of `text` when it is a decimal, `[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)`; else -1. */
+function decimalPlaces(text: string): number {
+  const start = afterSign(text);
+  let dot = -1;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === DOT && dot < 0) dot = i;
+    else if (c < DIGIT_0 || c > DIGIT_9) return -1;
+  }
+  if (dot < 0) return text.length > start ? 0 : -1;
+  // A dot needs a digit on one side at least.
+  return text.length - start > 1 ? text.length - dot - 1 : -1;
+}
 
 /** An integer in [min, max], keepalived's `read_int_strvec` / `read_unsigned_strvec`. */
 export function readInt(
@@ -221,7 +282,7 @@ export function readInt(
   max: number,
 ): number | undefined {
   if (!w) return undefined;
-  if (!INTEGER.test(w.text)) {
+  if (!isInteger(w.text)) {
     ctx.error(w.pos, 'invalid-number', `invalid number '${w.text}'`);
     return undefined;
   }
@@ -256,16 +317,15 @@ export function readSeconds(
   max: number,
 ): number | undefined {
   if (!w) return undefined;
-  if (!DECIMAL.test(w.text)) {
+  const decimals = decimalPlaces(w.text);
+  if (decimals < 0) {
     ctx.error(w.pos, 'invalid-number', `invalid number '${w.text}'`);
     return undefined;
   }
-  if (w.text.startsWith('-')) {
+  if (w.text.charCodeAt(0) === MINUS) {
     ctx.error(w.pos, 'invalid-number', `negative number '${w.text}'`);
     return undefined;
   }
-  const dot = w.text.indexOf('.');
-  const decimals = dot < 0 ? 0 : w.text.length - dot - 1;
   if (decimals > TIMER_HZ_DIGITS) {
     ctx.error(w.pos, 'invalid-number', `number '${w.text}' has too many decimal places`);
     return undefined;

@@ -4,7 +4,7 @@ import type { GlobalDefs, NotifyFifo } from '../model.js';
 import { parseIp } from './address.js';
 import {
   type BuildContext,
-  type KeywordTable,
+  KeywordTable,
   MAX_TIMER_SECONDS,
   applyBlock,
   arg,
@@ -273,7 +273,7 @@ const RECORDED_ONLY = [
   ].flatMap((p) => [`${p}_rcv_bufs`, `${p}_rcv_bufs_force`]),
 ];
 
-export const GLOBAL_KEYWORDS: KeywordTable<G> = new Map([
+export const GLOBAL_KEYWORDS = new KeywordTable<G>([
   ['router_id', text('routerId')],
   [
     'notification_email',

@@ -38,7 +38,7 @@ import {
 import {
   type BuildContext,
   type KeywordSpec,
-  type KeywordTable,
+  KeywordTable,
   MAX_TIMER_SECONDS,
   applyBlock,
   arg,
@@ -214,7 +214,7 @@ type ScriptDraft = Omit<VrrpScript, 'script' | 'timeout'> & {
   timeout?: number;
 };
 
-const SCRIPT_KEYWORDS: KeywordTable<ScriptDraft> = new Map([
+const SCRIPT_KEYWORDS = new KeywordTable<ScriptDraft>([
   [
     'script',
     line<ScriptDraft>((s, d, ctx) => {
@@ -280,7 +280,7 @@ export function buildVrrpScript(ctx: BuildContext, s: Statement): VrrpScript | u
 
 type FileDraft = Omit<TrackFile, 'path'> & { path?: string };
 
-const TRACK_FILE_KEYWORDS: KeywordTable<FileDraft> = new Map([
+const TRACK_FILE_KEYWORDS = new KeywordTable<FileDraft>([
   [
     'file',
     line<FileDraft>((s, d, ctx) => {
@@ -367,7 +367,7 @@ function processDelay(
   });
 }
 
-const TRACK_PROCESS_KEYWORDS: KeywordTable<ProcessDraft> = new Map([
+const TRACK_PROCESS_KEYWORDS = new KeywordTable<ProcessDraft>([
   [
     'process',
     line<ProcessDraft>((s, d, ctx) => {
@@ -456,10 +456,7 @@ function memberList<T extends { name: string; members: string[] }>(
   });
 }
 
-const SYNC_GROUP_KEYWORDS: KeywordTable<VrrpSyncGroup> = new Map<
-  string,
-  KeywordSpec<VrrpSyncGroup>
->([
+const SYNC_GROUP_KEYWORDS = new KeywordTable<VrrpSyncGroup>([
   ['group', memberList<VrrpSyncGroup>('sync group', (s) => s.pos)],
   ...trackingKeywords<VrrpSyncGroup>(),
   ...notifyKeywords<VrrpSyncGroup>(),
@@ -728,7 +725,7 @@ interface AuthDraft {
   pos: SourcePos;
 }
 
-const AUTH_KEYWORDS: KeywordTable<AuthDraft> = new Map([
+const AUTH_KEYWORDS = new KeywordTable<AuthDraft>([
   [
     'auth_type',
     line<AuthDraft>((s, a, ctx) => {
@@ -757,7 +754,7 @@ const AUTH_KEYWORDS: KeywordTable<AuthDraft> = new Map([
 /** An instance keyword accepted and recorded in the instance's `unmodelled`, not acted on. */
 const recordedInInstance = recorded<I>((d) => d.unmodelled);
 
-const INSTANCE_KEYWORDS: KeywordTable<I> = new Map<string, KeywordSpec<I>>([
+const INSTANCE_KEYWORDS = new KeywordTable<I>([
   [
     'state',
     line<I>((s, d, ctx) => {
@@ -1308,7 +1305,7 @@ export function buildStaticRules(
 // ---------------------------------------------------------------------------------------------
 // track_group
 
-const TRACK_GROUP_KEYWORDS: KeywordTable<TrackGroup> = new Map([
+const TRACK_GROUP_KEYWORDS = new KeywordTable<TrackGroup>([
   // keepalived's wording says "sync group" for a repeated list here too.
   ['group', memberList<TrackGroup>('track group', (s) => s.block?.close ?? s.pos)],
 ]);
@@ -1364,7 +1361,7 @@ function addGarpInterface(ctx: BuildContext, d: GarpGroupDraft, w: Word): void {
   d.group.interfaces.push({ name: w.text, pos: w.pos });
 }
 
-const GARP_GROUP_KEYWORDS: KeywordTable<GarpGroupDraft> = new Map([
+const GARP_GROUP_KEYWORDS = new KeywordTable<GarpGroupDraft>([
   ['garp_interval', garpGroupInterval('garpInterval')],
   ['gna_interval', garpGroupInterval('gnaInterval')],
   [

@@ -91,6 +91,65 @@ describe('words', () => {
   });
 });
 
+describe('repeated lines', () => {
+  // The split of a line's text is kept and reused when the text comes again; each occurrence
+  // still gets words of its own, at its own place.
+  it('gives each occurrence of a line its own words and positions', () => {
+    const r = parse('weight 1\n  weight 1\n\tweight   1 # c\nweight 1\n');
+    const words = r.tree.statements.map((s) =>
+      [s.keyword, ...s.args].map((w) => [w.text, w.pos.line, w.pos.col]),
+    );
+    assert.deepEqual(words, [
+      [
+        ['weight', 1, 1],
+        ['1', 1, 8],
+      ],
+      [
+        ['weight', 2, 3],
+        ['1', 2, 10],
+      ],
+      [
+        ['weight', 3, 2],
+        ['1', 3, 11],
+      ],
+      [
+        ['weight', 4, 1],
+        ['1', 4, 8],
+      ],
+    ]);
+    assert.notEqual(r.tree.statements[0].keyword, r.tree.statements[3].keyword);
+    assert.notEqual(r.tree.statements[0].args, r.tree.statements[3].args);
+  });
+
+  it('reports a quote left open on every occurrence of its line', () => {
+    // `\"` fools decomment, so the word splitter is the one to find the quote open.
+    const r = parse('a "x\\" y"\nb\na "x\\" y"\n');
+    assert.deepEqual(outline(r.tree.statements), ['a x\\ y', 'b', 'a x\\ y']);
+    assert.deepEqual(
+      r.diagnostics.map((d) => [d.code, d.pos?.line, d.pos?.col]),
+      [
+        ['unmatched-quote', 1, 9],
+        ['unmatched-quote', 3, 9],
+      ],
+    );
+  });
+
+  it('keeps apart alternating lines of the same length and ends', () => {
+    const r = parse('ab 12\nac 12\nab 12\nac 12\n"ab" 12\nab "12"\n');
+    assert.deepEqual(
+      r.tree.statements.map((s) => [s.keyword.text, s.keyword.quoted, s.args[0].quoted, s.raw]),
+      [
+        ['ab', false, false, '12'],
+        ['ac', false, false, '12'],
+        ['ab', false, false, '12'],
+        ['ac', false, false, '12'],
+        ['ab', true, false, '12'],
+        ['ab', false, true, '"12"'],
+      ],
+    );
+  });
+});
+
 describe('braces', () => {
   it('split a line anywhere outside quotes', () => {
     const r = parse(
