@@ -422,6 +422,8 @@ function splitWords(text: string, split: LineSplit): void {
  * repeated lines sharing a slot only cost splits again.
  */
 const keptSplits = new Array<LineSplit | undefined>(KEPT_SPLIT_SLOTS);
+/** The last text split in each slot of keptSplits, kept or not. */
+const seenTexts = new Array<string | undefined>(KEPT_SPLIT_SLOTS);
 
 function splitLine(text: string): LineSplit {
   const n = text.length;
@@ -435,6 +437,12 @@ function splitLine(text: string): LineSplit {
   if (kept !== undefined && kept.text === text) return kept;
   const split = scratchSplit;
   splitWords(text, split);
+  // Kept from its second sighting on: a text seen once (most lines of a configuration whose
+  // values all differ) would cost a copy for nothing.
+  if (seenTexts[slot] !== text) {
+    seenTexts[slot] = text;
+    return split;
+  }
   // Lines with a long argument (an address, a path, a name) are mostly distinct: keeping them
   // would cost a copy, and a slot another line might repeat in.
   for (let i = 1; i < split.count; i++)
