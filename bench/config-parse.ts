@@ -5,6 +5,8 @@
 //   (c) fresh process: `keepalived-ts -t -f FILE` as bin/keepalived-ts runs it, but with the CLI of
 //       this build (bench/lib/daemon.ts), wall time including Node's start-up and module
 //       loading; `node -e 0` measures the start-up alongside
+//   (d) full load in-process of a config of the same size whose real servers all have their own
+//       values (no line repeats: the lexer's kept splits never help), against keepalived -t on it
 // keepalived can only be timed as a process: `keepalived -t -l -n -f FILE` with pid files in a
 // temporary directory, wall time. Each round runs every measurement once, in turn, so all share
 // the machine's conditions on a loaded host.
@@ -100,20 +102,34 @@ async function main(): Promise<void> {
     const realServers = gen.virtualServers * gen.realServersPerVirtual;
     console.log(`config: ${realServers} real servers, ${lines} lines, ${text.length} bytes`);
 
+    const distinctText = generateConfig({ ...gen, distinctValues: true });
+    const distinctFile = join(dir, 'distinct.conf');
+    writeFileSync(distinctFile, distinctText);
+
     const keepalived = keepalivedPath();
     if (!keepalived) console.log('keepalived not installed: no comparison');
-    const keepalivedArgs = ['-t', '-l', '-n', '-f', file];
-    for (const [flag, name] of [
-      ['-p', 'keepalived'],
-      ['-r', 'vrrp'],
-      ['-c', 'checkers'],
-    ])
-      keepalivedArgs.push(flag, join(dir, `${name}.pid`));
+    const pidFiles = ['-p', 'keepalived', '-r', 'vrrp', '-c', 'checkers'].map((w, i) =>
+      i % 2 === 0 ? w : join(dir, `${w}.pid`),
+    );
     /** keepalived -t, sampled alongside each phase so each comparison shares its conditions. */
-    const theirs = (phase: string): Measure => ({
+    const theirs = (phase: string, on = file): Measure => ({
       label: `keepalived -t -l -n -f FILE (fresh process, alongside the ${phase} runs)`,
       samples: [],
-      run: () => timeProcess(keepalived ?? 'keepalived', keepalivedArgs, 0),
+      run: () =>
+        timeProcess(keepalived ?? 'keepalived', ['-t', '-l', '-n', '-f', on, ...pidFiles], 0),
+    });
+    /** loadConfig of `on`, which must load without findings. */
+    const fullLoad = (label: string, on: string): Measure => ({
+      label,
+      samples: [],
+      run: () =>
+        timeCall(() => {
+          const r = loadConfig(on, { configId: CONFIG_ID });
+          if (r.verdict !== 'ok' || r.diagnostics.length > 0)
+            throw new Error(`load: ${r.verdict}: ${r.diagnostics[0]?.message ?? ''}`);
+          if (r.config.virtualServers.length !== gen.virtualServers)
+            throw new Error(`load: ${r.config.virtualServers.length} virtual servers`);
+        }),
     });
 
     // Phase 1, processes, first: while this process's heap is small, so that V8's background
@@ -141,25 +157,28 @@ async function main(): Promise<void> {
           if (r.diagnostics.length > 0) throw new Error(`parse: ${r.diagnostics[0].message}`);
         }),
     };
-    const load: Measure = {
-      label: 'keepalived-ts full load (loadConfig: parse + model + validate, in-process)',
-      samples: [],
-      run: () =>
-        timeCall(() => {
-          const r = loadConfig(file, { configId: CONFIG_ID });
-          if (r.verdict !== 'ok' || r.diagnostics.length > 0)
-            throw new Error(`load: ${r.verdict}: ${r.diagnostics[0]?.message ?? ''}`);
-          if (r.config.virtualServers.length !== gen.virtualServers)
-            throw new Error(`load: ${r.config.virtualServers.length} virtual servers`);
-        }),
-    };
+    const load = fullLoad(
+      'keepalived-ts full load (loadConfig: parse + model + validate, in-process)',
+      file,
+    );
     const theirsInProcess = theirs('in-process');
     const firstRuns = await runRounds(
       keepalived ? [parse, load, theirsInProcess] : [parse, load],
       opts,
     );
 
-    const all = [fresh, nodeStart, theirsFresh, parse, load, theirsInProcess];
+    // Phase 3: the distinct-values config, in-process.
+    const loadDistinct = fullLoad(
+      'keepalived-ts full load, distinct-values config (in-process)',
+      distinctFile,
+    );
+    const theirsDistinct = theirs('distinct-values', distinctFile);
+    await runRounds(keepalived ? [loadDistinct, theirsDistinct] : [loadDistinct], opts);
+
+    const all = [
+      ...[fresh, nodeStart, theirsFresh, parse, load, theirsInProcess],
+      ...[loadDistinct, theirsDistinct],
+    ];
     const measured = all.filter((m) => m.samples.length > 0);
     const summaries = new Map<Measure, Summary>(measured.map((m) => [m, summarize(m.samples)]));
     for (const m of measured) console.log(`${m.label}: ${formatSummary(summaries.get(m)!, MS)}`);
@@ -188,6 +207,11 @@ async function main(): Promise<void> {
           theirsInProcess,
         ],
         ['config -t as a fresh process vs keepalived -t, medians', fresh, theirsFresh],
+        [
+          'config full load in-process, distinct-values config, vs keepalived -t on it, medians',
+          loadDistinct,
+          theirsDistinct,
+        ],
       ];
       for (const [what, ours, base] of compared)
         console.log(ratioLine(what, median(ours), 'keepalived -t', median(base), MS));

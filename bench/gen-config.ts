@@ -6,6 +6,11 @@
 export interface GenOptions {
   virtualServers: number;
   realServersPerVirtual: number;
+  /**
+   * Give every real server its own port, weight and checker timings, so that no line repeats from
+   * one real server to the next (the default repeats them, as a templated configuration does).
+   */
+  distinctValues?: boolean;
 }
 
 export const DEFAULT_GEN: GenOptions = { virtualServers: 100, realServersPerVirtual: 100 };
@@ -32,14 +37,19 @@ export function generateConfig(opts: GenOptions = DEFAULT_GEN): string {
       '',
     );
     for (let r = 0; r < opts.realServersPerVirtual; r++, rs++) {
+      // Distinct: the connect_port alone (10000 + rs) differs for all of up to 55,536 servers;
+      // the other values cycle with coprime periods.
+      const [port, weight, timeout, connectPort, retry, delay] = opts.distinctValues
+        ? [8000 + (rs % 1000), rs % 256, 1 + (rs % 5), 10000 + rs, rs % 10, 1 + (rs % 7)]
+        : [8080, 1, 3, 8080, 3, 3];
       out.push(
-        `  real_server ${ip(10, 0x800000 + rs)} 8080 {`,
-        '    weight 1',
+        `  real_server ${ip(10, 0x800000 + rs)} ${port} {`,
+        `    weight ${weight}`,
         '    TCP_CHECK {',
-        '      connect_timeout 3',
-        '      connect_port 8080',
-        '      retry 3',
-        '      delay_before_retry 3',
+        `      connect_timeout ${timeout}`,
+        `      connect_port ${connectPort}`,
+        `      retry ${retry}`,
+        `      delay_before_retry ${delay}`,
         '    }',
         '  }',
         '',
