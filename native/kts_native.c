@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include <node_api.h>
@@ -456,6 +457,47 @@ static napi_value js_set_realtime_cpu_limit(napi_env env, napi_callback_info inf
   return NULL;
 }
 
+// ---- sub-millisecond timers ------------------------------------------------------------------
+// libuv counts timeouts in whole milliseconds against a loop clock read once per iteration, so a
+// setTimeout fires up to 2 ms after its deadline. A timerfd on CLOCK_MONOTONIC (the clock of
+// performance.now()) makes epoll return to the microsecond; it is watched like a socket.
+
+// timerfdCreate() -> fd: a one-shot CLOCK_MONOTONIC timer, non-blocking, close-on-exec.
+static napi_value js_timerfd_create(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return throw_errno(env, errno, "timerfd_create");
+  napi_value out;
+  NAPI_CALL(env, napi_create_int32(env, fd, &out));
+  return out;
+}
+
+// timerfdArm(fd, delayUs): expires once, delayUs microseconds from now (at least 1: 0 disarms).
+static napi_value js_timerfd_arm(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  int32_t fd;
+  double us;
+  if (!get_args(env, info, 2, argv) || !get_int(env, argv[0], &fd)) return NULL;
+  NAPI_CALL(env, napi_get_value_double(env, argv[1], &us));
+  if (!(us >= 1)) us = 1;
+  struct itimerspec its = {0};
+  its.it_value.tv_sec = (time_t)(us / 1e6);
+  its.it_value.tv_nsec = (long)((us - (double)its.it_value.tv_sec * 1e6) * 1000);
+  if (timerfd_settime(fd, 0, &its, NULL) < 0) return throw_errno(env, errno, "timerfd_settime");
+  return NULL;
+}
+
+// timerfdAck(fd): consumes the expiration, so the fd stops being readable (none pending: no-op).
+static napi_value js_timerfd_ack(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  uint64_t expirations;
+  if (!get_args(env, info, 1, argv) || !get_int(env, argv[0], &fd)) return NULL;
+  if (read(fd, &expirations, sizeof expirations) < 0 && errno != EAGAIN)
+    return throw_errno(env, errno, "read timerfd");
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"socket", NULL, js_socket, NULL, NULL, NULL, napi_default, NULL},
@@ -473,6 +515,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watchRef", NULL, js_watch_ref, NULL, NULL, NULL, napi_default, NULL},
       {"setThreadRealtime", NULL, js_set_thread_realtime, NULL, NULL, NULL, napi_default, NULL},
       {"setRealtimeCpuLimit", NULL, js_set_realtime_cpu_limit, NULL, NULL, NULL, napi_default, NULL},
+      {"timerfdCreate", NULL, js_timerfd_create, NULL, NULL, NULL, napi_default, NULL},
+      {"timerfdArm", NULL, js_timerfd_arm, NULL, NULL, NULL, napi_default, NULL},
+      {"timerfdAck", NULL, js_timerfd_ack, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -54,6 +54,12 @@ export interface NativeBinding {
   setThreadRealtime(priority: number): void;
   /** RLIMIT_RTTIME in microseconds; a negative hard limit leaves it unlimited. */
   setRealtimeCpuLimit(softUs: number, hardUs: number): void;
+  /** A one-shot CLOCK_MONOTONIC timerfd (non-blocking, close-on-exec); watch it with watchStart. */
+  timerfdCreate(): number;
+  /** Arms it to expire `delayUs` microseconds from now (at least 1). */
+  timerfdArm(fd: number, delayUs: number): void;
+  /** Consumes an expiration (the fd stops being readable); none pending is not an error. */
+  timerfdAck(fd: number): void;
 }
 
 const ADDON = join('build', 'Release', 'kts_native.node');

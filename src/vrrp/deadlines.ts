@@ -1,17 +1,17 @@
 // Named one-shot timers at absolute deadlines on an injected monotonic clock: the shell side of
-// the state machine's `setTimer` / `cancelTimer` actions.
+// the state machine's `setTimer` / `cancelTimer` actions. A Waker says when to look at the clock
+// again; a timer is only delivered once `clock.now() >= at`, so a wake-up that comes early (a
+// setTimeout against its own loop clock, a clock that runs slow) re-arms for the remainder.
 //
-// setTimeout works in whole milliseconds against its own loop clock, so against a sub-millisecond
-// deadline it can fire a little early; the state machine ignores an early timer as stale, and the
-// instance would then wait forever. An early wake-up therefore re-arms for the remainder, and a
-// timer is only delivered once `clock.now() >= at`.
-//
-// Re-arming costs at least another whole millisecond, so a plain timer is delivered 1-2 ms late.
-// For the timers that decide a takeover (the master-down timer after a priority-0 advert or a
-// silent master), that is time the VIP is nowhere: "precise" timers wake PRECISE_LEAD_MS early
-// and cover the rest by checking the clock once per event-loop turn (setImmediate), which lets
-// I/O in between. The extra turns run only when the timer is about to fire, not each time it is
-// re-armed, so a BACKUP's master-down timer, pushed back by every advert, costs nothing.
+// Two wakers:
+// - timeoutWaker (setTimeout): whole milliseconds, so a timer is delivered 1-2 ms late. For the
+//   timers that decide a takeover (the master-down timer after a priority-0 advert or a silent
+//   master), that is time the VIP is nowhere: "precise" timers wake PRECISE_LEAD_MS early and
+//   cover the rest by checking the clock once per event-loop turn (setImmediate), which lets I/O
+//   in between. The extra turns run only when the timer is about to fire, not each time it is
+//   re-armed, so a BACKUP's master-down timer, pushed back by every advert, costs nothing.
+// - TimerfdWaker (timerfd-waker.ts, the daemon's): a timerfd makes epoll return at the deadline
+//   to the microsecond, for every timer, without polling.
 
 export interface Clock {
   /** Monotonic milliseconds. */
@@ -20,26 +20,62 @@ export interface Clock {
 
 export const monotonicClock: Clock = { now: () => performance.now() };
 
+/**
+ * Calls `wake` at or after clock time `at` (ms), as close to it as the waker can; `precise` asks
+ * for better than a setTimeout's millisecond. Returns a function that cancels the wake-up.
+ */
+export interface Waker {
+  wakeAt(at: number, wake: () => void, precise: boolean): () => void;
+}
+
 /** How early a precise timer wakes from setTimeout before polling the clock. */
 export const PRECISE_LEAD_MS = 2;
 
+/** The setTimeout waker, with polling for the last PRECISE_LEAD_MS of precise timers. */
+export function timeoutWaker(clock: Clock): Waker {
+  return {
+    wakeAt(at, wake, precise) {
+      const left = at - clock.now();
+      if (precise && left <= PRECISE_LEAD_MS) {
+        const i = setImmediate(wake);
+        return () => clearImmediate(i);
+      }
+      const t = setTimeout(wake, Math.max(0, Math.ceil(left - (precise ? PRECISE_LEAD_MS : 0))));
+      return () => clearTimeout(t);
+    },
+  };
+}
+
+export interface DeadlinesOptions<Name extends string> {
+  /** Timers delivered to the sub-millisecond by a setTimeout waker (see above). */
+  precise?: ReadonlySet<Name>;
+  /** Told how late (ms) each timer was delivered: how long the thread waited for a CPU. */
+  delivered?: (lateMs: number) => void;
+  /** Default: timeoutWaker(clock). */
+  waker?: Waker;
+}
+
 export class Deadlines<Name extends string> {
-  /** How to cancel each armed timer's pending wake-up (a timeout or an immediate). */
+  /** How to cancel each armed timer's pending wake-up. */
   private readonly pending = new Map<Name, () => void>();
+  private readonly precise: ReadonlySet<Name>;
+  private readonly delivered?: (lateMs: number) => void;
+  private readonly waker: Waker;
 
   constructor(
     private readonly clock: Clock,
     private readonly fire: (name: Name) => void,
-    private readonly precise: ReadonlySet<Name> = new Set(),
-    /** Told how late (ms) each timer was delivered: how long the thread waited for a CPU. */
-    private readonly delivered?: (lateMs: number) => void,
-  ) {}
+    opts: DeadlinesOptions<Name> = {},
+  ) {
+    this.precise = opts.precise ?? new Set();
+    this.delivered = opts.delivered;
+    this.waker = opts.waker ?? timeoutWaker(clock);
+  }
 
   /** (Re)arm `name` for `at`; replaces an earlier deadline of the same name. */
   set(name: Name, at: number): void {
     this.cancel(name);
-    const lead = this.precise.has(name) ? PRECISE_LEAD_MS : 0;
-    this.sleep(name, at, Math.max(0, Math.ceil(at - lead - this.clock.now())));
+    this.sleep(name, at);
   }
 
   cancel(name: Name): void {
@@ -52,22 +88,19 @@ export class Deadlines<Name extends string> {
     this.pending.clear();
   }
 
-  private sleep(name: Name, at: number, ms: number): void {
-    const t = setTimeout(() => this.wake(name, at), ms);
-    this.pending.set(name, () => clearTimeout(t));
+  private sleep(name: Name, at: number): void {
+    const cancel = this.waker.wakeAt(at, () => this.wake(name, at), this.precise.has(name));
+    this.pending.set(name, cancel);
   }
 
   private wake(name: Name, at: number): void {
     const left = at - this.clock.now();
-    if (left <= 0) {
-      this.pending.delete(name);
-      this.delivered?.(-left);
-      this.fire(name);
-    } else if (this.precise.has(name) && left <= PRECISE_LEAD_MS) {
-      const i = setImmediate(() => this.wake(name, at));
-      this.pending.set(name, () => clearImmediate(i));
-    } else {
-      this.sleep(name, at, Math.ceil(left));
+    if (left > 0) {
+      this.sleep(name, at);
+      return;
     }
+    this.pending.delete(name);
+    this.delivered?.(-left);
+    this.fire(name);
   }
 }

@@ -20,7 +20,7 @@ import {
   type TimerName,
 } from './fsm.js';
 import { Notifier } from './notify.js';
-import { Deadlines, type Clock } from './deadlines.js';
+import { Deadlines, type Clock, type Waker } from './deadlines.js';
 import {
   passAuthData,
   VRRP_AUTH_NONE,
@@ -68,11 +68,14 @@ export interface InstanceIo {
   clock: Clock;
   /** Told how late (ms) each of the instance's timers ran (max_auto_priority watches it). */
   timerDelivered?: (lateMs: number) => void;
+  /** What wakes the instance's timers; default setTimeout (deadlines.ts). */
+  waker?: Waker;
 }
 
 /**
  * The timers whose lateness is takeover time (the VIP is on no router until they fire): delivered
- * to the sub-millisecond, where the others may be 1-2 ms late (deadlines.ts).
+ * to the sub-millisecond by a setTimeout waker too, where the others may be 1-2 ms late with it
+ * (deadlines.ts).
  */
 const TAKEOVER_TIMERS: ReadonlySet<TimerName> = new Set(['masterDown']);
 
@@ -120,12 +123,11 @@ export class VrrpInstance {
     this.config = { ...current.fsm, primaryAddress };
     this.fsm = initialState(this.config);
     this.notifier = new Notifier('INSTANCE', current.name, io.observer, current.notify);
-    this.timers = new Deadlines(
-      io.clock,
-      (timer) => this.route(this, { type: 'timer', timer }),
-      TAKEOVER_TIMERS,
-      io.timerDelivered,
-    );
+    this.timers = new Deadlines(io.clock, (timer) => this.route(this, { type: 'timer', timer }), {
+      precise: TAKEOVER_TIMERS,
+      delivered: io.timerDelivered,
+      waker: io.waker,
+    });
   }
 
   get state(): FsmState {

@@ -15,6 +15,7 @@ import { Notifier } from './notify.js';
 import { ScriptRunner } from './script-runner.js';
 import { FileTracker } from './file-tracker.js';
 import { ProcessMonitor } from './process-tracker.js';
+import { TimerfdWaker } from './timerfd-waker.js';
 import { SocketSlot } from './socket-slot.js';
 import { changesBetween } from './changes.js';
 import {
@@ -128,6 +129,8 @@ const identity = (s: InstanceSpec) => [s.vrid, s.interface, s.family, s.version]
 class Runtime implements VrrpSpecRuntime {
   private readonly observer: Observer;
   private readonly clock: Clock;
+  /** Wakes every instance's timers at their deadlines, to the microsecond. */
+  private readonly waker: TimerfdWaker;
   private readonly sockets = new Map<string, SocketSlot>();
   private readonly instances = new Map<string, VrrpInstance>();
   private groups = new Map<string, SyncGroupSpec>();
@@ -154,6 +157,7 @@ class Runtime implements VrrpSpecRuntime {
   constructor(private readonly opts: VrrpRuntimeOptions) {
     this.observer = opts.observer;
     this.clock = opts.clock ?? monotonicClock;
+    this.waker = new TimerfdWaker(this.clock);
     this.processes = new ProcessMonitor(this.clock, {
       onChange: (name, { up, count }) => {
         emit(
@@ -287,6 +291,7 @@ class Runtime implements VrrpSpecRuntime {
       // Static entries go even with -V (keepalived: vrrp_terminate_phase1).
       await this.changeStatics('del', [...(this.statics ?? [])].reverse());
       for (const s of this.sockets.values()) s.close();
+      this.waker.close();
       await Promise.all([...this.groupNotify.values()].map((g) => g.notifier.idle()));
     })();
     return this.stopping;
@@ -310,6 +315,7 @@ class Runtime implements VrrpSpecRuntime {
       observer: this.observer,
       clock: this.clock,
       timerDelivered: this.opts.timerDelivered,
+      waker: this.waker,
     };
     const address = primaryAddress(s, this.vipAddresses) ?? UNSPECIFIED[s.family];
     const inst = new VrrpInstance(s, address, io, (i, ev) => this.dispatch(i, ev));

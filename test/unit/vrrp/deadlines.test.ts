@@ -76,7 +76,7 @@ test('a precise timer is delivered on the first loop turn after its deadline', a
   // PRECISE_LEAD_MS early and then checks the clock on every loop turn.
   const clock = manualClock();
   const fired: string[] = [];
-  const d = new Deadlines<'p'>(clock, (n) => fired.push(n), new Set(['p']));
+  const d = new Deadlines<'p'>(clock, (n) => fired.push(n), { precise: new Set(['p']) });
   d.set('p', 10.4375);
   clock.t = 10; // inside the lead once the (real, 9 ms) wake-up comes
   await new Promise((r) => setTimeout(r, 30));
@@ -90,7 +90,7 @@ test('a precise timer is delivered on the first loop turn after its deadline', a
 test('cancelling a precise timer in its polling phase stops it', async () => {
   const clock = manualClock();
   const fired: string[] = [];
-  const d = new Deadlines<'p'>(clock, (n) => fired.push(n), new Set(['p']));
+  const d = new Deadlines<'p'>(clock, (n) => fired.push(n), { precise: new Set(['p']) });
   d.set('p', PRECISE_LEAD_MS + 5);
   clock.t = 6; // within the lead: polling
   await new Promise((r) => setTimeout(r, 30));
