@@ -6,17 +6,12 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Deadlines, monotonicClock } from '../../../src/vrrp/deadlines.js';
 import { TimerfdWaker } from '../../../src/vrrp/timerfd-waker.js';
+import { waitUntil } from '../../helpers/vrrp-nodes.js';
 
 const clock = monotonicClock;
 
-/** Resolves once `done()` holds (polled every 5 ms), failing after 2 s. */
-async function until(done: () => boolean, what: string): Promise<void> {
-  const end = clock.now() + 2000;
-  while (!done()) {
-    if (clock.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Polls `done` until it holds, failing after a generous 2 s. */
+const until = (done: () => boolean, what: string) => waitUntil(done, 2000, what);
 
 test('wake-ups come in deadline order, none before its deadline', async () => {
   const waker = new TimerfdWaker(clock);
