@@ -3,15 +3,9 @@
 // again; a timer is only delivered once `clock.now() >= at`, so a wake-up that comes early (a
 // setTimeout against its own loop clock, a clock that runs slow) re-arms for the remainder.
 //
-// Two wakers:
-// - timeoutWaker (setTimeout): whole milliseconds, so a timer is delivered 1-2 ms late. For the
-//   timers that decide a takeover (the master-down timer after a priority-0 advert or a silent
-//   master), that is time the VIP is nowhere: "precise" timers wake PRECISE_LEAD_MS early and
-//   cover the rest by checking the clock once per event-loop turn (setImmediate), which lets I/O
-//   in between. The extra turns run only when the timer is about to fire, not each time it is
-//   re-armed, so a BACKUP's master-down timer, pushed back by every advert, costs nothing.
-// - TimerfdWaker (timerfd-waker.ts, the daemon's): a timerfd makes epoll return at the deadline
-//   to the microsecond, for every timer, without polling.
+// Two wakers: timeoutWaker (setTimeout, the default) counts whole milliseconds, so a timer is
+// delivered 1-2 ms late; TimerfdWaker (timerfd-waker.ts), which the VRRP runtime gives its
+// instances, wakes at the deadline to the microsecond.
 
 export interface Clock {
   /** Monotonic milliseconds. */
@@ -21,34 +15,24 @@ export interface Clock {
 export const monotonicClock: Clock = { now: () => performance.now() };
 
 /**
- * Calls `wake` at or after clock time `at` (ms), as close to it as the waker can; `precise` asks
- * for better than a setTimeout's millisecond. Returns a function that cancels the wake-up.
+ * Calls `wake` at or after clock time `at` (ms), as close to it as the waker can. Returns a
+ * function that cancels the wake-up.
  */
 export interface Waker {
-  wakeAt(at: number, wake: () => void, precise: boolean): () => void;
+  wakeAt(at: number, wake: () => void): () => void;
 }
 
-/** How early a precise timer wakes from setTimeout before polling the clock. */
-export const PRECISE_LEAD_MS = 2;
-
-/** The setTimeout waker, with polling for the last PRECISE_LEAD_MS of precise timers. */
+/** The setTimeout waker. */
 export function timeoutWaker(clock: Clock): Waker {
   return {
-    wakeAt(at, wake, precise) {
-      const left = at - clock.now();
-      if (precise && left <= PRECISE_LEAD_MS) {
-        const i = setImmediate(wake);
-        return () => clearImmediate(i);
-      }
-      const t = setTimeout(wake, Math.max(0, Math.ceil(left - (precise ? PRECISE_LEAD_MS : 0))));
+    wakeAt(at, wake) {
+      const t = setTimeout(wake, Math.max(0, Math.ceil(at - clock.now())));
       return () => clearTimeout(t);
     },
   };
 }
 
-export interface DeadlinesOptions<Name extends string> {
-  /** Timers delivered to the sub-millisecond by a setTimeout waker (see above). */
-  precise?: ReadonlySet<Name>;
+export interface DeadlinesOptions {
   /** Told how late (ms) each timer was delivered: how long the thread waited for a CPU. */
   delivered?: (lateMs: number) => void;
   /** Default: timeoutWaker(clock). */
@@ -58,16 +42,14 @@ export interface DeadlinesOptions<Name extends string> {
 export class Deadlines<Name extends string> {
   /** How to cancel each armed timer's pending wake-up. */
   private readonly pending = new Map<Name, () => void>();
-  private readonly precise: ReadonlySet<Name>;
   private readonly delivered?: (lateMs: number) => void;
   private readonly waker: Waker;
 
   constructor(
     private readonly clock: Clock,
     private readonly fire: (name: Name) => void,
-    opts: DeadlinesOptions<Name> = {},
+    opts: DeadlinesOptions = {},
   ) {
-    this.precise = opts.precise ?? new Set();
     this.delivered = opts.delivered;
     this.waker = opts.waker ?? timeoutWaker(clock);
   }
@@ -89,7 +71,7 @@ export class Deadlines<Name extends string> {
   }
 
   private sleep(name: Name, at: number): void {
-    const cancel = this.waker.wakeAt(at, () => this.wake(name, at), this.precise.has(name));
+    const cancel = this.waker.wakeAt(at, () => this.wake(name, at));
     this.pending.set(name, cancel);
   }
 

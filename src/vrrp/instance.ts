@@ -68,16 +68,9 @@ export interface InstanceIo {
   clock: Clock;
   /** Told how late (ms) each of the instance's timers ran (max_auto_priority watches it). */
   timerDelivered?: (lateMs: number) => void;
-  /** What wakes the instance's timers; default setTimeout (deadlines.ts). */
-  waker?: Waker;
+  /** What wakes the instance's timers at their deadlines (the runtime's TimerfdWaker). */
+  waker: Waker;
 }
-
-/**
- * The timers whose lateness is takeover time (the VIP is on no router until they fire): delivered
- * to the sub-millisecond by a setTimeout waker too, where the others may be 1-2 ms late with it
- * (deadlines.ts).
- */
-const TAKEOVER_TIMERS: ReadonlySet<TimerName> = new Set(['masterDown']);
 
 /** What an instance installs while MASTER: its VIPs, virtual routes and rules. */
 const ownedBy = (spec: InstanceSpec): Owned[] =>
@@ -124,7 +117,6 @@ export class VrrpInstance {
     this.fsm = initialState(this.config);
     this.notifier = new Notifier('INSTANCE', current.name, io.observer, current.notify);
     this.timers = new Deadlines(io.clock, (timer) => this.route(this, { type: 'timer', timer }), {
-      precise: TAKEOVER_TIMERS,
       delivered: io.timerDelivered,
       waker: io.waker,
     });

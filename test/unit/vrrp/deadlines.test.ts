@@ -1,11 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  Deadlines,
-  monotonicClock,
-  PRECISE_LEAD_MS,
-  type Clock,
-} from '../../../src/vrrp/deadlines.js';
+import { Deadlines, monotonicClock, type Clock } from '../../../src/vrrp/deadlines.js';
 
 /** Waits until `cond` holds (polled every 5 ms), failing after a generous 2 s. */
 async function until(cond: () => boolean, what: string): Promise<void> {
@@ -61,41 +56,4 @@ test('re-arming replaces the deadline; cancel and cancelAll stop delivery', asyn
   d.cancelAll();
   await new Promise((r) => setTimeout(r, 80));
   assert.deepEqual(fired, ['c']);
-});
-
-/** A clock the test moves by hand. */
-function manualClock(): Clock & { t: number } {
-  const c = { t: 0, now: () => c.t };
-  return c;
-}
-
-const turn = () => new Promise((r) => setImmediate(r));
-
-test('a precise timer is delivered on the first loop turn after its deadline', async () => {
-  // A plain timer re-arms in whole milliseconds; a precise one (the master-down timer) wakes
-  // PRECISE_LEAD_MS early and then checks the clock on every loop turn.
-  const clock = manualClock();
-  const fired: string[] = [];
-  const d = new Deadlines<'p'>(clock, (n) => fired.push(n), { precise: new Set(['p']) });
-  d.set('p', 10.4375);
-  clock.t = 10; // inside the lead once the (real, 9 ms) wake-up comes
-  await new Promise((r) => setTimeout(r, 30));
-  assert.deepEqual(fired, [], 'not before its deadline');
-  clock.t = 10.4375;
-  await turn();
-  await turn();
-  assert.deepEqual(fired, ['p']);
-});
-
-test('cancelling a precise timer in its polling phase stops it', async () => {
-  const clock = manualClock();
-  const fired: string[] = [];
-  const d = new Deadlines<'p'>(clock, (n) => fired.push(n), { precise: new Set(['p']) });
-  d.set('p', PRECISE_LEAD_MS + 5);
-  clock.t = 6; // within the lead: polling
-  await new Promise((r) => setTimeout(r, 30));
-  d.cancel('p');
-  clock.t = 100;
-  await new Promise((r) => setTimeout(r, 20));
-  assert.deepEqual(fired, []);
 });
